@@ -1,0 +1,84 @@
+import {
+  createBLAKE3,
+  createMD5,
+  createSHA1,
+  createSHA256,
+  createSHA384,
+  createSHA512,
+  createXXHash64,
+  type IHasher,
+} from 'hash-wasm';
+import { FragoError } from './errors.js';
+
+const FACTORIES = {
+  md5: createMD5,
+  sha1: createSHA1,
+  sha256: createSHA256,
+  sha384: createSHA384,
+  sha512: createSHA512,
+  xxhash64: createXXHash64,
+  blake3: () => createBLAKE3(),
+} as const satisfies Record<string, () => Promise<IHasher>>;
+
+/** A whole-file checksum algorithm frago can verify. */
+export type ChecksumAlgorithm = keyof typeof FACTORIES;
+
+/** Every algorithm frago knows, in the order the docs list them. */
+export const CHECKSUM_ALGORITHMS = Object.keys(FACTORIES) as ChecksumAlgorithm[];
+
+/** True when `name` is an algorithm frago knows. */
+export function isChecksumAlgorithm(name: string): name is ChecksumAlgorithm {
+  return Object.hasOwn(FACTORIES, name);
+}
+
+/**
+ * Resolves a client-supplied algorithm name against the server's allow-list.
+ * Names are matched case-insensitively, with or without a dash (`SHA-256`).
+ *
+ * @throws {FragoError} `UNSUPPORTED_CHECKSUM` for an unknown or disallowed name.
+ */
+export function resolveChecksumAlgorithm(name: unknown, allowed: readonly ChecksumAlgorithm[]): ChecksumAlgorithm {
+  const normalized = typeof name === 'string' ? name.toLowerCase().replace(/-/g, '') : '';
+  if (isChecksumAlgorithm(normalized) && allowed.includes(normalized)) return normalized;
+  throw new FragoError('UNSUPPORTED_CHECKSUM', `checksum_algo must be one of: ${allowed.join(', ')}`, {
+    details: { allowed },
+  });
+}
+
+/** True when two hex digests are equal, ignoring case and surrounding space. */
+export function digestsEqual(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+/**
+ * An incremental hasher whose state can be saved and restored, so that the
+ * whole-file checksum can advance chunk by chunk, across requests and processes.
+ */
+export class ResumableHasher {
+  private constructor(
+    readonly algorithm: ChecksumAlgorithm,
+    private readonly hasher: IHasher,
+  ) {}
+
+  /** A hasher for `algorithm`, fresh or resumed from a saved state. */
+  static async create(algorithm: ChecksumAlgorithm, state?: Uint8Array | null): Promise<ResumableHasher> {
+    const hasher = await FACTORIES[algorithm]();
+    hasher.init();
+    if (state) hasher.load(state);
+    return new ResumableHasher(algorithm, hasher);
+  }
+
+  update(bytes: Uint8Array): void {
+    this.hasher.update(bytes);
+  }
+
+  /** The hasher's state, to resume later with {@link ResumableHasher.create}. */
+  save(): Uint8Array {
+    return this.hasher.save();
+  }
+
+  /** The lowercase hex digest of everything hashed. The hasher cannot be used afterwards. */
+  digest(): string {
+    return this.hasher.digest('hex');
+  }
+}

@@ -1,0 +1,174 @@
+import type { ByteRange } from './intervals.js';
+import { rangesOverlap } from './intervals.js';
+import type {
+  ChunkRecord,
+  ClaimResult,
+  HashProgress,
+  ListQuery,
+  NewUpload,
+  TransitionGuard,
+  TransitionPatch,
+  UploadRecord,
+  UploadStatus,
+} from './model.js';
+import type { UploadRepository } from './ports.js';
+
+const ACTIVE: readonly UploadStatus[] = ['in_progress', 'assembling'];
+
+/**
+ * An {@link UploadRepository} in process memory, for tests and single-process
+ * embedding. Each method runs without awaiting in between, so it is atomic within
+ * the process; it is not shared between processes and keeps nothing across restarts.
+ */
+export class MemoryRepository implements UploadRepository {
+  private readonly uploads = new Map<string, UploadRecord>();
+  private readonly chunkMap = new Map<string, ChunkRecord[]>();
+
+  async create(upload: NewUpload): Promise<UploadRecord> {
+    const record: UploadRecord = {
+      ...upload,
+      status: 'in_progress',
+      checksum: null,
+      location: null,
+      completedAt: null,
+      leaseUntil: null,
+    };
+    this.uploads.set(record.id, record);
+    this.chunkMap.set(record.id, []);
+    return record;
+  }
+
+  async get(id: string): Promise<UploadRecord | null> {
+    return this.uploads.get(id) ?? null;
+  }
+
+  async list(owner: string, query: ListQuery): Promise<UploadRecord[]> {
+    const after = query.after;
+    return [...this.uploads.values()]
+      .filter((upload) => upload.owner === owner)
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1))
+      .filter(
+        (upload) =>
+          after === undefined ||
+          upload.createdAt.getTime() < after.createdAt.getTime() ||
+          (upload.createdAt.getTime() === after.createdAt.getTime() && upload.id < after.id),
+      )
+      .slice(0, query.limit);
+  }
+
+  async chunks(uploadId: string): Promise<ChunkRecord[]> {
+    return [...(this.chunkMap.get(uploadId) ?? [])].sort((a, b) => a.start - b.start);
+  }
+
+  async claimRange(
+    uploadId: string,
+    range: ByteRange,
+    claim: { claimId: string; digest: string | null; leaseUntil: Date; now: Date },
+  ): Promise<ClaimResult> {
+    const upload = this.uploads.get(uploadId);
+    const chunks = this.chunkMap.get(uploadId);
+    if (upload === undefined || chunks === undefined || upload.status !== 'in_progress') {
+      return { kind: 'not_in_progress', upload: upload ?? null };
+    }
+    const live = chunks.filter(
+      (chunk) => chunk.state === 'stored' || (chunk.leaseUntil !== null && chunk.leaseUntil > claim.now),
+    );
+    const same = live.find((chunk) => chunk.start === range.start && chunk.end === range.end);
+    if (same !== undefined) return { kind: same.state === 'stored' ? 'duplicate' : 'in_flight', chunk: same };
+    const overlapping = live.find((chunk) => rangesOverlap(chunk, range));
+    if (overlapping !== undefined) return { kind: 'conflict', chunk: overlapping };
+    live.push({
+      start: range.start,
+      end: range.end,
+      size: range.end - range.start + 1,
+      state: 'pending',
+      claimId: claim.claimId,
+      digest: claim.digest,
+      leaseUntil: claim.leaseUntil,
+    });
+    this.chunkMap.set(uploadId, live);
+    return { kind: 'claimed', claimId: claim.claimId };
+  }
+
+  async renewClaim(uploadId: string, claimId: string, leaseUntil: Date): Promise<boolean> {
+    return this.replaceChunk(uploadId, claimId, (chunk) =>
+      chunk.state === 'pending' ? { ...chunk, leaseUntil } : undefined,
+    );
+  }
+
+  async storeClaim(uploadId: string, claimId: string): Promise<boolean> {
+    if (this.uploads.get(uploadId)?.status !== 'in_progress') return false;
+    return this.replaceChunk(uploadId, claimId, (chunk) =>
+      chunk.state === 'pending' ? { ...chunk, state: 'stored', leaseUntil: null } : undefined,
+    );
+  }
+
+  async releaseClaim(uploadId: string, claimId: string): Promise<void> {
+    const chunks = this.chunkMap.get(uploadId);
+    if (chunks === undefined) return;
+    this.chunkMap.set(
+      uploadId,
+      chunks.filter((chunk) => !(chunk.claimId === claimId && chunk.state === 'pending')),
+    );
+  }
+
+  async transition(
+    uploadId: string,
+    guard: TransitionGuard,
+    to: UploadStatus,
+    patch: TransitionPatch = {},
+  ): Promise<UploadRecord | null> {
+    const upload = this.uploads.get(uploadId);
+    if (upload === undefined || upload.status !== guard.status) return null;
+    if (guard.leaseExpiredBefore !== undefined && (upload.leaseUntil?.getTime() ?? 0) >= guard.leaseExpiredBefore.getTime()) {
+      return null;
+    }
+    const updated: UploadRecord = { ...upload, ...patch, status: to };
+    this.uploads.set(uploadId, updated);
+    return updated;
+  }
+
+  async saveHashProgress(uploadId: string, fromOffset: number, progress: HashProgress): Promise<boolean> {
+    const upload = this.uploads.get(uploadId);
+    if (upload === undefined || upload.hash.offset !== fromOffset || upload.hash.algorithm !== progress.algorithm) {
+      return false;
+    }
+    this.uploads.set(uploadId, { ...upload, hash: progress });
+    return true;
+  }
+
+  async findExpired(now: Date, limit: number): Promise<UploadRecord[]> {
+    return [...this.uploads.values()]
+      .filter(
+        (upload) =>
+          upload.status === 'expired' ||
+          upload.status === 'aborted' ||
+          (upload.status === 'in_progress' && upload.expiresAt < now),
+      )
+      .slice(0, limit);
+  }
+
+  async delete(uploadId: string): Promise<void> {
+    this.uploads.delete(uploadId);
+    this.chunkMap.delete(uploadId);
+  }
+
+  async countActive(owner: string): Promise<number> {
+    return [...this.uploads.values()].filter((upload) => upload.owner === owner && ACTIVE.includes(upload.status))
+      .length;
+  }
+
+  private replaceChunk(
+    uploadId: string,
+    claimId: string,
+    change: (chunk: ChunkRecord) => ChunkRecord | undefined,
+  ): boolean {
+    const chunks = this.chunkMap.get(uploadId);
+    const index = chunks?.findIndex((chunk) => chunk.claimId === claimId) ?? -1;
+    const current = index >= 0 ? chunks?.[index] : undefined;
+    const next = current === undefined ? undefined : change(current);
+    if (chunks === undefined || next === undefined) return false;
+    chunks[index] = next;
+    return true;
+  }
+}

@@ -1,0 +1,88 @@
+import type { ByteRange } from './intervals.js';
+import type { ChecksumAlgorithm } from './checksum.js';
+
+/**
+ * Where an upload is in its life:
+ * `in_progress -> assembling -> complete`, `in_progress -> expired`,
+ * `in_progress -> aborted`, and `assembling -> in_progress` after a checksum mismatch.
+ */
+export type UploadStatus = 'in_progress' | 'assembling' | 'complete' | 'expired' | 'aborted';
+
+/** Saved progress of the whole-file checksum: the state after hashing bytes `[0, offset)`. */
+export interface HashProgress {
+  readonly algorithm: ChecksumAlgorithm;
+  readonly offset: number;
+  /** The hasher's saved state (hash-wasm `save()`), or null when nothing is hashed yet. */
+  readonly state: Uint8Array | null;
+}
+
+/** An upload as the repository stores it. */
+export interface UploadRecord {
+  readonly id: string;
+  /** The identity key of the owner (`user:42`, `device:7`, ...); null for an anonymous upload. */
+  readonly owner: string | null;
+  /** The client's filename: metadata only, never used as a path. */
+  readonly filename: string;
+  readonly totalSize: number;
+  readonly status: UploadStatus;
+  /** Where the storage keeps the bytes while the upload is in progress; chosen by the server. */
+  readonly storageKey: string;
+  readonly checksumAlgorithm: ChecksumAlgorithm;
+  /** A checksum the client announced when starting, verified at finalize. */
+  readonly expectedChecksum: string | null;
+  /** The verified checksum of the assembled file, set on completion. */
+  readonly checksum: string | null;
+  /** Where the storage put the assembled file (storage-specific), set on completion. */
+  readonly location: string | null;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  readonly completedAt: Date | null;
+  /** While `assembling`: until when the finalizing process holds the upload. */
+  readonly leaseUntil: Date | null;
+  readonly hash: HashProgress;
+}
+
+/** What the service asks the repository to create. */
+export type NewUpload = Omit<UploadRecord, 'status' | 'checksum' | 'location' | 'completedAt' | 'leaseUntil'>;
+
+/** A byte range of an upload that a request has claimed (`pending`) or whose bytes are persisted (`stored`). */
+export interface ChunkRecord extends ByteRange {
+  readonly size: number;
+  readonly state: 'pending' | 'stored';
+  /** Identifies one claim, so that only its holder can store or release it. */
+  readonly claimId: string;
+  /** Lowercase hex digest of the chunk's bytes when the client sent one; used to tell a true duplicate from a conflict. */
+  readonly digest: string | null;
+  /** For a pending claim: after this moment the claim is abandoned and may be taken over. */
+  readonly leaseUntil: Date | null;
+}
+
+/** The outcome of {@link UploadRepository.claimRange}. */
+export type ClaimResult =
+  | { readonly kind: 'claimed'; readonly claimId: string }
+  | { readonly kind: 'duplicate'; readonly chunk: ChunkRecord }
+  | { readonly kind: 'in_flight'; readonly chunk: ChunkRecord }
+  | { readonly kind: 'conflict'; readonly chunk: ChunkRecord }
+  | { readonly kind: 'not_in_progress'; readonly upload: UploadRecord | null };
+
+/** One page of a listing. `after` is the last item of the previous page. */
+export interface ListQuery {
+  readonly limit: number;
+  readonly after?: { readonly createdAt: Date; readonly id: string } | undefined;
+}
+
+/** Fields a status transition may set at the same time. */
+export interface TransitionPatch {
+  readonly checksum?: string | null;
+  readonly location?: string | null;
+  readonly completedAt?: Date | null;
+  readonly leaseUntil?: Date | null;
+}
+
+/** The expected current state for a compare-and-set transition. */
+export interface TransitionGuard {
+  readonly status: UploadStatus;
+  /** Only with status `assembling`: match only when the lease ran out before this moment (a dead finalizer). */
+  readonly leaseExpiredBefore?: Date;
+}
