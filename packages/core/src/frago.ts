@@ -1,0 +1,55 @@
+import { createEmitter, type FragoEmitter } from './events.js';
+import { resolveOptions, type FragoOptions } from './options.js';
+import { createHttpHandler, type FragoHandler, type ProtocolOptions } from './protocol.js';
+import { UploadService } from './service.js';
+
+/** A configured frago: the upload service, its events and its HTTP handler. */
+export interface Frago {
+  readonly service: UploadService;
+  readonly events: FragoEmitter;
+  /** The frago HTTP API as a function; adapters mount it. */
+  readonly handle: FragoHandler;
+  /** Deletes the bytes and records of expired uploads; see {@link UploadService.sweepExpired}. */
+  sweepExpired(): Promise<number>;
+  /**
+   * Runs {@link Frago.sweepExpired} every `intervalMs` (default one minute) until the
+   * returned function is called. Errors are passed to `onError` and do not stop it.
+   */
+  startSweeper(intervalMs?: number, onError?: (error: unknown) => void): () => void;
+}
+
+/**
+ * Creates a frago from a repository and a storage.
+ *
+ * @example
+ * ```ts
+ * const frago = createFrago({ repository: new MemoryRepository(), storage: new MemoryStorage() });
+ * frago.events.on('upload:completed', ({ upload, location }) => console.log(upload.filename, location));
+ * ```
+ */
+export function createFrago(options: FragoOptions & ProtocolOptions): Frago {
+  const events = options.events ?? createEmitter();
+  const service = new UploadService(resolveOptions(options), events);
+  const handle = createHttpHandler(service, options);
+  return {
+    service,
+    events,
+    handle,
+    sweepExpired: () => service.sweepExpired(),
+    startSweeper(intervalMs = 60_000, onError = () => undefined) {
+      let running = false;
+      const timer = setInterval(() => {
+        if (running) return;
+        running = true;
+        service
+          .sweepExpired()
+          .catch(onError)
+          .finally(() => {
+            running = false;
+          });
+      }, intervalMs);
+      timer.unref?.();
+      return () => clearInterval(timer);
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorResponse, type FragoHandler } from '../protocol.js';
+import { ANONYMOUS, type Identity } from '../identity.js';
+import { toFragoRequest } from './request.js';
+import { sendFragoResponse } from './response.js';
+
+/** Resolves the caller from a framework's request; may throw a `FragoError` (e.g. `UNAUTHENTICATED`). */
+export type IdentityResolver<Req> = (req: Req) => Identity | Promise<Identity>;
+
+/** Options of {@link createNodeListener}. */
+export interface NodeListenerOptions<Req extends IncomingMessage> {
+  /** Who is calling. Default: anonymous. */
+  readonly identify?: IdentityResolver<Req>;
+  /** The full request path when the framework rewrote `req.url` (Express's `originalUrl`). */
+  readonly url?: (req: Req) => string;
+  /**
+   * A body the framework already parsed (e.g. by a JSON body parser mounted before
+   * frago), used instead of the consumed stream.
+   */
+  readonly parsedBody?: (req: Req) => unknown;
+}
+
+async function* jsonBytes(value: unknown): AsyncIterable<Uint8Array> {
+  yield new TextEncoder().encode(JSON.stringify(value));
+}
+
+/**
+ * A Node `(req, res, next)` listener serving the frago API; requests for other paths
+ * go to `next` (or get a 404 without one). Shared by the Express and Fastify adapters
+ * and usable with a plain `node:http` server.
+ */
+export function createNodeListener<Req extends IncomingMessage = IncomingMessage>(
+  handle: FragoHandler,
+  options: NodeListenerOptions<Req> = {},
+): (req: Req, res: ServerResponse, next?: (error?: unknown) => void) => Promise<void> {
+  return async (req, res, next) => {
+    const url = options.url?.(req) ?? req.url ?? '/';
+    if (!handle.owns(url)) {
+      if (next) next();
+      else sendFragoResponse(req, res, await handle({ method: req.method ?? 'GET', path: url, headers: {}, body: null }));
+      return;
+    }
+    let identity: Identity = ANONYMOUS;
+    try {
+      identity = (await options.identify?.(req)) ?? ANONYMOUS;
+    } catch (error) {
+      sendFragoResponse(req, res, errorResponse(error));
+      return;
+    }
+    const request = toFragoRequest(req, res, identity, url);
+    const parsed = req.readableEnded ? options.parsedBody?.(req) : undefined;
+    const response = await handle(parsed === undefined ? request : { ...request, body: jsonBytes(parsed) });
+    sendFragoResponse(req, res, response);
+  };
+}

@@ -1,0 +1,28 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Identity } from '../identity.js';
+import type { FragoRequest } from '../protocol.js';
+
+/**
+ * Builds a {@link FragoRequest} from Node's request. The body is the request itself
+ * (Node streams are async-iterable), so bytes flow from the socket to the storage with
+ * no conversion. The signal aborts when the response closes before it finished, i.e.
+ * when the client went away.
+ */
+export function toFragoRequest(req: IncomingMessage, res: ServerResponse, identity: Identity, url?: string): FragoRequest {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return {
+    method: req.method ?? 'GET',
+    path: url ?? req.url ?? '/',
+    headers,
+    body: req,
+    signal: controller.signal,
+    identity,
+  };
+}

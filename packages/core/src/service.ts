@@ -1,0 +1,532 @@
+import { exactLength, tap } from './body.js';
+import { digestsEqual, resolveChecksumAlgorithm, ResumableHasher, type ChecksumAlgorithm } from './checksum.js';
+import { formatChunkDigest, type ChunkDigest } from './digest.js';
+import { FragoError, isFragoError, wrapError } from './errors.js';
+import type { FragoEmitter } from './events.js';
+import { safeDirectory, safeFilename, validateFilename } from './filename.js';
+import { assertOwner, ownerKey, type Identity } from './identity.js';
+import { IntervalSet, rangeSize, type ByteRange } from './intervals.js';
+import type { ChunkRecord, UploadRecord } from './model.js';
+import type { ResolvedOptions } from './options.js';
+import { expiredError, statusError } from './status-errors.js';
+
+/** What a client asks for when it starts an upload. */
+export interface StartUpload {
+  readonly filename: unknown;
+  readonly totalSize: unknown;
+  readonly checksum?: unknown;
+  readonly checksumAlgorithm?: unknown;
+  readonly metadata?: unknown;
+}
+
+/** One chunk as a protocol hands it to the service. */
+export interface ChunkInput {
+  readonly range: ByteRange & { readonly total: number };
+  readonly body: AsyncIterable<Uint8Array>;
+  readonly digest?: ChunkDigest | null;
+  readonly signal?: AbortSignal;
+}
+
+/** The outcome of a chunk write. */
+export interface ChunkResult {
+  readonly upload: UploadRecord;
+  readonly range: ByteRange;
+  readonly duplicate: boolean;
+}
+
+/** An upload with its chunks and what they cover. */
+export interface UploadState {
+  readonly upload: UploadRecord;
+  readonly chunks: readonly ChunkRecord[];
+  readonly received: IntervalSet;
+  readonly missing: readonly ByteRange[];
+}
+
+/** The outcome of finalize. `alreadyComplete` is true when an earlier call completed it. */
+export interface FinalizeResult {
+  readonly upload: UploadRecord;
+  readonly alreadyComplete: boolean;
+  /** The algorithm of `upload.checksum`. */
+  readonly algorithm: ChecksumAlgorithm;
+}
+
+/** One page of an identity's uploads. */
+export interface UploadPage {
+  readonly uploads: readonly UploadRecord[];
+  readonly nextCursor: string | null;
+}
+
+const HEX = /^[0-9a-f]+$/i;
+
+function encodeCursor(upload: UploadRecord): string {
+  return btoa(`${upload.createdAt.toISOString()}|${upload.id}`).replace(/=+$/, '');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  let decoded = '';
+  try {
+    decoded = atob(cursor);
+  } catch {
+    // handled below as a malformed cursor
+  }
+  const [iso, id] = decoded.split('|');
+  const createdAt = new Date(iso ?? '');
+  if (id === undefined || id === '' || Number.isNaN(createdAt.getTime())) {
+    throw new FragoError('INVALID_REQUEST', 'cursor is not one this server issued');
+  }
+  return { createdAt, id };
+}
+
+/**
+ * The upload service: everything frago does, independent of any protocol. Every
+ * call is checked against the caller's identity and the upload's status and expiry;
+ * every decision is a compare-and-set in the repository, so several processes can
+ * serve one upload at once.
+ */
+export class UploadService {
+  constructor(
+    private readonly options: ResolvedOptions,
+    readonly events: FragoEmitter,
+  ) {}
+
+  /** The chunk size proposed to clients. */
+  get chunkSize(): number {
+    return this.options.chunkSize;
+  }
+
+  /** The limits in force. */
+  get limits(): ResolvedOptions['limits'] {
+    return this.options.limits;
+  }
+
+  /**
+   * Starts an upload: validates the request, runs the `beforeCreate` hook, opens the
+   * storage space and records the upload.
+   *
+   * @throws {FragoError} `INVALID_FILENAME`, `INVALID_SIZE`, `UPLOAD_TOO_LARGE`,
+   * `UNSUPPORTED_CHECKSUM`, `INVALID_REQUEST`, `TOO_MANY_UPLOADS`, or a hook's error.
+   */
+  async create(identity: Identity, input: StartUpload): Promise<UploadRecord> {
+    const { limits, checksum: settings, repository, storage } = this.options;
+    const filename = validateFilename(input.filename);
+    const totalSize = input.totalSize;
+    if (typeof totalSize !== 'number' || !Number.isSafeInteger(totalSize) || totalSize < 0) {
+      throw new FragoError('INVALID_SIZE', 'total_size must be a whole number of bytes, zero or more');
+    }
+    if (totalSize > limits.maxUploadSize) {
+      throw new FragoError('UPLOAD_TOO_LARGE', `total_size is over the limit of ${limits.maxUploadSize} bytes`, {
+        details: { max_upload_size: limits.maxUploadSize },
+      });
+    }
+    const algorithm =
+      input.checksumAlgorithm === undefined || input.checksumAlgorithm === null
+        ? settings.defaultAlgorithm
+        : resolveChecksumAlgorithm(input.checksumAlgorithm, settings.allowed);
+    const checksum = input.checksum === undefined || input.checksum === null ? null : input.checksum;
+    if (checksum !== null && (typeof checksum !== 'string' || !HEX.test(checksum) || checksum.length > 256)) {
+      throw new FragoError('INVALID_REQUEST', 'checksum must be a hex digest');
+    }
+    const metadata = input.metadata ?? {};
+    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+      throw new FragoError('INVALID_REQUEST', 'metadata must be a JSON object');
+    }
+    const owner = ownerKey(identity);
+    if (owner !== null && Number.isFinite(limits.maxActiveUploadsPerOwner)) {
+      const active = await this.repo(() => repository.countActive(owner));
+      if (active >= limits.maxActiveUploadsPerOwner) {
+        throw new FragoError('TOO_MANY_UPLOADS', 'Too many uploads in progress; finish or abort one first');
+      }
+    }
+    const hooked = await this.options.hooks.beforeCreate?.(
+      { filename, totalSize, checksum, checksumAlgorithm: algorithm, metadata: metadata as Record<string, unknown> },
+      identity,
+    );
+    const now = this.options.now();
+    const id = this.options.generateId();
+    await this.store(() => storage.create(id, totalSize));
+    try {
+      const upload = await this.repo(() =>
+        repository.create({
+          id,
+          owner,
+          filename,
+          totalSize,
+          storageKey: id,
+          checksumAlgorithm: algorithm,
+          expectedChecksum: checksum === null ? null : checksum.toLowerCase(),
+          metadata: hooked ?? (metadata as Record<string, unknown>),
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + this.options.expirationMs),
+          hash: { algorithm, offset: 0, state: null },
+        }),
+      );
+      this.events.emit('upload:started', { upload });
+      return upload;
+    } catch (error) {
+      await storage.delete(id).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Receives one chunk. The range is claimed atomically first, so a duplicate is
+   * recognised without reading its body and an overlapping range is refused; the
+   * bytes are then streamed to the storage and recorded only when every declared
+   * byte arrived (and matched the chunk digest, when one was sent).
+   *
+   * @throws {FragoError} `UPLOAD_NOT_FOUND`, `INVALID_RANGE`, `CHUNK_TOO_LARGE`,
+   * `RANGE_CONFLICT`, `RANGE_IN_FLIGHT`, `BODY_LENGTH_MISMATCH`, `DIGEST_MISMATCH`,
+   * `CLIENT_ABORTED`, a status error (`UPLOAD_COMPLETED`, `UPLOAD_BUSY`,
+   * `UPLOAD_EXPIRED`, `UPLOAD_ABORTED`), `STORAGE_FAILED`, `REPOSITORY_FAILED`.
+   */
+  async writeChunk(identity: Identity, uploadId: string, chunk: ChunkInput): Promise<ChunkResult> {
+    const { repository, storage, limits } = this.options;
+    const upload = await this.liveUpload(identity, uploadId);
+    const { range } = chunk;
+    if (range.total !== upload.totalSize) {
+      throw new FragoError('INVALID_RANGE', `Content-Range total must be the upload's total_size (${upload.totalSize})`);
+    }
+    const size = rangeSize(range);
+    if (size > limits.maxChunkSize) {
+      throw new FragoError('CHUNK_TOO_LARGE', `A chunk may carry at most ${limits.maxChunkSize} bytes`, {
+        details: { max_chunk_size: limits.maxChunkSize },
+      });
+    }
+    const digest = chunk.digest ? formatChunkDigest(chunk.digest) : null;
+    const claimId = this.options.generateId();
+    const now = this.options.now();
+    const claim = await this.repo(() =>
+      repository.claimRange(uploadId, range, {
+        claimId,
+        digest,
+        leaseUntil: new Date(now.getTime() + this.options.claimLeaseMs),
+        now,
+      }),
+    );
+    switch (claim.kind) {
+      case 'duplicate':
+        if (digest !== null && claim.chunk.digest !== null && claim.chunk.digest !== digest) {
+          throw new FragoError('RANGE_CONFLICT', 'This range was already received with different content', {
+            details: { conflict: { start: claim.chunk.start, end: claim.chunk.end } },
+          });
+        }
+        this.events.emit('chunk:received', { upload, range, duplicate: true });
+        return { upload, range, duplicate: true };
+      case 'in_flight':
+        throw new FragoError('RANGE_IN_FLIGHT', 'This range is being received by another request; retry later', {
+          details: { conflict: { start: claim.chunk.start, end: claim.chunk.end } },
+        });
+      case 'conflict':
+        throw new FragoError('RANGE_CONFLICT', 'This range overlaps a range already received or in flight', {
+          details: { conflict: { start: claim.chunk.start, end: claim.chunk.end } },
+        });
+      case 'not_in_progress':
+        throw claim.upload === null ? new FragoError('UPLOAD_NOT_FOUND', 'No such upload') : statusError(claim.upload);
+      case 'claimed':
+        break;
+    }
+
+    try {
+      const hashed = await this.receive(upload, chunk, claimId);
+      const stored = await this.repo(() => repository.storeClaim(uploadId, claimId));
+      if (!stored) throw statusError((await this.repo(() => repository.get(uploadId))) ?? upload, true);
+      if (hashed !== null) {
+        await this.repo(() =>
+          repository.saveHashProgress(uploadId, range.start, {
+            algorithm: upload.hash.algorithm,
+            offset: range.end + 1,
+            state: hashed,
+          }),
+        );
+      }
+    } catch (error) {
+      await repository.releaseClaim(uploadId, claimId).catch(() => undefined);
+      throw error;
+    }
+    this.events.emit('chunk:received', { upload, range, duplicate: false });
+    return { upload, range, duplicate: false };
+  }
+
+  /**
+   * Streams a claimed chunk to the storage, renewing the claim while bytes flow.
+   * When the chunk starts exactly where the whole-file checksum stopped, it is hashed
+   * on the way, and the hasher's new state is returned.
+   */
+  private async receive(upload: UploadRecord, chunk: ChunkInput, claimId: string): Promise<Uint8Array | null> {
+    const { repository, storage } = this.options;
+    const { range } = chunk;
+    const wholeFile =
+      this.options.checksum.mode !== 'off' && upload.hash.offset === range.start
+        ? await ResumableHasher.create(upload.hash.algorithm, upload.hash.state)
+        : null;
+    const chunkHasher = chunk.digest ? await ResumableHasher.create(chunk.digest.algorithm) : null;
+    let body = exactLength(chunk.body, rangeSize(range));
+    if (wholeFile !== null || chunkHasher !== null) {
+      body = tap(body, (piece) => {
+        wholeFile?.update(piece);
+        chunkHasher?.update(piece);
+      });
+    }
+    const renew = setInterval(() => {
+      const until = new Date(this.options.now().getTime() + this.options.claimLeaseMs);
+      repository.renewClaim(upload.id, claimId, until).catch(() => undefined);
+    }, Math.max(1000, Math.floor(this.options.claimLeaseMs / 3)));
+    try {
+      await storage.write(upload.storageKey, range.start, body, chunk.signal);
+    } catch (error) {
+      if (isFragoError(error)) throw error;
+      if (chunk.signal?.aborted) throw new FragoError('CLIENT_ABORTED', 'The client went away mid-chunk', { cause: error });
+      throw new FragoError('STORAGE_FAILED', 'The chunk could not be stored', { cause: error });
+    } finally {
+      clearInterval(renew);
+    }
+    if (chunkHasher !== null && chunk.digest && !digestsEqual(chunkHasher.digest(), chunk.digest.hex)) {
+      throw new FragoError('DIGEST_MISMATCH', 'The chunk does not match its digest; send it again');
+    }
+    return wholeFile === null ? null : wholeFile.save();
+  }
+
+  /**
+   * The upload with its chunks, what they cover and what is missing.
+   *
+   * @throws {FragoError} `UPLOAD_NOT_FOUND`, `UPLOAD_EXPIRED`, `UPLOAD_ABORTED`.
+   */
+  async status(identity: Identity, uploadId: string): Promise<UploadState> {
+    const upload = await this.visibleUpload(identity, uploadId);
+    if (upload.status === 'expired' || upload.status === 'aborted') throw statusError(upload);
+    const live = await this.expireIfDue(upload);
+    return this.state(live);
+  }
+
+  /**
+   * The caller's uploads, newest first, `limit` at a time. An anonymous caller owns
+   * nothing and gets an empty list.
+   */
+  async list(identity: Identity, page: { limit?: number; cursor?: string | null }): Promise<UploadPage> {
+    const owner = ownerKey(identity);
+    const limit = Math.min(Math.max(Math.trunc(page.limit ?? 50), 1), 200);
+    const after = page.cursor ? decodeCursor(page.cursor) : undefined;
+    if (owner === null) return { uploads: [], nextCursor: null };
+    const uploads = await this.repo(() => this.options.repository.list(owner, { limit: limit + 1, after }));
+    const visible = uploads.slice(0, limit);
+    const last = visible[visible.length - 1];
+    return { uploads: visible, nextCursor: uploads.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  /**
+   * Verifies and assembles an upload. Exactly one caller assembles: the move to
+   * `assembling` is a compare-and-set. A checksum mismatch puts the upload back
+   * `in_progress` with its bytes kept. Finalizing a completed upload again returns it
+   * with `alreadyComplete`.
+   *
+   * @throws {FragoError} `UPLOAD_INCOMPLETE` (with the missing ranges),
+   * `CHECKSUM_MISMATCH`, `UNSUPPORTED_CHECKSUM`, `UPLOAD_BUSY`, a status error, or a
+   * hook's error.
+   */
+  async finalize(
+    identity: Identity,
+    uploadId: string,
+    request: { checksum?: unknown; checksumAlgorithm?: unknown },
+  ): Promise<FinalizeResult> {
+    const { repository, storage, checksum: settings, hooks } = this.options;
+    const found = await this.visibleUpload(identity, uploadId);
+    if (found.status === 'complete') return { upload: found, alreadyComplete: true, algorithm: found.checksumAlgorithm };
+    const now = this.options.now();
+    const takeover = found.status === 'assembling' && found.leaseUntil !== null && found.leaseUntil < now;
+    const upload = takeover ? found : await this.expireIfDue(found);
+    if (upload.status !== 'in_progress' && !takeover) throw statusError(upload);
+
+    const expected = this.expectedChecksum(upload, request.checksum);
+    const algorithm =
+      request.checksumAlgorithm === undefined || request.checksumAlgorithm === null
+        ? upload.checksumAlgorithm
+        : resolveChecksumAlgorithm(request.checksumAlgorithm, settings.allowed);
+    const { missing } = await this.state(upload);
+    if (missing.length > 0) {
+      throw new FragoError('UPLOAD_INCOMPLETE', 'Not all chunks uploaded', {
+        details: { missing: missing.map(({ start, end }) => ({ start, end })) },
+      });
+    }
+    await hooks.beforeFinalize?.(upload, identity);
+
+    const leaseUntil = new Date(now.getTime() + this.options.assemblyLeaseMs);
+    const guard = takeover ? { status: 'assembling' as const, leaseExpiredBefore: now } : { status: 'in_progress' as const };
+    const assembling = await this.repo(() => repository.transition(uploadId, guard, 'assembling', { leaseUntil }));
+    if (assembling === null) {
+      const current = await this.repo(() => repository.get(uploadId));
+      if (current?.status === 'complete') return { upload: current, alreadyComplete: true, algorithm: current.checksumAlgorithm };
+      throw current === null ? new FragoError('UPLOAD_NOT_FOUND', 'No such upload') : statusError(current);
+    }
+
+    const giveBack = () =>
+      repository.transition(uploadId, { status: 'assembling' }, 'in_progress', { leaseUntil: null }).catch(() => null);
+    let checksum: string | null = null;
+    let location: string;
+    try {
+      if (settings.mode !== 'off') checksum = await this.digest(assembling, algorithm);
+      if (checksum !== null && expected !== null && !digestsEqual(checksum, expected)) {
+        const reverted = (await giveBack()) ?? assembling;
+        this.events.emit('checksum:failed', { upload: reverted, algorithm, expected, actual: checksum });
+        throw new FragoError('CHECKSUM_MISMATCH', 'Checksum mismatch', {
+          details: { expected, actual: checksum, checksum_algo: algorithm },
+        });
+      }
+      const target = await hooks.assembleTarget?.(assembling);
+      ({ location } = await this.store(() =>
+        storage.assemble(assembling.storageKey, {
+          uploadId,
+          filename: safeFilename(target?.filename ?? assembling.filename),
+          totalSize: assembling.totalSize,
+          directory: target?.directory ? safeDirectory(target.directory) : undefined,
+        }),
+      ));
+    } catch (error) {
+      if (!isFragoError(error, 'CHECKSUM_MISMATCH')) await giveBack();
+      throw error;
+    }
+    const completed = await this.repo(() =>
+      repository.transition(uploadId, { status: 'assembling' }, 'complete', {
+        checksum,
+        location,
+        completedAt: this.options.now(),
+        leaseUntil: null,
+      }),
+    );
+    if (completed === null) {
+      const current = await this.repo(() => repository.get(uploadId));
+      if (current?.status === 'complete') return { upload: current, alreadyComplete: true, algorithm: current.checksumAlgorithm };
+      throw new FragoError('UPLOAD_BUSY', 'Another request is finalizing this upload');
+    }
+    this.events.emit('upload:completed', { upload: completed, location, checksum: checksum ?? '' });
+    return { upload: completed, alreadyComplete: false, algorithm };
+  }
+
+  /**
+   * Aborts an upload in progress: its bytes and records are deleted.
+   *
+   * @throws {FragoError} `UPLOAD_NOT_FOUND`, or a status error for an upload that is
+   * assembling, complete, expired or already aborted.
+   */
+  async abort(identity: Identity, uploadId: string): Promise<UploadRecord> {
+    const { repository, storage } = this.options;
+    const upload = await this.liveUpload(identity, uploadId);
+    const aborted = await this.repo(() => repository.transition(uploadId, { status: 'in_progress' }, 'aborted'));
+    if (aborted === null) {
+      const current = await this.repo(() => repository.get(uploadId));
+      throw current === null ? new FragoError('UPLOAD_NOT_FOUND', 'No such upload') : statusError(current);
+    }
+    this.events.emit('upload:aborted', { upload: aborted });
+    await this.store(() => storage.delete(upload.storageKey));
+    await this.repo(() => repository.delete(uploadId));
+    return aborted;
+  }
+
+  /**
+   * Deletes the bytes and records of every upload past its expiry (and of any left
+   * expired or aborted), never a completed file. Safe to run from several processes
+   * at once. Returns how many uploads were removed.
+   */
+  async sweepExpired(options: { batchSize?: number } = {}): Promise<number> {
+    const { repository, storage } = this.options;
+    const batchSize = options.batchSize ?? 100;
+    let removed = 0;
+    for (;;) {
+      const due = await this.repo(() => repository.findExpired(this.options.now(), batchSize));
+      for (const upload of due) {
+        if (upload.status === 'in_progress') {
+          const expired = await this.repo(() => repository.transition(upload.id, { status: 'in_progress' }, 'expired'));
+          if (expired === null) continue;
+          this.events.emit('upload:expired', { upload: expired });
+        }
+        await this.store(() => storage.delete(upload.storageKey));
+        await this.repo(() => repository.delete(upload.id));
+        removed += 1;
+      }
+      if (due.length < batchSize) return removed;
+    }
+  }
+
+  /** The whole-file checksum, resumed from the saved progress when it used the same algorithm. */
+  private async digest(upload: UploadRecord, algorithm: ChecksumAlgorithm): Promise<string> {
+    const { repository, storage } = this.options;
+    const resume = upload.hash.algorithm === algorithm;
+    const offset = resume ? upload.hash.offset : 0;
+    const hasher = await ResumableHasher.create(algorithm, resume ? upload.hash.state : null);
+    if (offset < upload.totalSize) {
+      const range = { start: offset, end: upload.totalSize - 1 };
+      await this.store(async () => {
+        for await (const piece of storage.read(upload.storageKey, range)) hasher.update(piece);
+      });
+      if (resume) {
+        const progress = { algorithm, offset: upload.totalSize, state: hasher.save() };
+        await repository.saveHashProgress(upload.id, offset, progress).catch(() => false);
+      }
+    }
+    return hasher.digest();
+  }
+
+  private expectedChecksum(upload: UploadRecord, given: unknown): string | null {
+    if (given !== undefined && given !== null && given !== '') {
+      if (typeof given !== 'string' || !HEX.test(given.trim()) || given.length > 256) {
+        throw new FragoError('INVALID_REQUEST', 'checksum must be a hex digest');
+      }
+      return given.trim().toLowerCase();
+    }
+    if (upload.expectedChecksum === null && this.options.checksum.mode === 'required') {
+      throw new FragoError('INVALID_REQUEST', 'checksum is required to finalize an upload');
+    }
+    return upload.expectedChecksum;
+  }
+
+  private async state(upload: UploadRecord): Promise<UploadState> {
+    const chunks = await this.repo(() => this.options.repository.chunks(upload.id));
+    const received = IntervalSet.from(chunks.filter((chunk) => chunk.state === 'stored'));
+    const missing = upload.status === 'complete' ? [] : received.missing(upload.totalSize);
+    return { upload, chunks, received, missing };
+  }
+
+  /** The upload if the caller may see it; foreign and unknown uploads look the same. */
+  private async visibleUpload(identity: Identity, uploadId: string): Promise<UploadRecord> {
+    const upload = await this.repo(() => this.options.repository.get(uploadId));
+    if (upload === null) throw new FragoError('UPLOAD_NOT_FOUND', 'No such upload');
+    assertOwner(identity, upload);
+    return upload;
+  }
+
+  /** The caller's upload, which must be `in_progress` and not past its expiry. */
+  private async liveUpload(identity: Identity, uploadId: string): Promise<UploadRecord> {
+    const upload = await this.expireIfDue(await this.visibleUpload(identity, uploadId));
+    if (upload.status !== 'in_progress') throw statusError(upload);
+    return upload;
+  }
+
+  /**
+   * Expires an upload that is past its expiry (once, whoever sees it first), deletes its
+   * bytes and throws; returns any other upload unchanged.
+   */
+  private async expireIfDue(upload: UploadRecord): Promise<UploadRecord> {
+    if (upload.status !== 'in_progress' || upload.expiresAt > this.options.now()) return upload;
+    const expired = await this.repo(() => this.options.repository.transition(upload.id, { status: 'in_progress' }, 'expired'));
+    if (expired !== null) {
+      this.events.emit('upload:expired', { upload: expired });
+      await this.store(() => this.options.storage.delete(upload.storageKey));
+    }
+    throw expiredError();
+  }
+
+  private async repo<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw wrapError(error, 'REPOSITORY_FAILED', 'The upload records are not available right now');
+    }
+  }
+
+  private async store<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw wrapError(error, 'STORAGE_FAILED', 'The storage failed');
+    }
+  }
+}

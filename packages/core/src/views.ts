@@ -1,0 +1,36 @@
+import type { ByteRange } from './intervals.js';
+import type { UploadRecord } from './model.js';
+import type { UploadState } from './service.js';
+
+const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
+const plain = ({ start, end }: ByteRange) => ({ start, end });
+
+/** The fields every view of an upload shares (the original's, plus expiry and checksum). */
+export function uploadSummary(upload: UploadRecord) {
+  return {
+    upload_id: upload.id,
+    filename: upload.filename,
+    total_size: upload.totalSize,
+    status: upload.status,
+    created_at: iso(upload.createdAt),
+    completed_at: iso(upload.completedAt),
+    expires_at: iso(upload.expiresAt),
+    checksum_algo: upload.checksumAlgorithm,
+    checksum: upload.checksum,
+    metadata: upload.metadata,
+  };
+}
+
+/** The status view: the original's fields, plus received and missing ranges and checksum progress. */
+export function uploadStatusView(state: UploadState) {
+  const stored = state.chunks.filter((chunk) => chunk.state === 'stored');
+  return {
+    ...uploadSummary(state.upload),
+    chunks: stored.map(({ start, end, size }) => ({ start, end, size })),
+    received: state.received.ranges.map(plain),
+    received_bytes: state.received.size,
+    missing: state.missing.map(plain),
+    in_flight: state.chunks.filter((chunk) => chunk.state === 'pending').map(plain),
+    checksum_progress: { algorithm: state.upload.hash.algorithm, hashed_bytes: state.upload.hash.offset },
+  };
+}
