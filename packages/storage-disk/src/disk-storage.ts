@@ -1,0 +1,191 @@
+import { constants } from 'node:fs';
+import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
+import type { AssembleTarget, ByteRange, Storage, StorageCapabilities } from '@frago/core';
+import { FragoError } from '@frago/core';
+import { assemblePart } from './assemble.js';
+import { errnoCode, missingUpload, storageFailure } from './fs-errors.js';
+import { resolveOptions, type DiskStorageOptions, type ResolvedDiskStorageOptions } from './options.js';
+import { partPath, recordPath } from './paths.js';
+import { syncDirectory } from './sync.js';
+import { writeBodyAt } from './write-at.js';
+
+/**
+ * A {@link Storage} on a local or shared file system. Each upload is one file,
+ * `<incoming>/<key>.part`, preallocated to its total size; chunks are written in place
+ * at their offsets, in any order and in parallel, and assembling moves that file into
+ * `<assembled>/[<directory>/]<uploadId>-<filename>` with a hard link: no byte is copied.
+ *
+ * Keys and every name that reaches the file system are checked to be plain path
+ * segments; an existing file is never overwritten.
+ */
+export class DiskStorage implements Storage {
+  /** The disk takes chunks of any size at any offset. */
+  readonly capabilities: StorageCapabilities = {};
+  /** The options in effect, every folder absolute. */
+  readonly options: ResolvedDiskStorageOptions;
+
+  /** @throws {FragoError} `STORAGE_FAILED` for options that cannot work. */
+  constructor(options: DiskStorageOptions) {
+    this.options = resolveOptions(options);
+  }
+
+  /**
+   * Creates `<incoming>/<key>.part` with a length of `totalSize` (sparse where the file
+   * system allows). Idempotent: an existing file keeps its bytes and gets that length.
+   *
+   * @throws {FragoError} `STORAGE_FAILED` for an invalid key or a file system failure;
+   * `INVALID_SIZE` for a size that is not a non-negative safe integer.
+   */
+  async create(key: string, totalSize: number): Promise<void> {
+    const path = partPath(this.options.incomingDir, key);
+    if (!Number.isSafeInteger(totalSize) || totalSize < 0) {
+      throw new FragoError('INVALID_SIZE', 'The upload size must be a non-negative integer');
+    }
+    try {
+      await mkdir(this.options.incomingDir, { recursive: true });
+      // No O_TRUNC: a second create must not wipe chunks already written.
+      const handle = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+      try {
+        if ((await handle.stat()).size !== totalSize) await handle.truncate(totalSize);
+        if (this.durable) await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      if (this.durable) await syncDirectory(this.options.incomingDir);
+    } catch (error) {
+      throw storageFailure(error, 'Could not create the upload file');
+    }
+  }
+
+  /**
+   * Streams `body` into the upload's file from `offset` on. Each piece is written at its
+   * position before the next is read, so memory stays at one piece and a slow disk
+   * slows the sender. Writes to other ranges of the same upload may run at the same
+   * time. With `fsync: 'chunk'` the bytes are on the device when this resolves.
+   *
+   * @throws whatever `body` throws, or the reason of an aborted `signal`, unchanged;
+   * {@link FragoError} `INVALID_RANGE` for bytes past the end of the upload;
+   * `STORAGE_FAILED` for an unknown upload or a file system failure.
+   */
+  async write(key: string, offset: number, body: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
+    const path = partPath(this.options.incomingDir, key);
+    signal?.throwIfAborted();
+    const handle = await this.openPart(path, 'r+');
+    let failed = true;
+    try {
+      const size = await fileSize(handle);
+      if (!Number.isSafeInteger(offset) || offset < 0 || offset > size) {
+        throw new FragoError('INVALID_RANGE', 'Write outside the upload');
+      }
+      await writeBodyAt(handle, size, offset, body, signal);
+      if (this.durable) await flush(handle);
+      failed = false;
+    } finally {
+      // A failed close after a failed write must not hide the write's error.
+      await handle.close().catch((error: unknown) => {
+        if (!failed) throw storageFailure(error, 'Could not write the chunk');
+      });
+    }
+  }
+
+  /**
+   * Streams the bytes of `range` back from the upload's file, in pieces of
+   * `highWaterMark` bytes.
+   *
+   * @throws {FragoError} `INVALID_RANGE` for a range outside the upload;
+   * `STORAGE_FAILED` for an unknown upload or a file system failure.
+   */
+  async *read(key: string, range: ByteRange): AsyncIterable<Uint8Array> {
+    const path = partPath(this.options.incomingDir, key);
+    const handle = await this.openPart(path, 'r');
+    let size: number;
+    try {
+      size = await fileSize(handle);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    if (!Number.isSafeInteger(range.start) || range.start < 0 || range.end < range.start || range.end >= size) {
+      await handle.close();
+      throw new FragoError('INVALID_RANGE', 'Read outside the upload');
+    }
+    const { highWaterMark } = this.options;
+    const stream = handle.createReadStream({
+      start: range.start,
+      end: range.end,
+      autoClose: true,
+      ...(highWaterMark === undefined ? {} : { highWaterMark }),
+    });
+    try {
+      for await (const piece of stream as AsyncIterable<Buffer>) yield piece;
+    } catch (error) {
+      throw storageFailure(error, 'Could not read the upload');
+    } finally {
+      stream.destroy();
+    }
+  }
+
+  /**
+   * Moves the upload's file to `<assembled>/[<directory>/]<uploadId>-<filename>`
+   * (then `<uploadId>-1-<filename>`, ... when a file already has that name) and
+   * returns its absolute path. No byte is copied, no existing file is replaced, and a
+   * call repeated after a crash returns the same path.
+   *
+   * @throws {FragoError} `STORAGE_FAILED` for a target that is not a plain name inside
+   * the assembled folder, an upload with no bytes, or a file system failure.
+   */
+  async assemble(key: string, target: AssembleTarget): Promise<{ readonly location: string }> {
+    const location = await assemblePart({
+      part: partPath(this.options.incomingDir, key),
+      record: recordPath(this.options.incomingDir, key),
+      assembledRoot: this.options.assembledDir,
+      target,
+      durable: this.durable,
+    });
+    return { location };
+  }
+
+  /**
+   * Removes the upload's `.part` file and any name record. Idempotent; never touches
+   * an assembled file (even one that still shares the `.part` file's inode).
+   *
+   * @throws {FragoError} `STORAGE_FAILED` for an invalid key or a file system failure.
+   */
+  async delete(key: string): Promise<void> {
+    const paths = [partPath(this.options.incomingDir, key), recordPath(this.options.incomingDir, key)];
+    try {
+      for (const path of paths) await rm(path, { force: true });
+    } catch (error) {
+      throw storageFailure(error, 'Could not delete the upload');
+    }
+  }
+
+  private get durable(): boolean {
+    return this.options.fsync === 'chunk';
+  }
+
+  private async openPart(path: string, flags: 'r' | 'r+'): Promise<FileHandle> {
+    try {
+      return await open(path, flags);
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') throw missingUpload(error);
+      throw storageFailure(error, 'Could not open the upload file');
+    }
+  }
+}
+
+async function fileSize(handle: FileHandle): Promise<number> {
+  try {
+    return (await handle.stat()).size;
+  } catch (error) {
+    throw storageFailure(error, 'Could not read the upload file');
+  }
+}
+
+async function flush(handle: FileHandle): Promise<void> {
+  try {
+    await handle.datasync();
+  } catch (error) {
+    throw storageFailure(error, 'Could not flush the chunk');
+  }
+}

@@ -1,0 +1,2 @@
+export { DiskStorage } from './disk-storage.js';
+export type { DiskStorageOptions, FsyncMode, ResolvedDiskStorageOptions } from './options.js';
