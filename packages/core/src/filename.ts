@@ -1,6 +1,8 @@
 import { FragoError } from './errors.js';
 
 const MAX_FILENAME_BYTES = 180;
+// Slashes, and characters that look like one without being one after NFKC normalisation.
+const SEPARATORS = /[/\\\u2044\u2215\u2216\u29f8\u29f9\ufe68]/;
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
 // Control characters, path separators and the characters Windows refuses in names.
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f<>:"/\\|?*\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
@@ -41,7 +43,7 @@ function truncateUtf8(value: string, maxBytes: number): string {
  */
 export function safeFilename(name: string): string {
   const normalized = name.normalize('NFKC');
-  const lastSegment = normalized.split(/[/\\]/).pop() ?? '';
+  const lastSegment = normalized.split(SEPARATORS).pop() ?? '';
   let cleaned = lastSegment.replace(UNSAFE, '_').replace(/^[.\s]+/, '').replace(/[.\s]+$/, '');
   if (WINDOWS_RESERVED.test(cleaned)) cleaned = `_${cleaned}`;
   if (cleaned === '' || /^_+$/.test(cleaned)) cleaned = 'file';
