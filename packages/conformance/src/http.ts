@@ -189,7 +189,7 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
         form.append('other', new Blob([new Uint8Array(10)]), 'x');
         const response = await fetch(`${base()}/${id}/`, { method: 'PUT', body: form, headers: { 'content-range': 'bytes 0-9/10' } });
         expect(response.status).toBe(400);
-        expect((await response.json()).error).toBe('MISSING_FILE_FIELD');
+        expect(((await response.json()) as { error: string }).error).toBe('MISSING_FILE_FIELD');
         expect((await call('GET', `/${id}/`)).body.received).toEqual([]);
       });
 

@@ -1,0 +1,54 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, isAbsolute } from 'node:path';
+import { MikroORM as SqliteOrm } from '@mikro-orm/better-sqlite';
+import { MikroORM as PostgresOrm } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { createTestDatabase } from '@frago/conformance';
+import { fragoEntities, fragoMigrations, MikroOrmRepository } from '@frago/mikro-orm';
+import { DiskStorage } from '@frago/storage-disk';
+
+/** A real repository and disk storage in a temp folder, as a deployment would have them. */
+export interface Stack {
+  readonly repository: MikroOrmRepository;
+  readonly storage: DiskStorage;
+  readonly dataDir: string;
+  /** Runs raw SQL against the stack's database. */
+  sql(query: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>;
+  readAssembled(location: string): Promise<Uint8Array>;
+  isInsideStorage(location: string): boolean;
+  close(): Promise<void>;
+}
+
+/** Opens SQLite (a file in the temp folder) or a fresh PostgreSQL database, migrated, with disk storage. */
+export async function openStack(database: 'sqlite' | 'postgres'): Promise<Stack> {
+  const dataDir = await mkdtemp(join(tmpdir(), `frago-${database}-`));
+  const config = {
+    entities: [...fragoEntities],
+    extensions: [Migrator],
+    migrations: { migrationsList: [...fragoMigrations], silent: true },
+  };
+  const pg = database === 'postgres' ? await createTestDatabase() : undefined;
+  const orm = pg
+    ? await PostgresOrm.init({ ...config, clientUrl: pg.clientUrl })
+    : await SqliteOrm.init({ ...config, dbName: join(dataDir, 'frago.sqlite') });
+  await orm.getMigrator().up();
+  const storage = new DiskStorage({ directory: dataDir });
+  const assembledRoot = storage.options.assembledDir;
+  return {
+    repository: new MikroOrmRepository(orm),
+    storage,
+    dataDir,
+    sql: (query, params = []) => orm.em.getConnection().execute(query, params),
+    readAssembled: async (location) => new Uint8Array(await readFile(location)),
+    isInsideStorage: (location) => {
+      const rel = relative(assembledRoot, location);
+      return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+    },
+    async close() {
+      await orm.close(true);
+      await pg?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
