@@ -10,7 +10,10 @@ import {
 } from 'hash-wasm';
 import { FragoError } from './errors.js';
 
-const FACTORIES = {
+/** A whole-file checksum algorithm frago can verify. */
+export type ChecksumAlgorithm = 'md5' | 'sha1' | 'sha256' | 'sha384' | 'sha512' | 'xxhash64' | 'blake3';
+
+const FACTORIES: Record<ChecksumAlgorithm, () => Promise<IHasher>> = {
   md5: createMD5,
   sha1: createSHA1,
   sha256: createSHA256,
@@ -18,10 +21,7 @@ const FACTORIES = {
   sha512: createSHA512,
   xxhash64: createXXHash64,
   blake3: () => createBLAKE3(),
-} as const satisfies Record<string, () => Promise<IHasher>>;
-
-/** A whole-file checksum algorithm frago can verify. */
-export type ChecksumAlgorithm = keyof typeof FACTORIES;
+};
 
 /** Every algorithm frago knows, in the order the docs list them. */
 export const CHECKSUM_ALGORITHMS = Object.keys(FACTORIES) as ChecksumAlgorithm[];
