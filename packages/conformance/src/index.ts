@@ -1,0 +1,5 @@
+export * from './repository.js';
+export * from './storage.js';
+export * from './http.js';
+export * from './listen.js';
+export * from './postgres.js';

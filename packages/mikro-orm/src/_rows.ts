@@ -1,0 +1,87 @@
+import type { ChecksumAlgorithm, ChunkRecord, UploadRecord, UploadStatus } from '@frago/core';
+import type { Platform } from '@mikro-orm/core';
+
+/** A row as the driver returns it, keyed by column name. */
+export type Row = Readonly<Record<string, unknown>>;
+
+/**
+ * Turns raw rows into frago's records. The two drivers hand back different shapes for
+ * the same column: PostgreSQL returns `bigint` as a string, timestamps as strings (in
+ * MikroORM's configuration) and JSON parsed; SQLite returns numbers, epoch milliseconds
+ * and JSON text. Both come out as the same record.
+ */
+export class RowReader {
+  constructor(private readonly platform: Platform) {}
+
+  /** The upload stored in `row`. */
+  upload(row: Row): UploadRecord {
+    return {
+      id: String(row.id),
+      owner: nullableString(row.owner),
+      filename: String(row.filename),
+      totalSize: safeInteger(row.total_size),
+      status: String(row.status) as UploadStatus,
+      storageKey: String(row.storage_key),
+      checksumAlgorithm: String(row.checksum_algorithm) as ChecksumAlgorithm,
+      expectedChecksum: nullableString(row.expected_checksum),
+      checksum: nullableString(row.checksum),
+      location: nullableString(row.location),
+      metadata: json(row.metadata),
+      createdAt: this.date(row.created_at),
+      expiresAt: this.date(row.expires_at),
+      completedAt: this.nullableDate(row.completed_at),
+      leaseUntil: this.nullableDate(row.lease_until),
+      hash: {
+        algorithm: String(row.hash_algorithm) as ChecksumAlgorithm,
+        offset: safeInteger(row.hash_offset),
+        state: bytes(row.hash_state),
+      },
+    };
+  }
+
+  /** The chunk stored in `row`. */
+  chunk(row: Row): ChunkRecord {
+    return {
+      start: safeInteger(row.start_byte),
+      end: safeInteger(row.end_byte),
+      size: safeInteger(row.size),
+      state: row.state === 'stored' ? 'stored' : 'pending',
+      claimId: String(row.claim_id),
+      digest: nullableString(row.digest),
+      leaseUntil: this.nullableDate(row.lease_until),
+    };
+  }
+
+  private date(value: unknown): Date {
+    const date = value instanceof Date ? value : this.platform.parseDate(value as string | number);
+    if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
+      throw new TypeError(`frago: not a timestamp: ${String(value)}`);
+    }
+    return date;
+  }
+
+  private nullableDate(value: unknown): Date | null {
+    return value === null || value === undefined ? null : this.date(value);
+  }
+}
+
+function nullableString(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value);
+}
+
+function safeInteger(value: unknown): number {
+  const number = Number(value);
+  if (!Number.isSafeInteger(number)) throw new RangeError(`frago: not a safe integer: ${String(value)}`);
+  return number;
+}
+
+function json(value: unknown): Readonly<Record<string, unknown>> {
+  const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+}
+
+function bytes(value: unknown): Uint8Array | null {
+  if (value === null || value === undefined) return null;
+  if (!(value instanceof Uint8Array)) throw new TypeError('frago: hash_state is not binary');
+  return Uint8Array.from(value);
+}

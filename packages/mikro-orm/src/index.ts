@@ -1,0 +1,3 @@
+export * from './entities.js';
+export * from './migrations.js';
+export * from './repository.js';

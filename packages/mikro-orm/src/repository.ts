@@ -1,0 +1,327 @@
+import type {
+  ByteRange,
+  ChunkRecord,
+  ClaimResult,
+  HashProgress,
+  ListQuery,
+  NewUpload,
+  TransitionGuard,
+  TransitionPatch,
+  UploadRecord,
+  UploadRepository,
+  UploadStatus,
+} from '@frago/core';
+import type { QueryResult, Transaction } from '@mikro-orm/core';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { AbstractSqlConnection, SqlEntityManager } from '@mikro-orm/knex';
+import type { Dialect } from './_dialect.js';
+import { dialectOf } from './_dialect.js';
+import type { Row } from './_rows.js';
+import { RowReader } from './_rows.js';
+import { CHUNK_ENTITY_NAME, UPLOAD_ENTITY_NAME } from './entities.js';
+
+/** An entity schema, or the name it is registered under. */
+export type EntityRef = string | { readonly meta: { readonly className: string } };
+
+/** Options of {@link MikroOrmRepository}. */
+export interface MikroOrmRepositoryOptions {
+  /** The upload entity in your config, when you defined your own with {@link defineUploadEntity}. Default `FragoUpload`. */
+  readonly upload?: EntityRef;
+  /** The chunk entity in your config, when you defined your own with {@link defineChunkEntity}. Default `FragoChunk`. */
+  readonly chunk?: EntityRef;
+  /**
+   * Values for the properties you added to the upload entity, keyed by property name,
+   * computed when an upload is created (from its `owner`, `metadata`, ...). The ORM
+   * converts them, so a relation takes the related entity's id.
+   */
+  readonly columns?: (upload: NewUpload) => Record<string, unknown>;
+}
+
+/** The part of a MikroORM instance the repository uses: its SQL entity manager. */
+export interface SqlOrm {
+  readonly em: SqlEntityManager;
+}
+
+/** How often a claim is retried when the unique key catches a race the row lock did not. */
+const CLAIM_ATTEMPTS = 3;
+
+/**
+ * An {@link UploadRepository} on MikroORM, for PostgreSQL and SQLite, safe for many
+ * processes sharing one database. Decisions are single conditional statements or short
+ * transactions that serialise on the upload's row: on PostgreSQL with row locks
+ * (`FOR UPDATE` to claim, `FOR SHARE` to store), on SQLite by its single writer.
+ * Every chunk operation costs a constant number of round trips.
+ *
+ * @example
+ * ```ts
+ * const orm = await MikroORM.init({
+ *   entities: [...fragoEntities],
+ *   extensions: [Migrator],
+ *   migrations: { migrationsList: [...fragoMigrations] },
+ *   // clientUrl or dbName ...
+ * });
+ * await orm.migrator.up();
+ * const repository = new MikroOrmRepository(orm);
+ * ```
+ */
+export class MikroOrmRepository implements UploadRepository {
+  private readonly orm: SqlOrm;
+  private readonly uploadEntity: string;
+  private readonly uploadsTable: string;
+  private readonly chunksTable: string;
+  private readonly dialect: Dialect;
+  private readonly reader: RowReader;
+  private readonly columns: ((upload: NewUpload) => Record<string, unknown>) | undefined;
+
+  /**
+   * @param orm an initialised MikroORM on PostgreSQL or SQLite with frago's entities registered.
+   * @throws {Error} when the database is neither, or an entity is not registered.
+   */
+  constructor(orm: SqlOrm, options: MikroOrmRepositoryOptions = {}) {
+    this.orm = orm;
+    const metadata = orm.em.getMetadata();
+    const platform = orm.em.getPlatform();
+    this.uploadEntity = entityName(options.upload ?? UPLOAD_ENTITY_NAME);
+    this.uploadsTable = platform.quoteIdentifier(metadata.get(this.uploadEntity).tableName);
+    this.chunksTable = platform.quoteIdentifier(metadata.get(entityName(options.chunk ?? CHUNK_ENTITY_NAME)).tableName);
+    this.dialect = dialectOf(orm.em.getKnex());
+    this.reader = new RowReader(platform);
+    this.columns = options.columns;
+  }
+
+  async create(upload: NewUpload): Promise<UploadRecord> {
+    const record: UploadRecord = {
+      ...upload,
+      status: 'in_progress',
+      checksum: null,
+      location: null,
+      completedAt: null,
+      leaseUntil: null,
+    };
+    await this.orm.em.fork().insert(this.uploadEntity, {
+      ...this.columns?.(upload),
+      id: record.id,
+      owner: record.owner,
+      filename: record.filename,
+      totalSize: record.totalSize,
+      status: record.status,
+      storageKey: record.storageKey,
+      checksumAlgorithm: record.checksumAlgorithm,
+      expectedChecksum: record.expectedChecksum,
+      checksum: null,
+      location: null,
+      metadata: record.metadata,
+      createdAt: record.createdAt,
+      expiresAt: record.expiresAt,
+      completedAt: null,
+      leaseUntil: null,
+      hashAlgorithm: record.hash.algorithm,
+      hashOffset: record.hash.offset,
+      hashState: record.hash.state,
+    });
+    return record;
+  }
+
+  async get(id: string): Promise<UploadRecord | null> {
+    const [row] = await this.rows(`select * from ${this.uploadsTable} where id = ?`, [id]);
+    return row === undefined ? null : this.reader.upload(row);
+  }
+
+  async list(owner: string, query: ListQuery): Promise<UploadRecord[]> {
+    const after = query.after;
+    const page =
+      after === undefined
+        ? { sql: '', params: [] }
+        : { sql: ' and (created_at < ? or (created_at = ? and id < ?))', params: [after.createdAt, after.createdAt, after.id] };
+    const rows = await this.rows(
+      `select * from ${this.uploadsTable} where owner = ?${page.sql} order by created_at desc, id desc limit ?`,
+      [owner, ...page.params, query.limit],
+    );
+    return rows.map((row) => this.reader.upload(row));
+  }
+
+  async chunks(uploadId: string): Promise<ChunkRecord[]> {
+    const rows = await this.rows(`select * from ${this.chunksTable} where upload_id = ? order by start_byte`, [uploadId]);
+    return rows.map((row) => this.reader.chunk(row));
+  }
+
+  async claimRange(
+    uploadId: string,
+    range: ByteRange,
+    claim: { readonly claimId: string; readonly digest: string | null; readonly leaseUntil: Date; readonly now: Date },
+  ): Promise<ClaimResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.connection().transactional((trx) => this.claimOnce(trx, uploadId, range, claim));
+      } catch (error) {
+        // The unique (upload_id, start_byte) key only fires if a claim slipped past the
+        // upload row's lock; trying again then finds the winner and reports it.
+        if (!(error instanceof UniqueConstraintViolationException) || attempt >= CLAIM_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  async renewClaim(uploadId: string, claimId: string, leaseUntil: Date): Promise<boolean> {
+    const changed = await this.affected(
+      `update ${this.chunksTable} set lease_until = ? where upload_id = ? and claim_id = ? and state = 'pending'`,
+      [leaseUntil, uploadId, claimId],
+    );
+    return changed > 0;
+  }
+
+  async storeClaim(uploadId: string, claimId: string): Promise<boolean> {
+    // FOR SHARE makes a concurrent transition of the upload wait for this statement
+    // (and this statement wait for it), so a chunk is never stored after the upload
+    // left in_progress, and a finalizer always sees every chunk stored before it.
+    const lock = this.dialect === 'postgresql' ? ' for share' : '';
+    const changed = await this.affected(
+      `update ${this.chunksTable} set state = 'stored', lease_until = null
+       where upload_id = ? and claim_id = ? and state = 'pending'
+       and exists (select 1 from ${this.uploadsTable} where id = ? and status = 'in_progress'${lock})`,
+      [uploadId, claimId, uploadId],
+    );
+    return changed > 0;
+  }
+
+  async releaseClaim(uploadId: string, claimId: string): Promise<void> {
+    await this.affected(`delete from ${this.chunksTable} where upload_id = ? and claim_id = ? and state = 'pending'`, [
+      uploadId,
+      claimId,
+    ]);
+  }
+
+  async transition(
+    uploadId: string,
+    guard: TransitionGuard,
+    to: UploadStatus,
+    patch: TransitionPatch = {},
+  ): Promise<UploadRecord | null> {
+    const sets = ['status = ?'];
+    const params: unknown[] = [to];
+    for (const [column, value] of [
+      ['checksum', patch.checksum],
+      ['location', patch.location],
+      ['completed_at', patch.completedAt],
+      ['lease_until', patch.leaseUntil],
+    ] as const) {
+      if (value === undefined) continue;
+      sets.push(`${column} = ?`);
+      params.push(value);
+    }
+    params.push(uploadId, guard.status);
+    let leaseCondition = '';
+    if (guard.leaseExpiredBefore !== undefined) {
+      leaseCondition = ' and (lease_until is null or lease_until < ?)';
+      params.push(guard.leaseExpiredBefore);
+    }
+    const [row] = await this.rows(
+      `update ${this.uploadsTable} set ${sets.join(', ')} where id = ? and status = ?${leaseCondition} returning *`,
+      params,
+    );
+    return row === undefined ? null : this.reader.upload(row);
+  }
+
+  async saveHashProgress(uploadId: string, fromOffset: number, progress: HashProgress): Promise<boolean> {
+    const changed = await this.affected(
+      `update ${this.uploadsTable} set hash_offset = ?, hash_state = ?
+       where id = ? and hash_offset = ? and hash_algorithm = ?`,
+      [progress.offset, progress.state === null ? null : Buffer.from(progress.state), uploadId, fromOffset, progress.algorithm],
+    );
+    return changed > 0;
+  }
+
+  async findExpired(now: Date, limit: number): Promise<UploadRecord[]> {
+    const rows = await this.rows(
+      `select * from ${this.uploadsTable}
+       where (status = 'in_progress' and expires_at < ?) or status in ('expired', 'aborted')
+       order by expires_at limit ?`,
+      [now, limit],
+    );
+    return rows.map((row) => this.reader.upload(row));
+  }
+
+  async delete(uploadId: string): Promise<void> {
+    await this.connection().transactional(async (trx) => {
+      await this.affected(`delete from ${this.uploadsTable} where id = ?`, [uploadId], trx);
+      // The foreign key cascades already; this covers a SQLite connection opened
+      // without `pragma foreign_keys = on`, where the cascade silently does nothing.
+      await this.affected(`delete from ${this.chunksTable} where upload_id = ?`, [uploadId], trx);
+    });
+  }
+
+  async countActive(owner: string): Promise<number> {
+    const [row] = await this.rows(
+      `select count(*) as active from ${this.uploadsTable} where owner = ? and status in ('in_progress', 'assembling')`,
+      [owner],
+    );
+    return Number(row?.active ?? 0);
+  }
+
+  private async claimOnce(
+    trx: Transaction,
+    uploadId: string,
+    range: ByteRange,
+    claim: { readonly claimId: string; readonly digest: string | null; readonly leaseUntil: Date; readonly now: Date },
+  ): Promise<ClaimResult> {
+    const dropAbandoned = () =>
+      this.affected(
+        `delete from ${this.chunksTable}
+         where upload_id = ? and state = 'pending' and (lease_until is null or lease_until <= ?)
+         and start_byte <= ? and end_byte >= ?`,
+        [uploadId, claim.now, range.end, range.start],
+        trx,
+      );
+    let uploadRow: Row | undefined;
+    if (this.dialect === 'postgresql') {
+      // Every claim, store and transition of this upload queues behind this lock.
+      [uploadRow] = await this.rows(`select * from ${this.uploadsTable} where id = ? for update`, [uploadId], trx);
+      await dropAbandoned();
+    } else {
+      // SQLite has no row locks. Writing first takes the database's write lock before
+      // anything is read, so two processes never decide on the same snapshot.
+      await dropAbandoned();
+      [uploadRow] = await this.rows(`select * from ${this.uploadsTable} where id = ?`, [uploadId], trx);
+    }
+    if (uploadRow === undefined) return { kind: 'not_in_progress', upload: null };
+    if (uploadRow.status !== 'in_progress') return { kind: 'not_in_progress', upload: this.reader.upload(uploadRow) };
+
+    // What is left overlapping the range is live: stored, or pending with a lease.
+    const [blockingRow] = await this.rows(
+      `select * from ${this.chunksTable}
+       where upload_id = ? and start_byte <= ? and end_byte >= ?
+       order by case when start_byte = ? and end_byte = ? then 0 else 1 end, start_byte limit 1`,
+      [uploadId, range.end, range.start, range.start, range.end],
+      trx,
+    );
+    if (blockingRow !== undefined) {
+      const chunk = this.reader.chunk(blockingRow);
+      const same = chunk.start === range.start && chunk.end === range.end;
+      if (!same) return { kind: 'conflict', chunk };
+      return chunk.state === 'stored' ? { kind: 'duplicate', chunk } : { kind: 'in_flight', chunk };
+    }
+    await this.affected(
+      `insert into ${this.chunksTable} (claim_id, upload_id, start_byte, end_byte, size, state, digest, lease_until)
+       values (?, ?, ?, ?, ?, 'pending', ?, ?)`,
+      [claim.claimId, uploadId, range.start, range.end, range.end - range.start + 1, claim.digest, claim.leaseUntil],
+      trx,
+    );
+    return { kind: 'claimed', claimId: claim.claimId };
+  }
+
+  private connection(): AbstractSqlConnection {
+    return this.orm.em.getConnection('write');
+  }
+
+  private rows(sql: string, params: readonly unknown[], trx?: Transaction): Promise<Row[]> {
+    return this.connection().execute<Row[]>(sql, [...params], 'all', trx);
+  }
+
+  private async affected(sql: string, params: readonly unknown[], trx?: Transaction): Promise<number> {
+    const result = await this.connection().execute<QueryResult>(sql, [...params], 'run', trx);
+    return result.affectedRows;
+  }
+}
+
+function entityName(ref: EntityRef): string {
+  return typeof ref === 'string' ? ref : ref.meta.className;
+}

@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '@frago/conformance';
+import type { NewUpload } from '@frago/core';
+import { EntitySchema } from '@mikro-orm/core';
+import { Migration } from '@mikro-orm/migrations';
+import { defineUploadEntity, FragoChunk, fragoMigrations, MikroOrmRepository } from '../src/index.js';
+import { openPostgres, openSqlite, tempDirectory, type TestOrm } from './_databases.js';
+
+/** How a user adds a column for their own upload property: a migration after frago's. */
+class AddDeviceLabel extends Migration {
+  override up(): void {
+    this.addSql('alter table frago_upload add column device_label varchar(255) null');
+  }
+}
+
+const DeviceUpload = defineUploadEntity<{ deviceLabel: string | null }>({
+  properties: { deviceLabel: { type: 'string', length: 255, nullable: true, fieldName: 'device_label' } },
+});
+
+const extended = {
+  entities: [DeviceUpload, FragoChunk],
+  migrations: {
+    migrationsList: [...fragoMigrations, { name: 'app_0001_device_label', class: AddDeviceLabel }],
+    silent: true,
+  },
+};
+
+interface Device {
+  id: number;
+  name: string;
+}
+
+const DeviceSchema = new EntitySchema<Device>({
+  name: 'Device',
+  tableName: 'device',
+  properties: { id: { type: 'number', primary: true }, name: { type: 'string' } },
+});
+
+/** The original app's example: uploads that belong to a device. */
+const UploadWithDevice = defineUploadEntity<{ device: Device | null }>({
+  properties: { device: { kind: 'm:1', entity: () => DeviceSchema, nullable: true, fieldName: 'device_id' } },
+});
+
+function newUpload(metadata: Record<string, unknown>): NewUpload {
+  const id = randomUUID();
+  return {
+    id,
+    owner: 'device:7',
+    filename: 'log.txt',
+    totalSize: 10,
+    storageKey: `uploads/${id}`,
+    checksumAlgorithm: 'sha256',
+    expectedChecksum: null,
+    metadata,
+    createdAt: new Date('2030-01-01T00:00:00.000Z'),
+    expiresAt: new Date('2030-01-02T00:00:00.000Z'),
+    hash: { algorithm: 'sha256', offset: 0, state: null },
+  };
+}
+
+const databases: Record<string, () => Promise<{ open(config?: object): Promise<TestOrm>; drop(): Promise<void> }>> = {
+  SQLite: async () => {
+    const directory = await tempDirectory();
+    return { open: (config) => openSqlite(join(directory.path, 'frago.sqlite'), config), drop: directory.remove };
+  },
+  PostgreSQL: async () => {
+    const database = await createTestDatabase();
+    return { open: (config) => openPostgres(database.clientUrl, config), drop: database.drop };
+  },
+};
+
+for (const [name, makeDatabase] of Object.entries(databases)) {
+  describe(`schema on ${name}`, () => {
+    const cleanups: (() => Promise<void>)[] = [];
+    afterEach(async () => {
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    });
+    const open = async (config?: object): Promise<TestOrm> => {
+      const database = await makeDatabase();
+      cleanups.push(database.drop);
+      const orm = await database.open(config);
+      cleanups.push(() => orm.close(true));
+      return orm;
+    };
+
+    it('migrates to exactly the schema the entities describe, and back down', async () => {
+      const orm = await open();
+
+      await orm.migrator.up();
+      expect(await orm.em.getConnection().execute('select count(*) as n from frago_chunk')).toMatchObject([{ n: expect.anything() }]);
+      expect(await orm.migrator.getPendingMigrations()).toEqual([]);
+      expect(await orm.migrator.checkMigrationNeeded()).toBe(false);
+
+      await orm.migrator.down();
+      await expect(orm.em.getConnection().execute('select 1 from frago_upload')).rejects.toThrow();
+    });
+
+    it('fills a column the user added to the upload entity', async () => {
+      const orm = await open(extended);
+      await orm.migrator.up();
+      expect(await orm.migrator.checkMigrationNeeded()).toBe(false);
+      const repository = new MikroOrmRepository(orm, {
+        upload: DeviceUpload,
+        columns: (upload) => ({ deviceLabel: typeof upload.metadata.device === 'string' ? upload.metadata.device : null }),
+      });
+      const labelled = newUpload({ device: "Jane's phone" });
+      const unlabelled = newUpload({});
+
+      await repository.create(labelled);
+      await repository.create(unlabelled);
+
+      const rows = await orm.em
+        .getConnection()
+        .execute('select id, device_label from frago_upload where id in (?, ?)', [labelled.id, unlabelled.id]);
+      expect(Object.fromEntries(rows.map((row) => [row.id, row.device_label]))).toEqual({
+        [labelled.id]: "Jane's phone",
+        [unlabelled.id]: null,
+      });
+      expect(await repository.get(labelled.id)).toMatchObject({ metadata: { device: "Jane's phone" } });
+      const entity = await orm.em.fork().findOneOrFail(DeviceUpload, { id: labelled.id });
+      expect(entity.deviceLabel).toBe("Jane's phone");
+      expect(entity.totalSize).toBe(10);
+    });
+
+    it('links uploads to a relation the user added, generating a migration for it alone', async () => {
+      const orm = await open({
+        entities: [UploadWithDevice, FragoChunk, DeviceSchema],
+        migrations: { migrationsList: [...fragoMigrations], silent: true },
+      });
+      await orm.migrator.up();
+      const diff = await orm.schema.getUpdateSchemaSQL({ wrap: false });
+      expect(diff).toContain('device_id');
+      expect(diff).not.toContain('frago_chunk');
+      await orm.schema.updateSchema();
+      await orm.em.fork().insert(DeviceSchema, { id: 7, name: 'phone' });
+      const repository = new MikroOrmRepository(orm, {
+        upload: UploadWithDevice,
+        columns: (upload) => ({ device: upload.owner?.startsWith('device:') ? Number(upload.owner.slice(7)) : null }),
+      });
+      const upload = newUpload({});
+
+      await repository.create(upload);
+
+      const rows = await orm.em.getConnection().execute('select device_id from frago_upload where id = ?', [upload.id]);
+      expect(rows.map((row) => Number(row.device_id))).toEqual([7]);
+      const entity = await orm.em.fork().findOneOrFail(UploadWithDevice, { id: upload.id }, { populate: ['device'] });
+      expect(entity.device?.name).toBe('phone');
+    });
+  });
+}
