@@ -1,5 +1,6 @@
 import { exactLength, tap } from './body.js';
 import { digestsEqual, resolveChecksumAlgorithm, ResumableHasher, type ChecksumAlgorithm } from './checksum.js';
+import { ClaimLease } from './claim-lease.js';
 import { formatChunkDigest, type ChunkDigest } from './digest.js';
 import { FragoError, isFragoError, wrapError } from './errors.js';
 import type { FragoEmitter } from './events.js';
@@ -194,14 +195,11 @@ export class UploadService {
     }
     const digest = chunk.digest ? formatChunkDigest(chunk.digest) : null;
     const claimId = this.options.generateId();
-    const now = this.options.now();
+    const lease = new ClaimLease(this.options.claimLeaseMs, this.options.now, (until) =>
+      repository.renewClaim(uploadId, claimId, until),
+    );
     const claim = await this.repo(() =>
-      repository.claimRange(uploadId, range, {
-        claimId,
-        digest,
-        leaseUntil: new Date(now.getTime() + this.options.claimLeaseMs),
-        now,
-      }),
+      repository.claimRange(uploadId, range, { claimId, digest, leaseUntil: lease.leaseUntil, now: this.options.now() }),
     );
     switch (claim.kind) {
       case 'duplicate':
@@ -227,7 +225,7 @@ export class UploadService {
     }
 
     try {
-      const hashed = await this.receive(upload, chunk, claimId);
+      const hashed = await this.receive(upload, chunk, lease);
       const stored = await this.repo(() => repository.storeClaim(uploadId, claimId));
       if (!stored) throw statusError((await this.repo(() => repository.get(uploadId))) ?? upload, true);
       if (hashed !== null) {
@@ -252,25 +250,20 @@ export class UploadService {
    * When the chunk starts exactly where the whole-file checksum stopped, it is hashed
    * on the way, and the hasher's new state is returned.
    */
-  private async receive(upload: UploadRecord, chunk: ChunkInput, claimId: string): Promise<Uint8Array | null> {
-    const { repository, storage } = this.options;
+  private async receive(upload: UploadRecord, chunk: ChunkInput, lease: ClaimLease): Promise<Uint8Array | null> {
+    const { storage } = this.options;
     const { range } = chunk;
     const wholeFile =
       this.options.checksum.mode !== 'off' && upload.hash.offset === range.start
         ? await ResumableHasher.create(upload.hash.algorithm, upload.hash.state)
         : null;
     const chunkHasher = chunk.digest ? await ResumableHasher.create(chunk.digest.algorithm) : null;
-    let body = exactLength(chunk.body, rangeSize(range));
-    if (wholeFile !== null || chunkHasher !== null) {
-      body = tap(body, (piece) => {
-        wholeFile?.update(piece);
-        chunkHasher?.update(piece);
-      });
-    }
-    const renew = setInterval(() => {
-      const until = new Date(this.options.now().getTime() + this.options.claimLeaseMs);
-      repository.renewClaim(upload.id, claimId, until).catch(() => undefined);
-    }, Math.max(1000, Math.floor(this.options.claimLeaseMs / 3)));
+    const body = tap(exactLength(chunk.body, rangeSize(range)), (piece) => {
+      lease.touch();
+      wholeFile?.update(piece);
+      chunkHasher?.update(piece);
+    });
+    lease.start();
     try {
       await storage.write(upload.storageKey, range.start, body, chunk.signal);
     } catch (error) {
@@ -278,7 +271,7 @@ export class UploadService {
       if (chunk.signal?.aborted) throw new FragoError('CLIENT_ABORTED', 'The client went away mid-chunk', { cause: error });
       throw new FragoError('STORAGE_FAILED', 'The chunk could not be stored', { cause: error });
     } finally {
-      clearInterval(renew);
+      lease.stop();
     }
     if (chunkHasher !== null && chunk.digest && !digestsEqual(chunkHasher.digest(), chunk.digest.hex)) {
       throw new FragoError('DIGEST_MISMATCH', 'The chunk does not match its digest; send it again');

@@ -1,0 +1,211 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import {
+  createFrago,
+  FragoError,
+  MemoryRepository,
+  MemoryStorage,
+  type FragoOptions,
+  type FragoRequest,
+  type Identity,
+} from '@frago/core';
+import { createNodeListener } from '@frago/core/node';
+import { listen } from '@frago/conformance';
+
+const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
+const alice: Identity = { kind: 'user', id: 'alice' };
+
+async function* bytesOf(...pieces: Uint8Array[]): AsyncIterable<Uint8Array> {
+  for (const piece of pieces) yield piece;
+}
+
+/** A frago called in-process, as an embedding server would call it. */
+function setup(options: Partial<FragoOptions> = {}) {
+  const repository = new MemoryRepository();
+  const storage = new MemoryStorage();
+  const frago = createFrago({ repository, storage, ...options });
+  const call = async (method: string, path: string, init: Partial<FragoRequest> & { json?: unknown } = {}) => {
+    const response = await frago.handle({
+      method,
+      path: `/upload${path}`,
+      headers: { 'content-type': init.json === undefined ? 'application/octet-stream' : 'application/json', ...init.headers },
+      body: init.json === undefined ? (init.body ?? null) : bytesOf(new TextEncoder().encode(JSON.stringify(init.json))),
+      identity: init.identity,
+    });
+    return { status: response.status, body: response.body as Record<string, any> };
+  };
+  const start = async (totalSize: number, identity?: Identity) => {
+    const created = await call('POST', '/', { json: { filename: 'f.bin', total_size: totalSize }, identity });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    return created.body.upload_id as string;
+  };
+  const put = (id: string, data: Uint8Array, start: number, end: number, body?: AsyncIterable<Uint8Array>) =>
+    call('PUT', `/${id}/`, {
+      headers: { 'content-range': `bytes ${start}-${end}/${data.length}` },
+      body: body ?? bytesOf(data.subarray(start, end + 1)),
+    });
+  return { frago, repository, storage, call, start, put };
+}
+
+describe('checksum progress', () => {
+  it('hashes chunks that arrive in order while they arrive, so finalize has nothing left to read', async () => {
+    const { start, put, call } = setup();
+    const data = new Uint8Array(randomBytes(300_000));
+    const id = await start(data.length);
+    for (let offset = 0; offset < data.length; offset += 100_000) await put(id, data, offset, offset + 99_999);
+    const status = await call('GET', `/${id}/`);
+    expect(status.body.checksum_progress).toEqual({ algorithm: 'md5', hashed_bytes: data.length });
+    const done = await call('POST', `/${id}/`, { json: { checksum: md5(data) } });
+    expect(done.status).toBe(201);
+  });
+
+  it('catches up at finalize on chunks that arrived out of order', async () => {
+    const { start, put, call } = setup();
+    const data = new Uint8Array(randomBytes(300_000));
+    const id = await start(data.length);
+    await put(id, data, 200_000, 299_999);
+    await put(id, data, 0, 99_999);
+    await put(id, data, 100_000, 199_999);
+    expect((await call('GET', `/${id}/`)).body.checksum_progress.hashed_bytes).toBe(200_000);
+    const done = await call('POST', `/${id}/`, { json: {} });
+    expect(done.body.checksum).toBe(md5(data));
+  });
+
+  it('requires a checksum in required mode and computes none when off', async () => {
+    const required = setup({ checksum: { mode: 'required' } });
+    const id = await required.start(0);
+    const refused = await required.call('POST', `/${id}/`, { json: {} });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toBe('INVALID_REQUEST');
+    expect((await required.call('POST', `/${id}/`, { json: { checksum: md5(new Uint8Array()) } })).status).toBe(201);
+
+    const off = setup({ checksum: { mode: 'off' } });
+    const data = new Uint8Array(randomBytes(1000));
+    const other = await off.start(data.length);
+    await off.put(other, data, 0, 999);
+    const done = await off.call('POST', `/${other}/`, { json: { checksum: 'ff' } });
+    expect(done.status).toBe(201);
+    expect(done.body.checksum).toBeNull();
+  });
+
+  it('only allows the algorithms the server allows', async () => {
+    const { call } = setup({ checksum: { allowed: ['sha256'], defaultAlgorithm: 'sha256' } });
+    const refused = await call('POST', '/', { json: { filename: 'a', total_size: 1, checksum_algo: 'md5' } });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ error: 'UNSUPPORTED_CHECKSUM', allowed: ['sha256'] });
+  });
+});
+
+describe('stalled chunks', () => {
+  it('let their claim lapse so the range can be sent again, and never write after losing it', async () => {
+    const { start, put, call, storage } = setup({ claimLeaseMs: 600 });
+    const data = new Uint8Array(randomBytes(20_000));
+    const stale = new Uint8Array(20_000).fill(7);
+    const id = await start(data.length);
+    let wake: () => void = () => undefined;
+    const stalled = put(id, data, 0, 19_999, (async function* () {
+      yield stale.subarray(0, 5000);
+      await new Promise<void>((resolve) => (wake = resolve));
+      yield stale.subarray(5000);
+    })());
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await put(id, data, 0, 19_999)).body.error).toBe('RANGE_IN_FLIGHT');
+    let retried = await put(id, data, 0, 19_999);
+    for (let i = 0; i < 60 && retried.status !== 200; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      retried = await put(id, data, 0, 19_999);
+    }
+    expect(retried.status, JSON.stringify(retried.body)).toBe(200);
+    wake();
+    const late = await stalled;
+    expect(late.status).toBe(409);
+    expect(late.body.error).toBe('RANGE_IN_FLIGHT');
+    const done = await call('POST', `/${id}/`, { json: { checksum: md5(data) } });
+    expect(done.status, JSON.stringify(done.body)).toBe(201);
+    expect(storage.file(`${id}-f.bin`)).toEqual(data);
+  });
+});
+
+describe('a finalize that died half-way', () => {
+  it('is taken over once its lease has run out, and not before', async () => {
+    let clock = Date.parse('2030-01-01T00:00:00Z');
+    const { start, put, call, repository } = setup({ now: () => new Date(clock), assemblyLeaseMs: 60_000 });
+    const data = new Uint8Array(randomBytes(1000));
+    const id = await start(data.length);
+    await put(id, data, 0, 999);
+    await repository.transition(id, { status: 'in_progress' }, 'assembling', { leaseUntil: new Date(clock + 60_000) });
+    const busy = await call('POST', `/${id}/`, { json: {} });
+    expect(busy.status).toBe(409);
+    expect(busy.body.error).toBe('UPLOAD_BUSY');
+    clock += 61_000;
+    const done = await call('POST', `/${id}/`, { json: { checksum: md5(data) } });
+    expect(done.status, JSON.stringify(done.body)).toBe(201);
+    expect((await call('GET', `/${id}/`)).body.status).toBe('complete');
+  });
+});
+
+describe('hooks and limits', () => {
+  it('lets beforeCreate veto an upload and replace its metadata', async () => {
+    const { call, frago } = setup({
+      hooks: {
+        beforeCreate: (input, identity) => {
+          if (input.filename.endsWith('.exe')) throw new FragoError('FORBIDDEN', 'No executables');
+          return { ...input.metadata, by: 'id' in identity ? identity.id : 'anonymous' };
+        },
+      },
+    });
+    const started: string[] = [];
+    frago.events.on('upload:started', ({ upload }) => started.push(upload.id));
+    const refused = await call('POST', '/', { json: { filename: 'x.exe', total_size: 1 } });
+    expect(refused.status).toBe(403);
+    expect(started).toEqual([]);
+    const created = await call('POST', '/', { json: { filename: 'x.mp4', total_size: 1, metadata: { site: 3 } }, identity: alice });
+    const view = await call('GET', `/${created.body.upload_id}/`, { identity: alice });
+    expect(view.body.metadata).toEqual({ site: 3, by: 'alice' });
+  });
+
+  it('puts each assembled file where assembleTarget says, made safe', async () => {
+    const { start, call, storage } = setup({
+      hooks: { assembleTarget: (upload) => ({ directory: `devices/../${upload.owner ?? 'none'}`, filename: `clip-${upload.filename}` }) },
+    });
+    const data = new Uint8Array([1, 2, 3]);
+    const id = await start(3, alice);
+    await call('PUT', `/${id}/`, { headers: { 'content-range': 'bytes 0-2/3' }, body: bytesOf(data), identity: alice });
+    expect((await call('POST', `/${id}/`, { json: {}, identity: alice })).status).toBe(201);
+    expect(storage.file(`devices/user_alice/${id}-clip-f.bin`)).toEqual(data);
+  });
+
+  it('limits uploads in progress per identity with 429', async () => {
+    const { call, start } = setup({ limits: { maxActiveUploadsPerOwner: 2 } });
+    await start(1, alice);
+    await start(1, alice);
+    const third = await call('POST', '/', { json: { filename: 'a', total_size: 1 }, identity: alice });
+    expect(third.status).toBe(429);
+    expect(third.body.error).toBe('TOO_MANY_UPLOADS');
+    await start(1, { kind: 'user', id: 'bob' });
+  });
+
+  it('refuses a caller the identity resolver cannot identify with 401, before touching anything', async () => {
+    const { frago } = setup();
+    const listener = createNodeListener(frago.handle, {
+      identify: (req) => {
+        if (!req.headers.authorization) throw new FragoError('UNAUTHENTICATED', 'Sign in first');
+        return { kind: 'user', id: 'x' };
+      },
+    });
+    const server = await listen(createServer((req, res) => void listener(req, res)));
+    try {
+      const response = await fetch(`${server.origin}/upload/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ filename: 'a', total_size: 1 }),
+      });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ status: false, error: 'UNAUTHENTICATED', message: 'Sign in first' });
+      expect((await fetch(`${server.origin}/elsewhere`)).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+});
