@@ -3,3 +3,4 @@ export * from './storage.js';
 export * from './http.js';
 export * from './listen.js';
 export * from './postgres.js';
+export * from './memory-files.js';

@@ -1,22 +1,12 @@
 import { createServer } from 'node:http';
 import { createFrago, MemoryRepository, MemoryStorage } from '@frago/core';
 import { createNodeListener } from '@frago/core/node';
-import { describeHttpConformance, listen, testIdentity, TEST_USER_HEADER } from '@frago/conformance';
+import { describeHttpConformance, listen, memoryFiles, testIdentity, TEST_USER_HEADER } from '@frago/conformance';
 
 describeHttpConformance('plain node:http, memory repository and storage', async (options) => {
   const storage = new MemoryStorage();
   const frago = createFrago({ repository: new MemoryRepository(), storage, ...options });
   const listener = createNodeListener(frago.handle, { identify: (req) => testIdentity(req.headers[TEST_USER_HEADER]) });
   const server = await listen(createServer((req, res) => void listener(req, res)));
-  return {
-    origin: server.origin,
-    frago,
-    readAssembled: async (location) => {
-      const bytes = storage.file(location);
-      if (bytes === undefined) throw new Error(`no file at ${location}`);
-      return bytes;
-    },
-    isInsideStorage: (location) => storage.file(location) !== undefined && !location.split('/').includes('..'),
-    close: server.close,
-  };
+  return { origin: server.origin, frago, ...memoryFiles(storage), close: server.close };
 });

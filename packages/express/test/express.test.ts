@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import express from 'express';
 import { createFrago, MemoryRepository, MemoryStorage } from '@frago/core';
-import { describeHttpConformance, listen, testIdentity, TEST_USER_HEADER } from '@frago/conformance';
+import { describeHttpConformance, listen, memoryFiles, testIdentity, TEST_USER_HEADER } from '@frago/conformance';
 import { fragoExpress } from '@frago/express';
 
 describeHttpConformance('Express, memory repository and storage', async (options) => {
@@ -11,15 +11,5 @@ describeHttpConformance('Express, memory repository and storage', async (options
   app.use(express.json());
   app.use(fragoExpress(frago, { identify: (req) => testIdentity(req.headers[TEST_USER_HEADER]) }));
   const server = await listen(createServer(app));
-  return {
-    origin: server.origin,
-    frago,
-    readAssembled: async (location) => {
-      const bytes = storage.file(location);
-      if (bytes === undefined) throw new Error(`no file at ${location}`);
-      return bytes;
-    },
-    isInsideStorage: (location) => storage.file(location) !== undefined && !location.split('/').includes('..'),
-    close: server.close,
-  };
+  return { origin: server.origin, frago, ...memoryFiles(storage), close: server.close };
 });
