@@ -5,7 +5,7 @@ import { MikroORM } from '@mikro-orm/better-sqlite';
 import { Migrator } from '@mikro-orm/migrations';
 import { createFrago, type Frago } from '@frago/core';
 import { fragoExpress } from '@frago/express';
-import { fragoEntities, fragoMigrations, MikroOrmRepository } from '@frago/mikro-orm';
+import { fragoEntities, fragoMigrations, MikroOrmRepository, sqlitePool } from '@frago/mikro-orm';
 import { DiskStorage } from '@frago/storage-disk';
 import type { ServerConfig } from './config.js';
 import { uploadPage } from './page.js';
@@ -28,6 +28,7 @@ export async function createApp(config: Pick<ServerConfig, 'dataDir'>): Promise<
   await mkdir(config.dataDir, { recursive: true });
   const orm = await MikroORM.init({
     dbName: join(config.dataDir, 'frago.sqlite'),
+    pool: sqlitePool(),
     entities: [...fragoEntities],
     extensions: [Migrator],
     migrations: { migrationsList: [...fragoMigrations], transactional: true },

@@ -50,35 +50,61 @@ export function digestsEqual(a: string, b: string): boolean {
   return a.trim().toLowerCase() === b.trim().toLowerCase();
 }
 
+// Instantiating a WebAssembly hasher costs far more than hashing a small chunk, so
+// finished hashers are kept for reuse.
+const POOL_SIZE = 16;
+const pool = new Map<ChecksumAlgorithm, IHasher[]>();
+
 /**
  * An incremental hasher whose state can be saved and restored, so that the
  * whole-file checksum can advance chunk by chunk, across requests and processes.
  */
 export class ResumableHasher {
+  private hasher: IHasher | undefined;
+
   private constructor(
     readonly algorithm: ChecksumAlgorithm,
-    private readonly hasher: IHasher,
-  ) {}
+    hasher: IHasher,
+  ) {
+    this.hasher = hasher;
+  }
 
   /** A hasher for `algorithm`, fresh or resumed from a saved state. */
   static async create(algorithm: ChecksumAlgorithm, state?: Uint8Array | null): Promise<ResumableHasher> {
-    const hasher = await FACTORIES[algorithm]();
+    const hasher = pool.get(algorithm)?.pop() ?? (await FACTORIES[algorithm]());
     hasher.init();
     if (state) hasher.load(state);
     return new ResumableHasher(algorithm, hasher);
   }
 
   update(bytes: Uint8Array): void {
-    this.hasher.update(bytes);
+    this.live().update(bytes);
   }
 
   /** The hasher's state, to resume later with {@link ResumableHasher.create}. */
   save(): Uint8Array {
-    return this.hasher.save();
+    return this.live().save();
   }
 
   /** The lowercase hex digest of everything hashed. The hasher cannot be used afterwards. */
   digest(): string {
-    return this.hasher.digest('hex');
+    const hex = this.live().digest('hex');
+    this.close();
+    return hex;
+  }
+
+  /** Gives the hasher back for reuse. It cannot be used afterwards. */
+  close(): void {
+    const hasher = this.hasher;
+    this.hasher = undefined;
+    if (hasher === undefined) return;
+    const free = pool.get(this.algorithm) ?? [];
+    if (free.length < POOL_SIZE) free.push(hasher);
+    pool.set(this.algorithm, free);
+  }
+
+  private live(): IHasher {
+    if (this.hasher === undefined) throw new Error('This hasher is closed');
+    return this.hasher;
   }
 }

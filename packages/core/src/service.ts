@@ -1,5 +1,6 @@
 import { exactLength, tap } from './body.js';
 import { digestsEqual, resolveChecksumAlgorithm, ResumableHasher, type ChecksumAlgorithm } from './checksum.js';
+import { ChecksumProgress } from './checksum-progress.js';
 import { ClaimLease } from './claim-lease.js';
 import { formatChunkDigest, type ChunkDigest } from './digest.js';
 import { FragoError, isFragoError, wrapError } from './errors.js';
@@ -85,10 +86,14 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
  * serve one upload at once.
  */
 export class UploadService {
+  private readonly checksums: ChecksumProgress;
+
   constructor(
     private readonly options: ResolvedOptions,
     readonly events: FragoEmitter,
-  ) {}
+  ) {
+    this.checksums = new ChecksumProgress(options.repository, options.storage);
+  }
 
   /** The chunk size proposed to clients. */
   get chunkSize(): number {
@@ -241,6 +246,9 @@ export class UploadService {
       await repository.releaseClaim(uploadId, claimId).catch(() => undefined);
       throw error;
     }
+    // An upload hashed to its end on the way needs no catching up (a one-chunk upload).
+    const hashedToEnd = this.options.checksum.mode === 'off' || (upload.hash.offset === range.start && range.end + 1 === upload.totalSize);
+    if (!hashedToEnd) this.checksums.advance(uploadId);
     this.events.emit('chunk:received', { upload, range, duplicate: false });
     return { upload, range, duplicate: false };
   }
@@ -276,7 +284,10 @@ export class UploadService {
     if (chunkHasher !== null && chunk.digest && !digestsEqual(chunkHasher.digest(), chunk.digest.hex)) {
       throw new FragoError('DIGEST_MISMATCH', 'The chunk does not match its digest; send it again');
     }
-    return wholeFile === null ? null : wholeFile.save();
+    if (wholeFile === null) return null;
+    const state = wholeFile.save();
+    wholeFile.close();
+    return state;
   }
 
   /**
@@ -356,7 +367,11 @@ export class UploadService {
     let checksum: string | null = null;
     let location: string;
     try {
-      if (settings.mode !== 'off') checksum = await this.digest(assembling, algorithm);
+      if (settings.mode !== 'off') {
+        const waited = await this.checksums.settled(uploadId);
+        const latest = waited ? ((await this.repo(() => repository.get(uploadId))) ?? assembling) : assembling;
+        checksum = await this.store(() => this.checksums.digest(latest, algorithm));
+      }
       if (checksum !== null && expected !== null && !digestsEqual(checksum, expected)) {
         const reverted = (await giveBack()) ?? assembling;
         this.events.emit('checksum:failed', { upload: reverted, algorithm, expected, actual: checksum });
@@ -437,25 +452,6 @@ export class UploadService {
       }
       if (due.length < batchSize) return removed;
     }
-  }
-
-  /** The whole-file checksum, resumed from the saved progress when it used the same algorithm. */
-  private async digest(upload: UploadRecord, algorithm: ChecksumAlgorithm): Promise<string> {
-    const { repository, storage } = this.options;
-    const resume = upload.hash.algorithm === algorithm;
-    const offset = resume ? upload.hash.offset : 0;
-    const hasher = await ResumableHasher.create(algorithm, resume ? upload.hash.state : null);
-    if (offset < upload.totalSize) {
-      const range = { start: offset, end: upload.totalSize - 1 };
-      await this.store(async () => {
-        for await (const piece of storage.read(upload.storageKey, range)) hasher.update(piece);
-      });
-      if (resume) {
-        const progress = { algorithm, offset: upload.totalSize, state: hasher.save() };
-        await repository.saveHashProgress(upload.id, offset, progress).catch(() => false);
-      }
-    }
-    return hasher.digest();
   }
 
   private expectedChecksum(upload: UploadRecord, given: unknown): string | null {

@@ -1,3 +1,4 @@
 export * from './entities.js';
 export * from './migrations.js';
 export * from './repository.js';
+export * from './sqlite.js';

@@ -63,13 +63,14 @@ async function prepareFolder(root: string, folder: string): Promise<void> {
   let realFolder: string;
   try {
     await mkdir(folder, { recursive: true });
+    if (folder === root) return;
     realRoot = await realpath(root);
     realFolder = await realpath(folder);
   } catch (error) {
     throw storageFailure(error, 'Could not create the assembled folder');
   }
   // A symbolic link below the root must not lead the file out of it.
-  if (folder !== root && !isInside(realRoot, realFolder)) {
+  if (!isInside(realRoot, realFolder)) {
     throw new FragoError('STORAGE_FAILED', 'Invalid directory');
   }
 }

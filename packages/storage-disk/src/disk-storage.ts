@@ -23,6 +23,7 @@ export class DiskStorage implements Storage {
   readonly capabilities: StorageCapabilities = {};
   /** The options in effect, every folder absolute. */
   readonly options: ResolvedDiskStorageOptions;
+  private incomingReady: Promise<void> | undefined;
 
   /** @throws {FragoError} `STORAGE_FAILED` for options that cannot work. */
   constructor(options: DiskStorageOptions) {
@@ -42,7 +43,11 @@ export class DiskStorage implements Storage {
       throw new FragoError('INVALID_SIZE', 'The upload size must be a non-negative integer');
     }
     try {
-      await mkdir(this.options.incomingDir, { recursive: true });
+      this.incomingReady ??= mkdir(this.options.incomingDir, { recursive: true }).then(() => undefined);
+      await this.incomingReady.catch((error: unknown) => {
+        this.incomingReady = undefined;
+        throw error;
+      });
       // No O_TRUNC: a second create must not wipe chunks already written.
       const handle = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
       try {

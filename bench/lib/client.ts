@@ -1,0 +1,78 @@
+import { createReadStream } from 'node:fs';
+import { Agent, request } from 'node:http';
+
+/** One HTTP client for every target, so client cost is the same for all. */
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+/** Sends one request; the body is a file range streamed from disk, a small buffer, or nothing. */
+export function send(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: Buffer | { path: string; start: number; end: number },
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers, agent }, (res) => {
+      const pieces: Buffer[] = [];
+      res.on('data', (piece: Buffer) => pieces.push(piece));
+      res.on('end', () => {
+        const text = Buffer.concat(pieces).toString();
+        resolve({ status: res.statusCode ?? 0, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (body === undefined) req.end();
+    else if (Buffer.isBuffer(body)) req.end(body);
+    else createReadStream(body.path, { start: body.start, end: body.end, highWaterMark: 256 * 1024 }).pipe(req);
+  });
+}
+
+function json(url: string, body: unknown) {
+  return send(url, 'POST', { 'content-type': 'application/json' }, Buffer.from(JSON.stringify(body)));
+}
+
+/** Timings of one upload: the whole upload and its finalize call alone, in milliseconds. */
+export interface UploadTiming {
+  readonly id: string;
+  readonly totalMs: number;
+  readonly finalizeMs: number;
+}
+
+/**
+ * Uploads `size` bytes of `path` (or `data`) to an API at `api` (frago's protocol, which
+ * the bare baseline also speaks): start, chunks `parallel` at a time, finalize.
+ */
+export async function uploadFile(
+  api: string,
+  source: { path: string } | { data: Buffer },
+  size: number,
+  options: { chunkSize: number; parallel: number; checksum?: string },
+): Promise<UploadTiming> {
+  const began = performance.now();
+  const started = await json(`${api}/`, { filename: 'bench.bin', total_size: size });
+  if (started.status !== 201) throw new Error(`start failed: ${started.status} ${JSON.stringify(started.json)}`);
+  const id = String(started.json.upload_id);
+  const ranges: Array<[number, number]> = [];
+  for (let offset = 0; offset < size; offset += options.chunkSize) ranges.push([offset, Math.min(offset + options.chunkSize, size) - 1]);
+  await Promise.all(
+    Array.from({ length: options.parallel }, async () => {
+      for (let range = ranges.shift(); range; range = ranges.shift()) {
+        const [start, end] = range;
+        const body = 'path' in source ? { path: source.path, start, end } : source.data.subarray(start, end + 1);
+        const headers = {
+          'content-type': 'application/octet-stream',
+          'content-range': `bytes ${start}-${end}/${size}`,
+          'content-length': String(end - start + 1),
+        };
+        const result = await send(`${api}/${id}/`, 'PUT', headers, body);
+        if (result.status !== 200) throw new Error(`chunk failed: ${result.status} ${JSON.stringify(result.json)}`);
+      }
+    }),
+  );
+  const finalizing = performance.now();
+  const done = await json(`${api}/${id}/`, options.checksum ? { checksum: options.checksum, checksum_algo: 'md5' } : {});
+  if (done.status !== 201) throw new Error(`finalize failed: ${done.status} ${JSON.stringify(done.json)}`);
+  const ended = performance.now();
+  return { id, totalMs: ended - began, finalizeMs: ended - finalizing };
+}

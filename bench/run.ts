@@ -1,0 +1,196 @@
+// `pnpm bench`: frago against a bare streaming server, on loopback, in one run.
+// Settings (environment): BENCH_RUNS (3), BENCH_BIG_MIB (1024), BENCH_HUGE_MIB (4096),
+// BENCH_SMALL_COUNT (2000), BENCH_WORKLOADS (w1,w3,w2: which to run).
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { benchDatabase } from './lib/postgres.js';
+import { uploadFile } from './lib/client.js';
+import { md5File, randomFile } from './lib/files.js';
+import { startServer, type ServerProcess } from './lib/process.js';
+import { median, printTable } from './lib/table.js';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const RUNS = env('BENCH_RUNS', 3);
+const BIG = env('BENCH_BIG_MIB', 1024) * MiB;
+const HUGE = env('BENCH_HUGE_MIB', 4096) * MiB;
+const SMALL_COUNT = env('BENCH_SMALL_COUNT', 2000);
+const SMALL_SIZE = 64 * 1024;
+const WORKLOADS = new Set((process.env.BENCH_WORKLOADS ?? 'w1,w3,w2').split(','));
+
+interface Target {
+  readonly name: string;
+  readonly script: string;
+  readonly args: (dataDir: string, postgresUrl: string) => string[];
+  readonly env?: Record<string, string>;
+  readonly postgres?: boolean;
+  /** Where the target keeps an upload's finished file. */
+  readonly fileOf: (dataDir: string, id: string) => string;
+}
+
+const fragoFile = (dataDir: string, id: string) => join(dataDir, 'assembled', `${id}-bench.bin`);
+const frago = (adapter: string, database: 'sqlite' | 'postgres', fsync: 'chunk' | 'none' = 'chunk'): Target => ({
+  name: `${adapter} + ${database} + disk${fsync === 'none' ? ' (fsync none)' : ''}`,
+  script: new URL('./servers/frago.js', import.meta.url).pathname,
+  args: (dataDir, url) => [adapter, database, dataDir, url],
+  env: { FRAGO_FSYNC: fsync },
+  postgres: database === 'postgres',
+  fileOf: fragoFile,
+});
+const bare: Target = { name: 'bare node:http', script: new URL('./servers/bare.js', import.meta.url).pathname, args: (dataDir) => [dataDir], fileOf: (dir, id) => join(dir, id) };
+
+/** A fresh server on a fresh data folder (and database) for each run. */
+async function withServer<T>(target: Target, run: (server: ServerProcess, dataDir: string) => Promise<T>): Promise<T> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'frago-bench-'));
+  const database = target.postgres ? await benchDatabase() : undefined;
+  const server = await startServer(target.script, target.args(dataDir, database?.clientUrl ?? ''), target.env);
+  try {
+    return await run(server, dataDir);
+  } finally {
+    await server.stop();
+    await database?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+interface BigRun {
+  readonly mbps: number;
+  readonly finalizeMs: number;
+  readonly cpuPerGiB: number;
+  readonly peakRss: number;
+}
+
+async function bigUpload(target: Target, file: string, size: number, md5: string, checksum: boolean): Promise<BigRun> {
+  return withServer(target, async (server, dataDir) => {
+    const cpuBefore = await server.cpuSeconds();
+    const timing = await uploadFile(`${server.origin}/upload`, { path: file }, size, {
+      chunkSize: 8 * MiB,
+      parallel: 4,
+      checksum: checksum ? md5 : undefined,
+    });
+    const cpu = (await server.cpuSeconds()) - cpuBefore;
+    const { peak } = await server.memory();
+    const stored = await md5File(target.fileOf(dataDir, timing.id));
+    if (stored !== md5) throw new Error(`${target.name}: stored file differs from the source`);
+    return { mbps: size / MiB / (timing.totalMs / 1000), finalizeMs: timing.finalizeMs, cpuPerGiB: (cpu * GiB) / size, peakRss: peak };
+  });
+}
+
+async function smallUploads(target: Target, source: Buffer): Promise<number> {
+  return withServer(target, async (server, dataDir) => {
+    const api = `${server.origin}/upload`;
+    const runBatch = async (count: number) => {
+      const ids: Array<{ id: string; index: number }> = [];
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          for (let index = next++; index < count; index = next++) {
+            const data = source.subarray(index * SMALL_SIZE, (index + 1) * SMALL_SIZE);
+            const { id } = await uploadFile(api, { data }, SMALL_SIZE, { chunkSize: SMALL_SIZE, parallel: 1 });
+            ids.push({ id, index });
+          }
+        }),
+      );
+      return ids;
+    };
+    await runBatch(Math.min(200, SMALL_COUNT));
+    const began = performance.now();
+    const ids = await runBatch(SMALL_COUNT);
+    const perSecond = SMALL_COUNT / ((performance.now() - began) / 1000);
+    for (const { id, index } of ids) {
+      const stored = await readFile(target.fileOf(dataDir, id));
+      if (!stored.equals(source.subarray(index * SMALL_SIZE, (index + 1) * SMALL_SIZE))) {
+        throw new Error(`${target.name}: small upload ${id} differs from its source`);
+      }
+    }
+    return perSecond;
+  });
+}
+
+function bigRow(target: Target, runs: BigRun[], bareMbps: number): string[] {
+  const mbps = median(runs.map((run) => run.mbps));
+  return [
+    target.name,
+    mbps.toFixed(0),
+    (mbps / bareMbps).toFixed(2),
+    median(runs.map((run) => run.finalizeMs)).toFixed(0),
+    median(runs.map((run) => run.cpuPerGiB)).toFixed(2),
+    (median(runs.map((run) => run.peakRss)) / MiB).toFixed(0),
+  ];
+}
+
+async function repeat<T>(run: () => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  for (let i = 0; i < RUNS; i += 1) results.push(await run());
+  return results;
+}
+
+/** W1 (throughput) and W4 (finalize latency): one big file through each target. */
+async function bigFileWorkload(work: string): Promise<void> {
+  const file = await randomFile(work, BIG);
+  const md5 = await md5File(file);
+  const targets = [bare, frago('express', 'sqlite'), frago('express', 'sqlite', 'none'), frago('express', 'postgres')];
+  console.log(`W1/W4: ${BIG / MiB} MiB, 8 MiB chunks, 4 in parallel, md5 verified at finalize; median of ${RUNS} runs`);
+  const results: Array<[Target, BigRun[]]> = [];
+  for (const target of targets) results.push([target, await repeat(() => bigUpload(target, file, BIG, md5, target !== bare))]);
+  const bareMbps = median(results[0]![1].map((run) => run.mbps));
+  printTable(
+    ['target', 'MB/s', 'x bare', 'finalize ms', 'CPU s/GiB', 'peak RSS MB'],
+    results.map(([target, runs]) => bigRow(target, runs, bareMbps)),
+  );
+}
+
+/** W3: peak server memory for a big and a four times bigger file. */
+async function memoryWorkload(work: string): Promise<void> {
+  const target = frago('express', 'sqlite');
+  const rows: string[][] = [];
+  const peaks: number[] = [];
+  for (const size of [BIG, HUGE]) {
+    const file = await randomFile(work, size);
+    const run = await bigUpload(target, file, size, await md5File(file), true);
+    peaks.push(run.peakRss);
+    rows.push([`${size / MiB} MiB`, (run.peakRss / MiB).toFixed(1), run.mbps.toFixed(0)]);
+    await rm(file);
+  }
+  rows.push(['difference', (((peaks[1] ?? 0) - (peaks[0] ?? 0)) / MiB).toFixed(1), '']);
+  console.log(`\nW3: peak RSS of ${target.name} (idle it holds the modules: Express, MikroORM, SQLite)`);
+  printTable(['file', 'peak RSS MB', 'MB/s'], rows);
+}
+
+/** W2: many small uploads, each start + one chunk + finalize. */
+async function smallFilesWorkload(work: string): Promise<void> {
+  const file = await randomFile(work, SMALL_COUNT * SMALL_SIZE);
+  const source = await readFile(file);
+  const targets = [
+    bare,
+    frago('express', 'sqlite'),
+    frago('express', 'sqlite', 'none'),
+    frago('express', 'postgres'),
+    frago('express', 'postgres', 'none'),
+  ];
+  console.log(`\nW2: ${SMALL_COUNT} uploads of 64 KiB (start, one chunk, finalize), 16 at a time, after a warm-up; median of ${RUNS} runs`);
+  const rates: Array<[string, number]> = [];
+  for (const target of targets) rates.push([target.name, median(await repeat(() => smallUploads(target, source)))]);
+  const bareRate = rates[0]![1];
+  printTable(
+    ['target', 'uploads/s', 'x bare'],
+    rates.map(([name, rate]) => [name, rate.toFixed(0), (rate / bareRate).toFixed(2)]),
+  );
+}
+
+async function main(): Promise<void> {
+  const began = performance.now();
+  const work = await mkdtemp(join(tmpdir(), 'frago-bench-files-'));
+  try {
+    if (WORKLOADS.has('w1')) await bigFileWorkload(work);
+    if (WORKLOADS.has('w3')) await memoryWorkload(work);
+    if (WORKLOADS.has('w2')) await smallFilesWorkload(work);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  console.log(`\nbench took ${((performance.now() - began) / 1000).toFixed(0)} s`);
+}
+
+await main();

@@ -1,0 +1,49 @@
+// frago under benchmark: `frago.ts ADAPTER DATABASE DATA_DIR [POSTGRES_URL]`, with
+// ADAPTER express or node, DATABASE sqlite or postgres, and the library's defaults.
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import express from 'express';
+import { MikroORM as SqliteOrm } from '@mikro-orm/better-sqlite';
+import { MikroORM as PostgresOrm } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { createFrago, type Frago } from '@frago/core';
+import { createNodeListener } from '@frago/core/node';
+import { fragoExpress } from '@frago/express';
+import { fragoEntities, fragoMigrations, MikroOrmRepository, sqlitePool } from '@frago/mikro-orm';
+import { DiskStorage } from '@frago/storage-disk';
+
+const [adapter = 'express', database = 'sqlite', dataDir = '.', postgresUrl = ''] = process.argv.slice(2);
+
+const config = {
+  entities: [...fragoEntities],
+  extensions: [Migrator],
+  migrations: { migrationsList: [...fragoMigrations], silent: true },
+};
+const orm =
+  database === 'postgres'
+    ? await PostgresOrm.init({ ...config, clientUrl: postgresUrl })
+    : await SqliteOrm.init({ ...config, dbName: join(dataDir, 'frago.sqlite'), pool: sqlitePool() });
+await orm.getMigrator().up();
+
+const fsync = process.env.FRAGO_FSYNC === 'none' ? 'none' : 'chunk';
+const frago: Frago = createFrago({
+  repository: new MikroOrmRepository(orm),
+  storage: new DiskStorage({ directory: dataDir, fsync }),
+  limits: { maxUploadSize: 64 * 2 ** 30 },
+});
+
+const listeners: Record<string, () => RequestListener> = {
+  express: () => express().use(fragoExpress(frago)),
+  node: () => {
+    const listener = createNodeListener(frago.handle);
+    return (req, res) => void listener(req, res);
+  },
+};
+const make = listeners[adapter];
+if (make === undefined) throw new Error(`unknown adapter ${adapter}`);
+const server = createServer(make());
+server.listen(0, '127.0.0.1', () => {
+  console.log(`frago listening on http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+});
+process.once('SIGTERM', () => server.close(() => void orm.close().then(() => process.exit(0))));
