@@ -45,9 +45,10 @@ export function fragoH3(frago: Frago, options: FragoH3Options = {}): Middleware 
     } catch (error) {
       response = errorResponse(error);
     }
-    const headers = new Headers(response.headers);
+    const payload = new TextEncoder().encode(JSON.stringify(response.body));
+    const headers = new Headers({ ...response.headers, 'content-length': String(payload.byteLength) });
     // A chunk refused before its bytes were read: close rather than read a body nobody wants.
     if (node && !node.complete) headers.set('connection', 'close');
-    return new Response(JSON.stringify(response.body), { status: response.status, headers });
+    return new Response(payload, { status: response.status, headers });
   };
 }
