@@ -131,7 +131,14 @@ async function repeat<T>(run: () => Promise<T>): Promise<T[]> {
 async function bigFileWorkload(work: string): Promise<void> {
   const file = await randomFile(work, BIG);
   const md5 = await md5File(file);
-  const targets = [bare, frago('express', 'sqlite'), frago('express', 'sqlite', 'none'), frago('express', 'postgres')];
+  const targets = [
+    bare,
+    frago('express', 'sqlite'),
+    frago('express', 'sqlite', 'none'),
+    frago('express', 'postgres'),
+    frago('fastify', 'sqlite'),
+    frago('h3', 'sqlite'),
+  ];
   console.log(`W1/W4: ${BIG / MiB} MiB, 8 MiB chunks, 4 in parallel, md5 verified at finalize; median of ${RUNS} runs`);
   const results: Array<[Target, BigRun[]]> = [];
   for (const target of targets) results.push([target, await repeat(() => bigUpload(target, file, BIG, md5, target !== bare))]);

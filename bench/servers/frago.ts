@@ -1,17 +1,14 @@
 // frago under benchmark: `frago.ts ADAPTER DATABASE DATA_DIR [POSTGRES_URL]`, with
-// ADAPTER express or node, DATABASE sqlite or postgres, and the library's defaults.
-import { createServer, type RequestListener } from 'node:http';
+// ADAPTER express, fastify, h3 or node, DATABASE sqlite or postgres, and the library's defaults.
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import express from 'express';
 import { MikroORM as SqliteOrm } from '@mikro-orm/better-sqlite';
 import { MikroORM as PostgresOrm } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { createFrago, type Frago } from '@frago/core';
-import { createNodeListener } from '@frago/core/node';
-import { fragoExpress } from '@frago/express';
 import { fragoEntities, fragoMigrations, MikroOrmRepository, sqlitePool } from '@frago/mikro-orm';
 import { DiskStorage } from '@frago/storage-disk';
+import { BENCH_SERVERS } from '../adapter-servers.js';
 
 const [adapter = 'express', database = 'sqlite', dataDir = '.', postgresUrl = ''] = process.argv.slice(2);
 
@@ -33,16 +30,15 @@ const frago: Frago = createFrago({
   limits: { maxUploadSize: 64 * 2 ** 30 },
 });
 
-const listeners: Record<string, () => RequestListener> = {
-  express: () => express().use(fragoExpress(frago)),
-  node: () => {
-    const listener = createNodeListener(frago.handle);
-    return (req, res) => void listener(req, res);
-  },
+const adapters: Record<string, keyof typeof BENCH_SERVERS> = {
+  express: 'Express',
+  fastify: 'Fastify',
+  h3: 'h3',
+  node: 'node:http + core',
 };
-const make = listeners[adapter];
-if (make === undefined) throw new Error(`unknown adapter ${adapter}`);
-const server = createServer(make());
+const row = adapters[adapter];
+if (row === undefined) throw new Error(`unknown adapter ${adapter}`);
+const server = await BENCH_SERVERS[row](frago, dataDir);
 server.listen(0, '127.0.0.1', () => {
   console.log(`frago listening on http://127.0.0.1:${(server.address() as AddressInfo).port}`);
 });

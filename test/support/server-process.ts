@@ -14,12 +14,19 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** How to run the script: Node's own flags before it, arguments after it. */
+export interface ServerProcessArgs {
+  readonly nodeArgs?: readonly string[];
+  readonly args?: readonly string[];
+}
+
 /**
  * Runs `node <script>` with `env` and waits until it prints the address it listens on
  * (`listening on http://HOST:PORT`). Fails with its output if it exits first.
  */
-export async function startServerProcess(script: string, env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startServerProcess(script: string, env: Record<string, string>, run: ServerProcessArgs = {}): Promise<ServerProcess> {
+  const argv = [...(run.nodeArgs ?? []), script, ...(run.args ?? [])];
+  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (piece: Buffer) => (output += piece.toString()));
   child.stderr?.on('data', (piece: Buffer) => (output += piece.toString()));

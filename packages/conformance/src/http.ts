@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityOf, ANONYMOUS, type Frago, type FragoEvents, type FragoOptions, type Identity } from '@frago/core';
+import { callJson } from './client.js';
 
 /** The header the servers under test read the caller from; absent means anonymous. */
 export const TEST_USER_HEADER = 'x-frago-test-user';
@@ -96,20 +97,8 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
     const eventsFor = (id: string, type: keyof FragoEvents) =>
       events.filter((event) => event.type === type && (event.payload as { upload: { id: string } }).upload.id === id);
 
-    async function call(method: string, path: string, init: { body?: unknown; headers?: Record<string, string>; user?: string } = {}) {
-      const isBytes = init.body instanceof Uint8Array;
-      const response = await fetch(`${base()}${path}`, {
-        method,
-        headers: {
-          ...(init.body !== undefined && !isBytes ? { 'content-type': 'application/json' } : {}),
-          ...as(init.user),
-          ...init.headers,
-        },
-        body: init.body === undefined ? undefined : isBytes ? (init.body as Uint8Array) : JSON.stringify(init.body),
-      });
-      const text = await response.text();
-      return { status: response.status, headers: response.headers, body: JSON.parse(text) as Record<string, any> };
-    }
+    const call = (method: string, path: string, init: { body?: unknown; headers?: Record<string, string>; user?: string } = {}) =>
+      callJson<Record<string, any>>(`${base()}${path}`, { method, body: init.body, headers: { ...as(init.user), ...init.headers } });
 
     async function start(totalSize: number, extra: Record<string, unknown> = {}, user?: string): Promise<string> {
       const { status, body } = await call('POST', '/', { body: { filename: 'data.bin', total_size: totalSize, ...extra }, user });
@@ -322,6 +311,7 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
         expect(big.body.error).toBe('CHUNK_TOO_LARGE');
         const typed = await call('PUT', `/${id}/`, { body: new Uint8Array(10), headers: { 'content-type': 'text/plain', 'content-range': `bytes 0-9/${10 * MiB}` } });
         expect(typed.status).toBe(415);
+        expect(typed.body).toMatchObject({ status: false, error: 'UNSUPPORTED_MEDIA_TYPE' });
         expect((await call('GET', `/${id}/`)).body.received).toEqual([]);
       });
     });

@@ -39,6 +39,8 @@ export interface ProtocolOptions {
 export type FragoHandler = ((request: FragoRequest) => Promise<FragoResponse>) & {
   /** True when `path` belongs to this API, so an adapter can pass other requests on. */
   readonly owns: (path: string) => boolean;
+  /** Where the API is mounted, normalized: a leading slash and no trailing one (`/upload`), for adapters that declare routes. */
+  readonly basePath: string;
 };
 
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -217,5 +219,5 @@ export function createHttpHandler(service: UploadService, options: ProtocolOptio
       return errorResponse(error);
     }
   };
-  return Object.assign(handle, { owns });
+  return Object.assign(handle, { owns, basePath: base });
 }

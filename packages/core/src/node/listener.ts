@@ -26,7 +26,7 @@ async function* jsonBytes(value: unknown): AsyncIterable<Uint8Array> {
 
 /**
  * A Node `(req, res, next)` listener serving the frago API; requests for other paths
- * go to `next` (or get a 404 without one). Shared by the Express and Fastify adapters
+ * go to `next` (or get a 404 without one). Used by the Express adapter
  * and usable with a plain `node:http` server.
  */
 export function createNodeListener<Req extends IncomingMessage = IncomingMessage>(

@@ -1,0 +1,50 @@
+import type { Server } from 'node:http';
+import { createFrago, MemoryRepository, MemoryStorage, type Frago, type Storage, type UploadRepository } from '@frago/core';
+import { describeHttpConformance, listen, memoryFiles, type HttpTarget } from '@frago/conformance';
+import { openStack } from './stack.js';
+
+/** Where uploads live in one run of the matrix. */
+export const BACKINGS = ['memory', 'sqlite', 'postgres'] as const;
+
+type Backing = Pick<HttpTarget, 'readAssembled' | 'isInsideStorage'> & {
+  readonly repository: UploadRepository;
+  readonly storage: Storage;
+  close(): Promise<void>;
+};
+
+async function openBacking(name: (typeof BACKINGS)[number]): Promise<Backing> {
+  if (name !== 'memory') return openStack(name);
+  const storage = new MemoryStorage();
+  return { repository: new MemoryRepository(), storage, ...memoryFiles(storage), close: async () => undefined };
+}
+
+/**
+ * Builds a server (not yet listening) that mounts `frago` with the adapter under test
+ * and identifies callers by the conformance suite's test header.
+ */
+export type ServeFrago = (frago: Frago) => Server | Promise<Server>;
+
+/**
+ * Runs the HTTP conformance suite, unchanged, against one adapter over a real socket:
+ * with the in-memory repository and storage, with SQLite and disk, and with PostgreSQL
+ * and disk. One call per adapter and test file, so that adapters run in parallel.
+ */
+export function describeAdapterMatrix(adapter: string, serve: ServeFrago): void {
+  for (const name of BACKINGS) {
+    describeHttpConformance(`${adapter}, ${name === 'memory' ? 'memory' : `${name} and disk`}`, async (options) => {
+      const backing = await openBacking(name);
+      const frago = createFrago({ repository: backing.repository, storage: backing.storage, ...options });
+      const server = await listen(await serve(frago));
+      return {
+        origin: server.origin,
+        frago,
+        readAssembled: backing.readAssembled,
+        isInsideStorage: backing.isInsideStorage,
+        close: async () => {
+          await server.close();
+          await backing.close();
+        },
+      };
+    });
+  }
+}

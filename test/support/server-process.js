@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+/** The repository root. */
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/**
+ * Runs `node <script>` with `env` and waits until it prints the address it listens on
+ * (`listening on http://HOST:PORT`). Fails with its output if it exits first.
+ */
+export async function startServerProcess(script, env, run = {}) {
+    const argv = [...(run.nodeArgs ?? []), script, ...(run.args ?? [])];
+    const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.on('data', (piece) => (output += piece.toString()));
+    child.stderr?.on('data', (piece) => (output += piece.toString()));
+    const origin = await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000);
+        const check = () => {
+            const match = /listening on (http:\/\/[^\s]+)/.exec(output);
+            if (match?.[1]) {
+                clearTimeout(timer);
+                resolve(match[1]);
+            }
+        };
+        child.stdout?.on('data', check);
+        child.once('exit', (code) => {
+            clearTimeout(timer);
+            reject(new Error(`server exited with ${code}:\n${output}`));
+        });
+    });
+    return {
+        origin,
+        child,
+        output: () => output,
+        async stop(signal = 'SIGTERM') {
+            if (child.exitCode !== null)
+                return child.exitCode;
+            child.kill(signal);
+            const [code] = (await once(child, 'exit'));
+            return code;
+        },
+    };
+}
