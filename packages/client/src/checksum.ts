@@ -1,7 +1,11 @@
 import { createBLAKE3, createMD5, createSHA1, createSHA256, createSHA384, createSHA512, createXXHash64, type IHasher } from 'hash-wasm';
 import { cancelledError, FragoClientError } from './errors.js';
 
-const FACTORIES = {
+/** A whole-file checksum algorithm, as the frago API names them. */
+export type ChecksumAlgorithm = 'md5' | 'sha1' | 'sha256' | 'sha384' | 'sha512' | 'xxhash64' | 'blake3';
+
+// The client's own table (the server's is in @frago/core): the client depends on hash-wasm alone.
+const FACTORIES: Record<ChecksumAlgorithm, () => Promise<IHasher>> = {
   md5: createMD5,
   sha1: createSHA1,
   sha256: createSHA256,
@@ -9,10 +13,7 @@ const FACTORIES = {
   sha512: createSHA512,
   xxhash64: createXXHash64,
   blake3: () => createBLAKE3(),
-} satisfies Record<string, () => Promise<IHasher>>;
-
-/** A whole-file checksum algorithm, as the frago API names them. */
-export type ChecksumAlgorithm = keyof typeof FACTORIES;
+};
 
 /** Every algorithm the client can compute. */
 export const CHECKSUM_ALGORITHMS = Object.keys(FACTORIES) as ChecksumAlgorithm[];

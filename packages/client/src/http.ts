@@ -122,7 +122,8 @@ export class Http {
         headers['content-type'] = 'application/json';
         body = new TextEncoder().encode(JSON.stringify(request.json));
       }
-      const init: RequestInit & { duplex?: 'half' } = { method: request.method, headers, body: body ?? null, signal };
+      // Node's fetch takes streams and any Uint8Array; the DOM's typings name fewer body types.
+      const init: RequestInit & { duplex?: 'half' } = { method: request.method, headers, body: (body ?? null) as RequestInit['body'], signal };
       if (isStreamBody(body)) init.duplex = 'half';
       const response = await this.options.fetch(this.url(request.uploadId), init);
       const text = await response.text();

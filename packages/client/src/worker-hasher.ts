@@ -14,8 +14,14 @@ export type HashReply =
   | { readonly type: 'digest'; readonly hex: string }
   | { readonly type: 'error'; readonly message: string };
 
-/** The part of a DOM `Worker` this client uses (the package compiles without the DOM library). */
-export interface WorkerLike {
+/**
+ * Makes the hash worker: `() => new Worker(url, { type: 'module' })`. Typed loosely as
+ * `object` because this package compiles without the DOM library; a DOM `Worker` fits.
+ */
+export type WorkerFactory = () => object;
+
+/** The part of a DOM `Worker` this client uses. */
+interface WorkerLike {
   postMessage(message: unknown): void;
   terminate(): void;
   onmessage: ((event: { readonly data: unknown }) => void) | null;
@@ -36,7 +42,7 @@ type WorkerConstructor = new (url: string | URL, options?: { type?: 'module' | '
  * const client = new FragoClient({ endpoint: '/upload', hasher: workerHasher('/frago-hash-worker.js') });
  * ```
  */
-export function workerHasher(script: string | URL | (() => WorkerLike)): Hasher {
+export function workerHasher(script: string | URL | WorkerFactory): Hasher {
   return (source, algorithm, options) => {
     const Worker = (globalThis as { Worker?: WorkerConstructor }).Worker;
     if (!source.blob || (typeof script !== 'function' && Worker === undefined)) return inlineHasher(source, algorithm, options);
@@ -44,7 +50,7 @@ export function workerHasher(script: string | URL | (() => WorkerLike)): Hasher 
     const { signal, onProgress } = options;
     return new Promise<string>((resolve, reject) => {
       if (signal.aborted) return reject(cancelledError(signal));
-      const worker = typeof script === 'function' ? script() : new Worker!(script, { type: 'module' });
+      const worker = (typeof script === 'function' ? script() : new Worker!(script, { type: 'module' })) as WorkerLike;
       const finish = (settle: () => void) => {
         signal.removeEventListener('abort', onAbort);
         worker.terminate();

@@ -4,6 +4,7 @@ import {
   FragoClient,
   MemoryStore,
   blobSource,
+  fingerprint,
   isFragoClientError,
   type ChunkProgress,
   type ClientOptions,
@@ -140,7 +141,7 @@ describe('FragoClient against an in-process server', () => {
     expect(result).toMatchObject({ uploadId: first.uploadId, resumed: true, resumedBytes: 256 * KiB, sentBytes: 384 * KiB });
     expect(puts(server).slice(sentBefore)).toHaveLength(6);
     expect(Buffer.from(await server.assembled(result.uploadId)).equals(bytes)).toBe(true);
-    expect(store.get(JSON.stringify([server.endpoint, 'blob', bytes.length, null]))).toBeUndefined();
+    expect(store.get(fingerprint(server.endpoint, first.source))).toBeUndefined();
   });
 
   it('resumes by upload id without a store, and refuses an id whose upload is gone', async () => {
@@ -201,11 +202,12 @@ describe('FragoClient against an in-process server', () => {
     const store = new MemoryStore();
     const upload = client({ store, parallel: 1 }).upload(new Blob([randomBytes(512 * KiB)]), {});
     await new Promise<void>((resolve) => upload.on('chunk', (chunk) => chunk.state === 'done' && resolve()));
+    expect(store.get(fingerprint(server.endpoint, upload.source))).toMatchObject({ uploadId: upload.uploadId });
     await upload.cancel();
     await expect(upload.done).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(upload.phase).toBe('cancelled');
     await expect(client().status(upload.uploadId!)).rejects.toMatchObject({ code: 'NOT_FOUND', status: 404 });
-    expect(store.get(JSON.stringify([server.endpoint, 'blob', 512 * KiB, null]))).toBeUndefined();
+    expect(store.get(fingerprint(server.endpoint, upload.source))).toBeUndefined();
   });
 
   it('reports a checksum mismatch when the bytes sent differ from the file it hashed', async () => {
@@ -219,6 +221,6 @@ describe('FragoClient against an in-process server', () => {
     const error = await client({ store }).upload(source, {}).done.catch((failure: unknown) => failure);
     expect(isFragoClientError(error, 'CHECKSUM_MISMATCH')).toBe(true);
     expect(error).toMatchObject({ status: 422, details: { expected: digest('md5', bytes), actual: digest('md5', changed) } });
-    expect(store.get(JSON.stringify([server.endpoint, 'changing.bin', bytes.length, null]))).toBeUndefined();
+    expect(store.get(fingerprint(server.endpoint, source))).toBeUndefined();
   });
 });

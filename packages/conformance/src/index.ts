@@ -4,3 +4,4 @@ export * from './http.js';
 export * from './listen.js';
 export * from './postgres.js';
 export * from './memory-files.js';
+export * from './fault-proxy.js';
