@@ -67,4 +67,29 @@ describe('the default server page in Chromium', () => {
     await page.screenshot({ path: join(OUTPUT, 'browser-upload.png'), fullPage: true });
     expect((await server.assembled(id, 'video.bin')).equals(bytes)).toBe(true);
   });
+  it('takes several files dropped on the page and verifies each', async () => {
+    const { page } = browser;
+    await page.goto(`${server.origin}/`);
+    const files = [
+      { name: 'notes.txt', text: 'frago '.repeat(200_000) },
+      { name: 'empty.txt', text: '' },
+    ];
+    // Built in the page (as text: the type check here has no DOM types), then dropped.
+    const dataTransfer = await page.evaluateHandle(`(() => {
+      const transfer = new DataTransfer();
+      for (const file of ${JSON.stringify(files)}) transfer.items.add(new File([file.text], file.name));
+      return transfer;
+    })()`);
+    await page.dispatchEvent('#drop', 'drop', { dataTransfer });
+    const rows = page.locator('.file');
+    await expect.poll(() => rows.locator('.state.done').count(), { timeout: 30_000 }).toBe(2);
+    for (const [index, file] of files.entries()) {
+      const row = rows.nth(index);
+      expect(await row.locator('.name').innerText()).toBe(file.name);
+      const md5 = createHash('md5').update(file.text).digest('hex');
+      expect(await row.locator('.state').innerText()).toBe(`\u2713 Verified: md5 ${md5}`);
+      const id = (await row.getAttribute('data-upload-id'))!;
+      expect((await server.assembled(id, file.name)).toString()).toBe(file.text);
+    }
+  });
 });

@@ -51,7 +51,12 @@ function resultLine(result: UploadResult, json: boolean, label: string): string 
   const speed = seconds > 0 ? formatSpeed(result.sentBytes / seconds) : formatSpeed(0);
   const resumed = result.resumed ? `, resumed with ${formatBytes(result.resumedBytes)} already on the server` : '';
   const check = result.verified ? 'verified' : 'computed by the server';
-  return `${label}: complete, upload ${result.uploadId}, ${formatBytes(result.sentBytes)} sent in ${seconds.toFixed(1)} s (${speed})${resumed}; ${result.checksumAlgorithm} ${result.checksum} ${check}`;
+  // Three short lines: a terminal with bars drawn does not wrap long ones.
+  return [
+    `${label}: complete, upload ${result.uploadId}`,
+    `  ${formatBytes(result.sentBytes)} sent in ${seconds.toFixed(1)} s (${speed})${resumed}`,
+    `  ${result.checksumAlgorithm} ${result.checksum} ${check}`,
+  ].join('\n');
 }
 
 function failureLine(label: string, error: unknown, json: boolean, uploadId: string | null): string {
