@@ -100,6 +100,22 @@ describe('FragoClient against an in-process server', () => {
     }
   });
 
+  it('sends again what finalize reports missing (a chunk acknowledged but never stored)', async () => {
+    const bytes = randomBytes(256 * KiB);
+    let lied = false;
+    server.intercept((req, res) => {
+      if (req.method !== 'PUT' || lied || req.headers['content-range'] !== `bytes 65536-131071/${bytes.length}`) return false;
+      lied = true;
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: true, start: 65536, end: 131071, size: 65536, duplicate: false }));
+      return true;
+    });
+    const result = await client().upload(new Blob([bytes]), {}).done;
+    expect(lied).toBe(true);
+    expect(puts(server).filter((line) => line.includes('65536-131071'))).toHaveLength(2);
+    expect(Buffer.from(await server.assembled(result.uploadId)).equals(bytes)).toBe(true);
+  });
+
   it('times a request out and retries it', async () => {
     let stalled = 0;
     server.intercept((req) => req.method === 'PUT' && ++stalled <= 2);
