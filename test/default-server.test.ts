@@ -31,8 +31,14 @@ describe('the default server (Express + SQLite + disk), as a user runs it', () =
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/html');
     const html = await response.text();
-    expect(html).toContain('<input type="file"');
-    expect(html).toContain("const api = '/upload'");
+    expect(html).toContain('<input type="file" id="files" multiple>');
+    expect(html).toContain("from '/frago-client.js'");
+    for (const script of ['/frago-client.js', '/frago-hash-worker.js']) {
+      const bundle = await fetch(`${server.origin}${script}`);
+      expect(bundle.status).toBe(200);
+      expect(bundle.headers.get('content-type')).toContain('javascript');
+      expect((await bundle.text()).length).toBeGreaterThan(1000);
+    }
   });
 
   it('assembles a 100 MiB file sent with curl in shuffled 1 MiB chunks, four at a time', async () => {

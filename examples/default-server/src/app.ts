@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import { MikroORM } from '@mikro-orm/better-sqlite';
 import { Migrator } from '@mikro-orm/migrations';
@@ -9,6 +10,9 @@ import { fragoEntities, fragoMigrations, MikroOrmRepository, sqlitePool } from '
 import { DiskStorage } from '@frago/storage-disk';
 import type { ServerConfig } from './config.js';
 import { uploadPage } from './page.js';
+
+/** The folder of the client's browser bundle (`frago-client.js` and its hash worker). */
+const clientBundle = dirname(fileURLToPath(import.meta.resolve('@frago/client/bundle')));
 
 /** The default server's parts, ready to listen. */
 export interface DefaultApp {
@@ -22,7 +26,7 @@ export interface DefaultApp {
 /**
  * Builds the default server: SQLite in `<dataDir>/frago.sqlite` (migrated on start),
  * files under `<dataDir>/incoming` and `<dataDir>/assembled`, the API at `/upload/`
- * and the upload page at `/`.
+ * and the upload page at `/` with the client bundle it loads (`/frago-client.js`).
  */
 export async function createApp(config: Pick<ServerConfig, 'dataDir'>): Promise<DefaultApp> {
   await mkdir(config.dataDir, { recursive: true });
@@ -47,6 +51,7 @@ export async function createApp(config: Pick<ServerConfig, 'dataDir'>): Promise<
   app.get('/', (_req, res) => {
     res.type('html').send(uploadPage);
   });
+  app.use(express.static(clientBundle, { index: false, maxAge: '1h' }));
   app.use(fragoExpress(frago));
   return { app, frago, orm, close: () => orm.close() };
 }

@@ -5,3 +5,4 @@ export * from './listen.js';
 export * from './postgres.js';
 export * from './memory-files.js';
 export * from './client.js';
+export * from './fault-proxy.js';

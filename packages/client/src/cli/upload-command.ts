@@ -1,0 +1,148 @@
+import { FragoClient, checksumAlgorithm, isFragoClientError, type ChecksumAlgorithm, type UploadResult, type UploadSource } from '../index.js';
+import { FileStore, defaultStateFile, fileSource } from '../node/index.js';
+import { SERVER_HELP, SERVER_OPTIONS, UsageError, count, parse, serverOptions, size } from './args.js';
+import { createDisplay, type Display } from './display.js';
+import { formatBytes, formatSpeed } from './format.js';
+
+/** `frago upload --help`. */
+export const UPLOAD_HELP = `Usage: frago upload FILE... --url URL [options]
+
+Uploads files in parallel chunks, retrying failed requests, and verifies each with a
+checksum. An interrupted upload (Ctrl-C, lost connection, crash) resumes when the same
+command runs again: unfinished uploads are remembered in a state file.
+
+Options:
+  -c, --chunk-size SIZE  bytes per chunk, e.g. 8MiB (default: what the server proposes)
+  -p, --parallel N       chunks in flight at once (default 4)
+      --checksum ALGO    md5, sha1, sha256, sha384, sha512, xxhash64, blake3, or none
+                         (default: the server's, md5 unless it says otherwise)
+      --state FILE       where unfinished uploads are remembered
+                         (default: $FRAGO_STATE_FILE or ~/.local/state/frago/uploads.json)
+      --fresh            start new uploads even when unfinished ones are remembered
+  -q, --quiet            no progress, only results
+${SERVER_HELP}
+
+Exit status: 0 when every file is uploaded, 1 when one failed, 2 for a usage error,
+130 when interrupted.`;
+
+const OPTIONS = {
+  ...SERVER_OPTIONS,
+  'chunk-size': { type: 'string', short: 'c' },
+  parallel: { type: 'string', short: 'p' },
+  checksum: { type: 'string' },
+  state: { type: 'string' },
+  fresh: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const;
+
+function checksumOption(text: string | undefined): ChecksumAlgorithm | false | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'none') return false;
+  try {
+    return checksumAlgorithm(text);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function resultLine(result: UploadResult, json: boolean, label: string): string {
+  if (json) return JSON.stringify({ file: label, status: 'complete', ...result });
+  const seconds = result.elapsedMs / 1000;
+  const speed = seconds > 0 ? formatSpeed(result.sentBytes / seconds) : formatSpeed(0);
+  const resumed = result.resumed ? `, resumed with ${formatBytes(result.resumedBytes)} already on the server` : '';
+  const check = result.verified ? 'verified' : 'computed by the server';
+  // Three short lines: a terminal with bars drawn does not wrap long ones.
+  return [
+    `${label}: complete, upload ${result.uploadId}`,
+    `  ${formatBytes(result.sentBytes)} sent in ${seconds.toFixed(1)} s (${speed})${resumed}`,
+    `  ${result.checksumAlgorithm} ${result.checksum} ${check}`,
+  ].join('\n');
+}
+
+function failureLine(label: string, error: unknown, json: boolean, uploadId: string | null): string {
+  const code = isFragoClientError(error) ? error.code : 'ERROR';
+  const message = error instanceof Error ? error.message : String(error);
+  const serverCode = isFragoClientError(error) ? error.serverCode : undefined;
+  if (json) return JSON.stringify({ file: label, status: 'failed', uploadId, code, serverCode, message });
+  return `${label}: failed (${serverCode ?? code}): ${message}${uploadId ? ` [upload ${uploadId}]` : ''}`;
+}
+
+async function sendOne(client: FragoClient, source: UploadSource, label: string, display: Display, json: boolean, options: { signal: AbortSignal; resume: boolean }) {
+  const upload = client.upload(source, { signal: options.signal, resume: options.resume });
+  display.track(label, upload);
+  upload.on('session', (session) => {
+    if (json) return;
+    display.print(
+      session.resumed
+        ? `${label}: resuming upload ${session.uploadId} (${formatBytes(session.receivedBytes)} of ${formatBytes(source.size)} already on the server)`
+        : `${label}: started upload ${session.uploadId}`,
+    );
+  });
+  try {
+    display.print(resultLine(await upload.done, json, label));
+    return 0;
+  } catch (error) {
+    if (options.signal.aborted && isFragoClientError(error, 'CANCELLED')) {
+      const { confirmedBytes, totalBytes } = upload.progress;
+      const percent = totalBytes === 0 ? 0 : Math.floor((100 * confirmedBytes) / totalBytes);
+      display.print(
+        json
+          ? JSON.stringify({ file: label, status: 'interrupted', uploadId: upload.uploadId, confirmedBytes, totalBytes })
+          : `${label}: interrupted at ${percent}% (upload ${upload.uploadId ?? 'not started'}); run the same command again to resume`,
+        json ? 'stdout' : 'stderr',
+      );
+      return 130;
+    }
+    display.print(failureLine(label, error, json, upload.uploadId), json ? 'stdout' : 'stderr');
+    return 1;
+  }
+}
+
+/** `frago upload FILE...`: returns the exit status. */
+export async function uploadCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, OPTIONS);
+  if (values.help) {
+    process.stdout.write(`${UPLOAD_HELP}\n`);
+    return 0;
+  }
+  if (positionals.length === 0) throw new UsageError('name at least one FILE to upload');
+  const client = new FragoClient({
+    ...serverOptions(values),
+    chunkSize: size(values['chunk-size'], '--chunk-size'),
+    parallel: count(values.parallel, '--parallel'),
+    checksum: checksumOption(values.checksum),
+    store: new FileStore(values.state ?? defaultStateFile()),
+  });
+  const json = values.json ?? false;
+  const sources: UploadSource[] = [];
+  for (const path of positionals) {
+    try {
+      sources.push(await fileSource(path));
+    } catch (error) {
+      process.stderr.write(`${failureLine(path, error, false, null)}\n`);
+      return 1;
+    }
+  }
+
+  const interrupt = new AbortController();
+  const onSigint = () => {
+    if (interrupt.signal.aborted) process.exit(130);
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const display = createDisplay({ quiet: values.quiet ?? false });
+  let status = 0;
+  try {
+    for (const [index, source] of sources.entries()) {
+      if (interrupt.signal.aborted) break;
+      const label = positionals[index] ?? source.name;
+      const outcome = await sendOne(client, source, label, display, json, { signal: interrupt.signal, resume: !values.fresh });
+      status = Math.max(status, outcome);
+      if (outcome === 130) break;
+    }
+  } finally {
+    display.stop();
+    process.off('SIGINT', onSigint);
+  }
+  return status;
+}

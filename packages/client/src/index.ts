@@ -1,0 +1,13 @@
+export * from './errors.js';
+export * from './wire.js';
+export * from './checksum.js';
+export * from './source.js';
+export * from './hasher.js';
+export * from './worker-hasher.js';
+export * from './store.js';
+export * from './retry.js';
+export { resolveEndpoint, type HeaderSource } from './http.js';
+export * from './options.js';
+export * from './speed.js';
+export * from './upload.js';
+export * from './client.js';

@@ -1,0 +1,2 @@
+export * from './file-source.js';
+export * from './file-store.js';

@@ -1,0 +1,137 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checksumAlgorithm, localStorageStore, resolveEndpoint, retryDelay, type StorageLike } from '@frago/client';
+import { FileStore, fileSource } from '@frago/client/node';
+import { errorFromAnswer } from '../src/http.js';
+import { planChunks } from '../src/plan.js';
+
+describe('how answers become errors', () => {
+  it.each([
+    [503, 'REPOSITORY_FAILED', 'SERVER_ERROR', true],
+    [502, undefined, 'SERVER_ERROR', true],
+    [429, 'TOO_MANY_UPLOADS', 'REFUSED', true],
+    [409, 'RANGE_IN_FLIGHT', 'REFUSED', true],
+    [409, 'UPLOAD_BUSY', 'REFUSED', true],
+    [409, 'RANGE_CONFLICT', 'REFUSED', false],
+    [413, 'CHUNK_TOO_LARGE', 'REFUSED', false],
+    [404, 'UPLOAD_NOT_FOUND', 'NOT_FOUND', false],
+    [404, 'ROUTE_NOT_FOUND', 'REFUSED', false],
+    [410, 'UPLOAD_EXPIRED', 'EXPIRED', false],
+    [422, 'CHECKSUM_MISMATCH', 'CHECKSUM_MISMATCH', false],
+    [400, 'INVALID_RANGE', 'REFUSED', false],
+  ] as const)('HTTP %i %s is %s, retryable: %s', (status, serverCode, code, retryable) => {
+    const error = errorFromAnswer(status, serverCode ? { status: false, error: serverCode, message: 'why', conflict: { start: 0, end: 1 } } : undefined);
+    expect(error).toMatchObject({ code, retryable, status, serverCode });
+    expect(error.message).toBe(serverCode ? 'why' : `The server answered HTTP ${status}`);
+    if (serverCode) expect(error.details).toEqual({ conflict: { start: 0, end: 1 } });
+  });
+
+  it('keeps Retry-After', () => {
+    expect(errorFromAnswer(503, {}, '7').retryAfterSeconds).toBe(7);
+  });
+});
+
+describe('retry delays', () => {
+  const policy = { retries: 10, retryDelayMs: 100, maxRetryDelayMs: 1000 };
+
+  it('double per retry, with jitter between half and all of it, up to the cap', () => {
+    expect([1, 2, 3, 4, 5].map((attempt) => retryDelay(attempt, policy, undefined, () => 1))).toEqual([100, 200, 400, 800, 1000]);
+    expect([1, 2, 3, 4, 5].map((attempt) => retryDelay(attempt, policy, undefined, () => 0))).toEqual([50, 100, 200, 400, 500]);
+  });
+
+  it('wait at least what the server asks, within the cap', () => {
+    expect(retryDelay(1, policy, 0.5, () => 0)).toBe(500);
+    expect(retryDelay(1, policy, 60, () => 0)).toBe(1000);
+  });
+});
+
+describe('chunk plans', () => {
+  it('cut missing ranges at multiples of the chunk size', () => {
+    expect(planChunks([{ start: 0, end: 9 }], 4)).toEqual([
+      { start: 0, end: 3 },
+      { start: 4, end: 7 },
+      { start: 8, end: 9 },
+    ]);
+    expect(planChunks([{ start: 2, end: 5 }, { start: 9, end: 9 }], 4)).toEqual([
+      { start: 2, end: 3 },
+      { start: 4, end: 5 },
+      { start: 9, end: 9 },
+    ]);
+  });
+});
+
+describe('endpoints and algorithms', () => {
+  it('normalise the endpoint and refuse what is not http(s)', () => {
+    expect(resolveEndpoint('http://host:3000/upload/')).toBe('http://host:3000/upload');
+    expect(resolveEndpoint(new URL('https://host/api/upload?x=1'))).toBe('https://host/api/upload');
+    expect(() => resolveEndpoint('/upload')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => resolveEndpoint('ftp://host/upload')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+
+  it('name checksums as the server does', () => {
+    expect(checksumAlgorithm('SHA-256')).toBe('sha256');
+    expect(() => checksumAlgorithm('crc32')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+});
+
+describe('stores', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'frago-store-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('localStorage keeps entries under a prefix and ignores unreadable ones', () => {
+    const items = new Map<string, string>();
+    const storage: StorageLike = {
+      getItem: (key) => items.get(key) ?? null,
+      setItem: (key, value) => void items.set(key, value),
+      removeItem: (key) => void items.delete(key),
+    };
+    const store = localStorageStore(storage);
+    store.set('a', { uploadId: 'u1', chunkSize: 8, savedAt: 1 });
+    expect([...items.keys()]).toEqual(['frago:a']);
+    expect(store.get('a')).toEqual({ uploadId: 'u1', chunkSize: 8, savedAt: 1 });
+    items.set('frago:b', '{not json');
+    items.set('frago:c', '{"uploadId": 3}');
+    expect(store.get('b')).toBeUndefined();
+    expect(store.get('c')).toBeUndefined();
+    store.delete('a');
+    expect(items.has('frago:a')).toBe(false);
+  });
+
+  it('the state file survives the process, drops old entries and shrugs off a damaged file', async () => {
+    const path = join(dir, 'nested', 'uploads.json');
+    const now = Date.now();
+    await new FileStore(path).set('old', { uploadId: 'u0', chunkSize: 4, savedAt: now - 8 * 24 * 3600_000 });
+    const store = new FileStore(path);
+    await Promise.all([store.set('a', { uploadId: 'u1', chunkSize: 8, savedAt: now }), store.set('b', { uploadId: 'u2', chunkSize: 8, savedAt: now })]);
+    expect(await new FileStore(path).get('a')).toEqual({ uploadId: 'u1', chunkSize: 8, savedAt: now });
+    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({
+      version: 1,
+      uploads: { a: { uploadId: 'u1', chunkSize: 8, savedAt: now }, b: { uploadId: 'u2', chunkSize: 8, savedAt: now } },
+    });
+    await store.delete('a');
+    expect(await store.get('a')).toBeUndefined();
+    await writeFile(path, 'garbage');
+    expect(await store.get('b')).toBeUndefined();
+  });
+
+  it('a file source reads ranges and the whole file from disk', async () => {
+    const path = join(dir, 'data.bin');
+    await writeFile(path, Buffer.from('0123456789'));
+    const source = await fileSource(path);
+    expect(source).toMatchObject({ name: 'data.bin', size: 10, key: path });
+    const collect = async (pieces: AsyncIterable<Uint8Array>) => {
+      const parts: Uint8Array[] = [];
+      for await (const piece of pieces) parts.push(piece);
+      return Buffer.concat(parts).toString();
+    };
+    expect(await collect(source.slice(3, 6) as AsyncIterable<Uint8Array>)).toBe('3456');
+    expect(await collect(source.stream())).toBe('0123456789');
+    await expect(fileSource(join(dir, 'missing.bin'))).rejects.toMatchObject({ code: 'READ_FAILED' });
+    await expect(fileSource(dir)).rejects.toMatchObject({ code: 'READ_FAILED' });
+  });
+});

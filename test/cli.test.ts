@@ -1,0 +1,154 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startFaultProxy, type FaultProxy } from '@frago/conformance';
+import { startDefaultServer, type DefaultServer } from './support/default-server.js';
+import { ROOT } from './support/server-process.js';
+
+const CLI = join(ROOT, 'packages/client/dist/cli/main.js');
+const MiB = 1024 * 1024;
+const hash = (algorithm: string, bytes: Uint8Array) => createHash(algorithm).update(bytes).digest('hex');
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the built CLI as a user would; `during` may act on the running process. */
+function frago(args: string[], during?: (child: ReturnType<typeof spawn>, output: () => string) => void): Promise<Run> {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, FRAGO_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (piece: Buffer) => (stdout += piece.toString()));
+  child.stderr.on('data', (piece: Buffer) => (stderr += piece.toString()));
+  during?.(child, () => stdout);
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+describe('the frago CLI against the default server process', () => {
+  let server: DefaultServer;
+  let proxy: FaultProxy;
+  let state: string;
+
+  const file = (name: string, size: number) => server.sourceFile(name, size);
+  const assembled = (uploadId: string, name: string) => server.assembled(uploadId, name);
+  const ids = (output: string) => [...output.matchAll(/complete, upload ([\w-]+)/g)].map((match) => match[1]!);
+
+  beforeAll(async () => {
+    server = await startDefaultServer();
+    state = join(server.dataDir, 'state.json');
+    proxy = await startFaultProxy(server.origin);
+  });
+  afterEach(() => {
+    proxy.decide(() => 'pass');
+    proxy.throttle(0);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await server?.close();
+  });
+
+  it('has --help for every command, and exits 2 on a usage error', async () => {
+    const top = await frago(['--help']);
+    expect(top).toMatchObject({ code: 0 });
+    expect(top.stdout).toContain('Usage: frago COMMAND');
+    for (const command of ['upload', 'status', 'abort']) {
+      const help = await frago([command, '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain(`Usage: frago ${command}`);
+      expect(help.stdout).toContain('--url URL');
+    }
+    const usage = await frago(['upload', '--url', server.origin]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("Run 'frago upload --help'");
+    expect((await frago(['upload', 'x', '--url', server.origin, '--checksum', 'crc32'])).code).toBe(2);
+    expect((await frago(['upload', 'x'])).stderr).toContain('--url is required');
+  });
+
+  it('uploads several files with the options given, prints their ids and results', async () => {
+    const one = await file('one.bin', 5 * MiB + 3);
+    const two = await file('two.bin', 0);
+    const run = await frago([
+      'upload', one.path, two.path, '--url', server.origin, '--chunk-size', '1MiB', '--parallel', '3',
+      '--checksum', 'sha256', '--header', 'X-Trace: cli-test', '--state', state,
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`started upload`);
+    expect(run.stdout).toContain(`sha256 ${hash('sha256', one.bytes)} verified`);
+    expect(run.stdout).toContain(`sha256 ${hash('sha256', two.bytes)} verified`);
+    const [first, second] = ids(run.stdout);
+    expect((await assembled(first!, 'one.bin')).equals(one.bytes)).toBe(true);
+    expect((await assembled(second!, 'two.bin')).length).toBe(0);
+    expect(JSON.parse(await readFile(state, 'utf8'))).toEqual({ version: 1, uploads: {} });
+
+    const status = await frago(['status', first!, '--url', `${server.origin}/upload`, '--json']);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ upload_id: first, status: 'complete', total_size: one.bytes.length, checksum_algo: 'sha256' });
+    expect((await frago(['status', first!, '--url', server.origin])).stdout).toMatch(/status\s+complete/);
+  });
+
+  it('aborts an unfinished upload, and fails with the reason for an unknown one', async () => {
+    const started = await fetch(`${server.origin}/upload/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ filename: 'left.bin', total_size: 10 }),
+    });
+    const { upload_id: id } = (await started.json()) as { upload_id: string };
+    const aborted = await frago(['abort', id, '--url', server.origin]);
+    expect(aborted).toMatchObject({ code: 0, stdout: `aborted upload ${id}\n` });
+    const gone = await frago(['status', id, '--url', server.origin]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain('UPLOAD_NOT_FOUND');
+  });
+
+  it('exits 1 and says why when an upload fails', async () => {
+    const { path } = await file('corrupt.bin', 3 * MiB);
+    proxy.decide((request) => (request.method === 'PUT' ? 'corrupt' : 'pass'));
+    const run = await frago(['upload', path, '--url', proxy.origin, '--chunk-size', '1MiB', '--state', state]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('corrupt.bin: failed (CHECKSUM_MISMATCH)');
+    const unreachable = await frago(['upload', path, '--url', 'http://127.0.0.1:9', '--retries', '1', '--state', state]);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain('failed (NETWORK)');
+  });
+
+  it('stops on Ctrl-C and resumes where it stopped when run again', async () => {
+    const { path, bytes } = await file('interrupted.bin', 24 * MiB);
+    const args = ['upload', path, '--url', proxy.origin, '--chunk-size', '1MiB', '--parallel', '2', '--state', state];
+    proxy.throttle(8 * MiB);
+    const interrupted = await frago(args, (child, stdout) => {
+      const timer = setInterval(async () => {
+        const id = /started upload ([\w-]+)/.exec(stdout())?.[1];
+        if (!id) return;
+        const status = (await (await fetch(`${server.origin}/upload/${id}/`)).json()) as { received_bytes: number };
+        if (status.received_bytes >= 4 * MiB) {
+          clearInterval(timer);
+          child.kill('SIGINT');
+        }
+      }, 100);
+      child.on('close', () => clearInterval(timer));
+    });
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toMatch(/interrupted\.bin: interrupted at \d+% \(upload [\w-]+\); run the same command again to resume/);
+    const id = /started upload ([\w-]+)/.exec(interrupted.stdout)![1]!;
+    expect(Object.values(JSON.parse(await readFile(state, 'utf8')).uploads)).toEqual([expect.objectContaining({ uploadId: id, chunkSize: MiB })]);
+
+    proxy.throttle(0);
+    const before = proxy.log.length;
+    const resumed = await frago(args);
+    expect(resumed.code).toBe(0);
+    // What the server held when the second run began (a chunk in flight at Ctrl-C may have landed after it).
+    const held = new RegExp(`resuming upload ${id} \\(([\\d.]+) MiB of 24\\.00 MiB already on the server\\)`).exec(resumed.stdout);
+    const received = Number(held?.[1]) * MiB;
+    expect(received).toBeGreaterThanOrEqual(4 * MiB);
+    expect(received).toBeLessThan(bytes.length);
+    expect(resumed.stdout).toContain(`complete, upload ${id}`);
+    expect(resumed.stdout).toContain(`md5 ${hash('md5', bytes)} verified`);
+    const sent = proxy.log.filter((request) => request.index >= before && request.method === 'PUT');
+    expect(sent.length).toBe((bytes.length - received) / MiB);
+    expect((await assembled(id, 'interrupted.bin')).equals(bytes)).toBe(true);
+  });
+});

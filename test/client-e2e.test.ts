@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startFaultProxy, type FaultProxy } from '@frago/conformance';
+import { FragoClient, MemoryStore, fingerprint, type ClientOptions, type RetryInfo, type UploadStore } from '@frago/client';
+import { FileStore, fileSource } from '@frago/client/node';
+import { startDefaultServer, type DefaultServer } from './support/default-server.js';
+
+const MiB = 1024 * 1024;
+const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
+
+describe('@frago/client against the default server process (Express + SQLite + disk)', () => {
+  let server: DefaultServer;
+  let proxy: FaultProxy;
+
+  const client = (options: Partial<ClientOptions> = {}) =>
+    new FragoClient({ endpoint: `${proxy.origin}/upload`, chunkSize: MiB, retryDelayMs: 20, maxRetryDelayMs: 200, store: new MemoryStore(), ...options });
+  const file = (name: string, size: number) => server.sourceFile(name, size);
+  const assembled = (uploadId: string, name: string) => server.assembled(uploadId, name);
+  const putsSince = (index: number) => proxy.log.filter((request) => request.method === 'PUT' && request.index >= index);
+
+  beforeAll(async () => {
+    server = await startDefaultServer();
+    proxy = await startFaultProxy(server.origin);
+  });
+  afterEach(() => proxy.decide(() => 'pass'));
+  afterAll(async () => {
+    await proxy?.close();
+    await server?.close();
+  });
+
+  it('uploads a file from disk in parallel chunks, byte for byte', async () => {
+    const { path, bytes } = await file('parallel.bin', 24 * MiB + 7);
+    const upload = client({ parallel: 6 }).upload(await fileSource(path));
+    let sending = 0;
+    let mostSending = 0;
+    upload.on('chunk', (chunk) => {
+      sending += chunk.state === 'sending' ? 1 : chunk.state === 'done' ? -1 : 0;
+      mostSending = Math.max(mostSending, sending);
+    });
+    const result = await upload.done;
+    expect(result).toMatchObject({ filename: 'parallel.bin', totalSize: bytes.length, checksum: md5(bytes), verified: true });
+    expect(mostSending).toBeGreaterThan(1);
+    expect((await assembled(result.uploadId, 'parallel.bin')).equals(bytes)).toBe(true);
+  });
+
+  it('retries after injected 503s and dropped connections', async () => {
+    const { path, bytes } = await file('flaky.bin', 8 * MiB);
+    let puts = 0;
+    proxy.decide((request) => {
+      if (request.method !== 'PUT') return 'pass';
+      puts += 1;
+      return puts % 4 === 1 ? 'unavailable' : puts % 4 === 2 ? 'drop' : 'pass';
+    });
+    const retries: RetryInfo[] = [];
+    const upload = client({ chunkSize: 512 * 1024 }).upload(await fileSource(path));
+    upload.on('retry', (info) => retries.push(info));
+    const result = await upload.done;
+    const codes = new Set(retries.map((retry) => retry.error.code));
+    expect(codes.has('SERVER_ERROR')).toBe(true);
+    expect(codes.has('NETWORK')).toBe(true);
+    expect(proxy.log.some((request) => request.action === 'drop')).toBe(true);
+    expect(result.checksum).toBe(md5(bytes));
+    expect((await assembled(result.uploadId, 'flaky.bin')).equals(bytes)).toBe(true);
+  });
+
+  it('resumes after an abort from the state file, sending only what is missing', async () => {
+    const { path, bytes } = await file('resume.bin', 10 * MiB);
+    const statePath = join(server.dataDir, 'state.json');
+    const stop = new AbortController();
+    const first = client({ store: new FileStore(statePath), parallel: 2 }).upload(await fileSource(path), { signal: stop.signal });
+    let done = 0;
+    first.on('chunk', (chunk) => chunk.state === 'done' && ++done === 3 && stop.abort());
+    await expect(first.done).rejects.toMatchObject({ code: 'CANCELLED' });
+    const status = await client().status(first.uploadId!);
+    expect(status.status).toBe('in_progress');
+    expect(status.received_bytes).toBeGreaterThanOrEqual(3 * MiB);
+
+    const before = proxy.log.length;
+    const store: UploadStore = new FileStore(statePath);
+    const result = await client({ store }).upload(await fileSource(path)).done;
+    expect(result).toMatchObject({ uploadId: first.uploadId, resumed: true, resumedBytes: status.received_bytes, checksum: md5(bytes) });
+    expect(putsSince(before)).toHaveLength((bytes.length - status.received_bytes) / MiB);
+    expect((await assembled(result.uploadId, 'resume.bin')).equals(bytes)).toBe(true);
+    expect(await store.get(fingerprint(`${proxy.origin}/upload`, first.source))).toBeUndefined();
+  });
+
+  it('reports a checksum mismatch when a chunk is corrupted on the way, keeping the bytes on the server', async () => {
+    const { path, bytes } = await file('corrupt.bin', 4 * MiB);
+    let puts = 0;
+    proxy.decide((request) => (request.method === 'PUT' && ++puts === 2 ? 'corrupt' : 'pass'));
+    const upload = client().upload(await fileSource(path));
+    const error = await upload.done.catch((failure: unknown) => failure);
+    expect(error).toMatchObject({ code: 'CHECKSUM_MISMATCH', status: 422, details: { expected: md5(bytes) } });
+    expect((error as { details: { actual: string } }).details.actual).not.toBe(md5(bytes));
+    expect(upload.phase).toBe('failed');
+    expect((await client().status(upload.uploadId!)).status).toBe('in_progress');
+  });
+});
