@@ -1,5 +1,6 @@
-export * from './repository.js';
-export * from './storage.js';
+// The storage and repository suites are published as @frago/testing; re-exported here
+// so that the workspace's tests keep one import.
+export * from '@frago/testing';
 export * from './http.js';
 export * from './listen.js';
 export * from './postgres.js';

@@ -9,6 +9,7 @@ import { assertOwner, ownerKey, type Identity } from './identity.js';
 import { IntervalSet, rangeSize, type ByteRange } from './intervals.js';
 import type { ChunkRecord, UploadRecord } from './model.js';
 import type { ResolvedOptions } from './options.js';
+import type { WrittenChunk } from './ports.js';
 import { expiredError, statusError } from './status-errors.js';
 
 /** What a client asks for when it starts an upload. */
@@ -95,6 +96,16 @@ export class UploadService {
     return this.options.chunkSize;
   }
 
+  /**
+   * The chunk size proposed to clients for an upload of `totalSize` bytes: the larger of
+   * {@link UploadService.chunkSize} and what the storage needs for that size (see
+   * `StorageCapabilities.chunkSizeFor`), within `limits.maxChunkSize`.
+   */
+  chunkSizeFor(totalSize: number): number {
+    const needed = this.options.storage.capabilities.chunkSizeFor?.(totalSize) ?? 0;
+    return Math.min(Math.max(this.options.chunkSize, needed), this.options.limits.maxChunkSize);
+  }
+
   /** The limits in force. */
   get limits(): ResolvedOptions['limits'] {
     return this.options.limits;
@@ -144,7 +155,7 @@ export class UploadService {
     );
     const now = this.options.now();
     const id = this.options.generateId();
-    await this.store(() => storage.create(id, totalSize));
+    await this.store(() => storage.create(id, totalSize, { uploadId: id, filename: safeFilename(filename), totalSize }));
     try {
       const upload = await this.repo(() =>
         repository.create({
@@ -225,8 +236,8 @@ export class UploadService {
     }
 
     try {
-      const hashed = await this.receive(upload, chunk, lease);
-      const stored = await this.repo(() => repository.storeClaim(uploadId, claimId));
+      const { hashed, storageData } = await this.receive(upload, chunk, lease);
+      const stored = await this.repo(() => repository.storeClaim(uploadId, claimId, storageData));
       if (!stored) throw statusError((await this.repo(() => repository.get(uploadId))) ?? upload, true);
       if (hashed !== null) {
         await this.repo(() =>
@@ -248,9 +259,13 @@ export class UploadService {
   /**
    * Streams a claimed chunk to the storage, renewing the claim while bytes flow.
    * When the chunk starts exactly where the whole-file checksum stopped, it is hashed
-   * on the way, and the hasher's new state is returned.
+   * on the way, and the hasher's new state is returned with what the storage returned.
    */
-  private async receive(upload: UploadRecord, chunk: ChunkInput, lease: ClaimLease): Promise<Uint8Array | null> {
+  private async receive(
+    upload: UploadRecord,
+    chunk: ChunkInput,
+    lease: ClaimLease,
+  ): Promise<{ hashed: Uint8Array | null; storageData: string | null }> {
     const { storage } = this.options;
     const { range } = chunk;
     const wholeFile =
@@ -264,8 +279,10 @@ export class UploadService {
       chunkHasher?.update(piece);
     });
     lease.start();
+    let written: void | WrittenChunk;
     try {
-      await storage.write(upload.storageKey, range.start, body, chunk.signal);
+      const placement = { end: range.end, totalSize: upload.totalSize };
+      written = await storage.write(upload.storageKey, range.start, body, chunk.signal, placement);
     } catch (error) {
       if (isFragoError(error)) throw error;
       if (chunk.signal?.aborted) throw new FragoError('CLIENT_ABORTED', 'The client went away mid-chunk', { cause: error });
@@ -276,7 +293,7 @@ export class UploadService {
     if (chunkHasher !== null && chunk.digest && !digestsEqual(chunkHasher.digest(), chunk.digest.hex)) {
       throw new FragoError('DIGEST_MISMATCH', 'The chunk does not match its digest; send it again');
     }
-    return wholeFile === null ? null : wholeFile.save();
+    return { hashed: wholeFile === null ? null : wholeFile.save(), storageData: written?.storageData ?? null };
   }
 
   /**
@@ -356,6 +373,7 @@ export class UploadService {
     let checksum: string | null = null;
     let location: string;
     try {
+      await this.seal(assembling);
       if (settings.mode !== 'off') checksum = await this.digest(assembling, algorithm);
       if (checksum !== null && expected !== null && !digestsEqual(checksum, expected)) {
         const reverted = (await giveBack()) ?? assembling;
@@ -437,6 +455,18 @@ export class UploadService {
       }
       if (due.length < batchSize) return removed;
     }
+  }
+
+  /** Hands the stored chunks to a storage that joins them before they can be read or assembled. */
+  private async seal(upload: UploadRecord): Promise<void> {
+    const { storage, repository } = this.options;
+    const seal = storage.seal?.bind(storage);
+    if (seal === undefined) return;
+    // Read after the move to `assembling`: no chunk can be stored any more, so this is the final set.
+    const chunks = (await this.repo(() => repository.chunks(upload.id)))
+      .filter((chunk) => chunk.state === 'stored')
+      .map(({ start, end, storageData }) => ({ start, end, storageData: storageData ?? null }));
+    await this.store(() => seal(upload.storageKey, chunks));
   }
 
   /** The whole-file checksum, resumed from the saved progress when it used the same algorithm. */
