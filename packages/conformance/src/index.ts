@@ -5,3 +5,4 @@ export * from './http.js';
 export * from './listen.js';
 export * from './postgres.js';
 export * from './memory-files.js';
+export * from './s3.js';
