@@ -1,17 +1,13 @@
-import { createServer } from 'node:http';
-import express from 'express';
 import { createFrago } from '@frago/core';
-import { describeHttpConformance, listen, testIdentity, TEST_USER_HEADER } from '@frago/conformance';
-import { fragoExpress } from '@frago/express';
+import { describeHttpConformance } from '@frago/conformance';
+import { serveWithExpress } from './support/express-target.js';
 import { openStack } from './support/stack.js';
 
 for (const database of ['sqlite', 'postgres'] as const) {
   describeHttpConformance(`Express, ${database} and disk`, async (options) => {
     const stack = await openStack(database);
     const frago = createFrago({ repository: stack.repository, storage: stack.storage, ...options });
-    const app = express();
-    app.use(fragoExpress(frago, { identify: (req) => testIdentity(req.headers[TEST_USER_HEADER]) }));
-    const server = await listen(createServer(app));
+    const server = await serveWithExpress(frago);
     return {
       origin: server.origin,
       frago,

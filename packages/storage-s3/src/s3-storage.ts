@@ -117,7 +117,7 @@ export class S3Storage implements Storage {
     assertSafeKey(key);
     signal?.throwIfAborted();
     if (placement === undefined) throw new FragoError('STORAGE_FAILED', 'S3Storage needs the placement of every chunk');
-    const manifest = await this.openManifest(key);
+    const manifest = await this.manifestIn(key, 'open', 'Could not write the chunk');
     const { end, totalSize } = placement;
     if (!Number.isSafeInteger(offset) || offset < 0 || end < offset || end >= manifest.totalSize || totalSize !== manifest.totalSize) {
       throw new FragoError('INVALID_RANGE', 'Write outside the upload');
@@ -199,14 +199,7 @@ export class S3Storage implements Storage {
    */
   async *read(key: string, range: ByteRange): AsyncIterable<Uint8Array> {
     assertSafeKey(key);
-    let manifest: Manifest | null;
-    try {
-      manifest = await this.manifests.load(key);
-    } catch (error) {
-      throw storageFailure(error, 'Could not read the upload');
-    }
-    if (manifest === null) throw missingUpload();
-    if (manifest.state !== 'joined') throw new FragoError('STORAGE_FAILED', 'An S3 upload can be read once it is sealed');
+    const manifest = await this.manifestIn(key, 'joined', 'Could not read the upload');
     if (!Number.isSafeInteger(range.start) || range.start < 0 || range.end < range.start || range.end >= manifest.totalSize) {
       throw new FragoError('INVALID_RANGE', 'Read outside the upload');
     }
@@ -276,16 +269,21 @@ export class S3Storage implements Storage {
     }
   }
 
-  /** The manifest of an upload that takes writes. */
-  private async openManifest(key: string): Promise<Manifest> {
+  /**
+   * The manifest of an upload that must be in `state`: for writes (`open`) from the
+   * cache when possible, for reads (`joined`) as stored now.
+   */
+  private async manifestIn(key: string, state: Manifest['state'], failure: string): Promise<Manifest> {
     let manifest: Manifest | null;
     try {
-      manifest = await this.manifests.loadOpen(key);
+      manifest = state === 'open' ? await this.manifests.loadOpen(key) : await this.manifests.load(key);
     } catch (error) {
-      throw storageFailure(error, 'Could not write the chunk');
+      throw storageFailure(error, failure);
     }
     if (manifest === null) throw missingUpload();
-    if (manifest.state !== 'open') throw new FragoError('STORAGE_FAILED', 'The upload is sealed and takes no more chunks');
+    if (manifest.state !== state) {
+      throw new FragoError('STORAGE_FAILED', state === 'open' ? 'The upload is sealed and takes no more chunks' : 'An S3 upload can be read once it is sealed');
+    }
     return manifest;
   }
 

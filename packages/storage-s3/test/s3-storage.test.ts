@@ -29,6 +29,13 @@ async function send(frago: Frago, id: string, bytes: Uint8Array, ranges: Readonl
   );
 }
 
+/** Starts an upload of `bytes` and sends it, by default in aligned 5 MiB chunks. */
+async function uploadOf(frago: Frago, filename: string, bytes: Uint8Array, ranges = cut(bytes.byteLength, 5 * MiB)) {
+  const upload = await frago.service.create(alice, { filename, totalSize: bytes.byteLength });
+  await send(frago, upload.id, bytes, ranges);
+  return upload;
+}
+
 function cut(total: number, size: number): Array<[number, number]> {
   const ranges: Array<[number, number]> = [];
   for (let start = 0; start < total; start += size) ranges.push([start, Math.min(start + size, total) - 1]);
@@ -56,9 +63,8 @@ describe('S3Storage with frago', () => {
   it('streams aligned chunks straight into parts, stages nothing, and leaves only the file', async () => {
     const frago = fragoOn(storage);
     const bytes = randomBytes(12 * MiB + 5);
-    const upload = await frago.service.create(alice, { filename: 'video.mp4', totalSize: bytes.byteLength });
 
-    await send(frago, upload.id, bytes, cut(bytes.byteLength, frago.service.chunkSizeFor(bytes.byteLength)));
+    const upload = await uploadOf(frago, 'video.mp4', bytes, cut(bytes.byteLength, frago.service.chunkSizeFor(bytes.byteLength)));
 
     const chunks = await frago.repository.chunks(upload.id);
     expect(chunks.map((chunk) => JSON.parse(chunk.storageData ?? 'null'))).toEqual([
@@ -81,10 +87,9 @@ describe('S3Storage with frago', () => {
   it('stages unaligned chunks, joins them at finalize, and leaves only the file', async () => {
     const frago = fragoOn(storage);
     const bytes = randomBytes(11 * MiB + 123);
-    const upload = await frago.service.create(alice, { filename: 'odd.bin', totalSize: bytes.byteLength });
     const ranges = cut(bytes.byteLength, 3 * MiB + 17).reverse();
 
-    await send(frago, upload.id, bytes, ranges);
+    const upload = await uploadOf(frago, 'odd.bin', bytes, ranges);
 
     const staged = (await fixture.bucket.keys()).filter((key) => key.includes('/staged/'));
     expect(staged.length).toBeGreaterThanOrEqual(ranges.length);
@@ -97,9 +102,8 @@ describe('S3Storage with frago', () => {
   it('sends the whole parts of a chunk spanning several parts straight in, and stages only its ends', async () => {
     const frago = fragoOn(storage);
     const bytes = randomBytes(13 * MiB);
-    const upload = await frago.service.create(alice, { filename: 'span.bin', totalSize: bytes.byteLength });
 
-    await send(frago, upload.id, bytes, [
+    const upload = await uploadOf(frago, 'span.bin', bytes, [
       [0, MiB - 1],
       [MiB, 11 * MiB - 1],
       [11 * MiB, 13 * MiB - 1],
@@ -122,11 +126,7 @@ describe('S3Storage with frago', () => {
     const writer = fragoOn(storage, repository);
     const finalizer = fragoOn(fixture.another(), repository);
     const bytes = randomBytes(7 * MiB);
-    const upload = await writer.service.create(alice, { filename: 'handover.bin', totalSize: bytes.byteLength });
-    await send(writer, upload.id, bytes, [
-      [0, 5 * MiB - 1],
-      [5 * MiB, 7 * MiB - 1],
-    ]);
+    const upload = await uploadOf(writer, 'handover.bin', bytes);
 
     const result = await finalizer.service.finalize(alice, upload.id, { checksum: md5(bytes) });
 
@@ -137,8 +137,7 @@ describe('S3Storage with frago', () => {
   it('keeps the bytes after a checksum mismatch so a retry completes', async () => {
     const frago = fragoOn(storage);
     const bytes = randomBytes(6 * MiB);
-    const upload = await frago.service.create(alice, { filename: 'retry.bin', totalSize: bytes.byteLength });
-    await send(frago, upload.id, bytes, cut(bytes.byteLength, 5 * MiB));
+    const upload = await uploadOf(frago, 'retry.bin', bytes);
 
     await expect(frago.service.finalize(alice, upload.id, { checksum: 'ab'.repeat(16) })).rejects.toSatisfy((error) =>
       isFragoError(error, 'CHECKSUM_MISMATCH'),
@@ -152,8 +151,7 @@ describe('S3Storage with frago', () => {
   it('refuses to assemble a part overwritten after it was recorded: the ETag in the repository no longer matches', async () => {
     const frago = fragoOn(storage);
     const bytes = randomBytes(6 * MiB);
-    const upload = await frago.service.create(alice, { filename: 'tampered.bin', totalSize: bytes.byteLength });
-    await send(frago, upload.id, bytes, cut(bytes.byteLength, 5 * MiB));
+    const upload = await uploadOf(frago, 'tampered.bin', bytes);
     const listed = await fixture.bucket.client.send(new ListMultipartUploadsCommand({ Bucket: fixture.bucket.name }));
     const [multipart] = listed.Uploads ?? [];
     const other = randomBytes(5 * MiB);
@@ -175,11 +173,9 @@ describe('S3Storage with frago', () => {
       [0, 5 * MiB - 1],
       [5 * MiB, 6 * MiB - 1],
     ];
-    const aborted = await frago.service.create(alice, { filename: 'a.bin', totalSize: bytes.byteLength });
-    const expired = await frago.service.create(alice, { filename: 'b.bin', totalSize: bytes.byteLength });
-    const mismatched = await frago.service.create(alice, { filename: 'c.bin', totalSize: bytes.byteLength });
-    for (const id of [aborted.id, expired.id]) await send(frago, id, bytes, ranges);
-    await send(frago, mismatched.id, bytes, cut(bytes.byteLength, 5 * MiB));
+    const aborted = await uploadOf(frago, 'a.bin', bytes, ranges);
+    await uploadOf(frago, 'b.bin', bytes, ranges);
+    const mismatched = await uploadOf(frago, 'c.bin', bytes);
     await expect(frago.service.finalize(alice, mismatched.id, { checksum: 'ab'.repeat(16) })).rejects.toThrow();
     expect(await fixture.bucket.keys()).toContain(`${mismatched.id}-c.bin`);
 
