@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { ListMultipartUploadsCommand, UploadPartCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListMultipartUploadsCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFrago, isFragoError, MemoryRepository, type Frago, type Identity } from '@frago/core';
 import { S3Storage } from '../src/index.js';
@@ -163,6 +163,31 @@ describe('S3Storage with frago', () => {
 
     expect((await frago.repository.get(upload.id))?.status).toBe('in_progress');
     expect((await fixture.bucket.keys()).filter((key) => !key.startsWith('incoming/'))).toEqual([]);
+  });
+
+  it('finishes a seal whose process died after CompleteMultipartUpload, before it recorded so', async () => {
+    const bytes = randomBytes(7 * MiB);
+    const target = { uploadId: 'up-crash', filename: 'crash.bin', totalSize: bytes.byteLength };
+    await storage.create('crash', bytes.byteLength, target);
+    const chunks = [];
+    for (const [start, end] of cut(bytes.byteLength, 5 * MiB)) {
+      const written = await storage.write('crash', start, bodyOf(bytes.subarray(start, end + 1)), undefined, { end, totalSize: bytes.byteLength });
+      chunks.push({ start, end, storageData: written.storageData });
+    }
+    await storage.seal('crash', chunks);
+    // Put the manifest back as it was before the seal, as if the process had died just then.
+    const manifestKey = 'incoming/crash/upload.json';
+    const manifest = await fixture.bucket.client.send(new GetObjectCommand({ Bucket: fixture.bucket.name, Key: manifestKey }));
+    const open = JSON.stringify({ ...JSON.parse((await manifest.Body?.transformToString()) ?? '{}'), state: 'open' });
+    await fixture.bucket.client.send(new PutObjectCommand({ Bucket: fixture.bucket.name, Key: manifestKey, Body: open }));
+
+    const takeover = fixture.another();
+    await takeover.seal('crash', chunks);
+    const { location } = await takeover.assemble('crash', target);
+
+    expect(Buffer.from(await fixture.object(location)).equals(bytes)).toBe(true);
+    expect(await fixture.bucket.keys()).toEqual([location]);
+    expect(await fixture.bucket.multipartUploads()).toEqual([]);
   });
 
   it('leaves nothing in the bucket after an abort, an expiry, or an abort after a checksum mismatch', async () => {
