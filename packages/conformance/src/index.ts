@@ -1,8 +1,10 @@
-export * from './repository.js';
-export * from './storage.js';
+// The storage and repository suites are published as @frago/testing; re-exported here
+// so that the workspace's tests keep one import.
+export * from '@frago/testing';
 export * from './http.js';
 export * from './listen.js';
 export * from './postgres.js';
 export * from './memory-files.js';
 export * from './client.js';
 export * from './fault-proxy.js';
+export * from './s3.js';

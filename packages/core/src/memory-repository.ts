@@ -85,6 +85,7 @@ export class MemoryRepository implements UploadRepository {
       claimId: claim.claimId,
       digest: claim.digest,
       leaseUntil: claim.leaseUntil,
+      storageData: null,
     });
     this.chunkMap.set(uploadId, live);
     return { kind: 'claimed', claimId: claim.claimId };
@@ -96,10 +97,10 @@ export class MemoryRepository implements UploadRepository {
     );
   }
 
-  async storeClaim(uploadId: string, claimId: string): Promise<boolean> {
+  async storeClaim(uploadId: string, claimId: string, storageData: string | null = null): Promise<boolean> {
     if (this.uploads.get(uploadId)?.status !== 'in_progress') return false;
     return this.replaceChunk(uploadId, claimId, (chunk) =>
-      chunk.state === 'pending' ? { ...chunk, state: 'stored', leaseUntil: null } : undefined,
+      chunk.state === 'pending' ? { ...chunk, state: 'stored', leaseUntil: null, storageData } : undefined,
     );
   }
 

@@ -56,6 +56,12 @@ export interface ChunkRecord extends ByteRange {
   readonly digest: string | null;
   /** For a pending claim: after this moment the claim is abandoned and may be taken over. */
   readonly leaseUntil: Date | null;
+  /**
+   * What the storage returned when it wrote the chunk (see `WrittenChunk`), kept so that
+   * any process can assemble the upload; null while pending or when the storage returned
+   * nothing. Repositories written before this field existed may leave it out.
+   */
+  readonly storageData?: string | null;
 }
 
 /** The outcome of {@link UploadRepository.claimRange}. */

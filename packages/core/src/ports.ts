@@ -54,10 +54,12 @@ export interface UploadRepository {
 
   /**
    * Marks a pending claim stored, atomically with a check that the upload is still
-   * `in_progress`. False (and nothing changed) when the claim is gone or the upload
-   * left `in_progress`.
+   * `in_progress`, and keeps `storageData` with it (what {@link Storage.write} returned
+   * for the chunk; returned unchanged as {@link ChunkRecord.storageData} by
+   * {@link UploadRepository.chunks}). False (and nothing changed) when the claim is gone
+   * or the upload left `in_progress`.
    */
-  storeClaim(uploadId: string, claimId: string): Promise<boolean>;
+  storeClaim(uploadId: string, claimId: string, storageData?: string | null): Promise<boolean>;
 
   /** Removes a pending claim, leaving stored chunks untouched. Idempotent. */
   releaseClaim(uploadId: string, claimId: string): Promise<void>;
@@ -94,6 +96,36 @@ export interface StorageCapabilities {
   readonly preferredChunkSize?: number;
   /** Chunks must be at least this large, except the last one. */
   readonly minChunkSize?: number;
+  /**
+   * The chunk size the storage works best with for an upload of `totalSize` bytes, when
+   * that depends on the size (S3 allows at most 10,000 parts, so large files need
+   * larger parts). The core proposes the larger of this and its `chunkSize`.
+   */
+  chunkSizeFor?(totalSize: number): number;
+}
+
+/** Where a chunk lies in its upload, as the core tells {@link Storage.write}. */
+export interface ChunkPlacement {
+  /** The last byte of the chunk (inclusive): the body carries `end - offset + 1` bytes. */
+  readonly end: number;
+  /** The size of the whole upload. */
+  readonly totalSize: number;
+}
+
+/**
+ * What a storage may return from {@link Storage.write}: data the repository keeps with
+ * the chunk (an S3 part's number and ETag, the key of a staged object ...), so that
+ * whichever process assembles the upload finds it in {@link StoredChunk.storageData}.
+ */
+export interface WrittenChunk {
+  /** Opaque to the core and the repository; at most a few kilobytes. */
+  readonly storageData: string | null;
+}
+
+/** A stored chunk as the core hands it back to {@link Storage.seal}. */
+export interface StoredChunk extends ByteRange {
+  /** What {@link Storage.write} returned for it, or null. */
+  readonly storageData: string | null;
 }
 
 /** Where the assembled file should go, as the service asks of {@link Storage.assemble}. */
@@ -113,24 +145,55 @@ export interface AssembleTarget {
 export interface Storage {
   readonly capabilities: StorageCapabilities;
 
-  /** Opens the space for an upload of `totalSize` bytes under `key`. */
-  create(key: string, totalSize: number): Promise<void>;
+  /**
+   * Opens the space for an upload of `totalSize` bytes under `key`. `target` is where
+   * the file will go as far as it is known when the upload starts (the `assembleTarget`
+   * hook may still move it); a storage that names its final object up front (an S3
+   * multipart upload) uses it, others may ignore it.
+   */
+  create(key: string, totalSize: number, target?: AssembleTarget): Promise<void>;
 
   /**
    * Writes the bytes of `body`, in order, starting at `offset`. The core has already
-   * checked the range and limits the body to its declared length. When `body` throws,
-   * the write stops and rejects with that error; bytes already written are not
-   * counted by the core and will be overwritten by a later write of the range.
+   * checked the range and limits the body to its declared length, which `placement`
+   * states (the core always passes it; a storage that needs it may refuse a write
+   * without it). When `body` throws, the write stops and rejects with that error; bytes
+   * already written are not counted by the core and will be overwritten by a later
+   * write of the range.
+   *
+   * May resolve with a {@link WrittenChunk}: the repository keeps its `storageData` with
+   * the chunk, and {@link Storage.seal} gets it back.
    */
-  write(key: string, offset: number, body: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void>;
+  write(
+    key: string,
+    offset: number,
+    body: AsyncIterable<Uint8Array>,
+    signal?: AbortSignal,
+    placement?: ChunkPlacement,
+  ): Promise<void | WrittenChunk>;
 
-  /** Streams back the bytes of `range` of an upload in progress. */
+  /**
+   * Streams back the bytes of `range` of an upload in progress. A storage with
+   * {@link Storage.seal} may require it to have been called first.
+   */
   read(key: string, range: ByteRange): AsyncIterable<Uint8Array>;
+
+  /**
+   * Optional. Called when an upload is about to be verified and assembled, once every
+   * byte is stored and no chunk can be added any more, with every stored chunk ordered
+   * by `start` (they cover the upload exactly, without overlap). A storage whose chunks
+   * cannot be read back where they were written (S3 parts of an open multipart upload)
+   * joins them here, so that {@link Storage.read} and {@link Storage.assemble} work.
+   * Must be idempotent: it may be called again for the same chunks (after a checksum
+   * mismatch, or by a process taking over a dead finalizer).
+   */
+  seal?(key: string, chunks: readonly StoredChunk[]): Promise<void>;
 
   /**
    * Turns the upload's bytes into the final file and returns its location. Must be
    * idempotent: called again after a crash half-way, it completes and returns the same
-   * location. Must never overwrite another file.
+   * location. Must never overwrite another file. The core calls {@link Storage.seal}
+   * first, when the storage has it.
    */
   assemble(key: string, target: AssembleTarget): Promise<{ readonly location: string }>;
 

@@ -136,7 +136,7 @@ export function createHttpHandler(service: UploadService, options: ProtocolOptio
             message: `Upload started for ${upload.filename}`,
             upload_id: upload.id,
             expires_at: upload.expiresAt.toISOString(),
-            chunk_size: service.chunkSize,
+            chunk_size: service.chunkSizeFor(upload.totalSize),
             max_chunk_size: service.limits.maxChunkSize,
             checksum_algo: upload.checksumAlgorithm,
           },

@@ -10,6 +10,7 @@ import { assertOwner, ownerKey, type Identity } from './identity.js';
 import { IntervalSet, rangeSize, type ByteRange } from './intervals.js';
 import type { ChunkRecord, UploadRecord } from './model.js';
 import type { ResolvedOptions } from './options.js';
+import type { WrittenChunk } from './ports.js';
 import { expiredError, statusError } from './status-errors.js';
 
 /** What a client asks for when it starts an upload. */
@@ -100,6 +101,16 @@ export class UploadService {
     return this.options.chunkSize;
   }
 
+  /**
+   * The chunk size proposed to clients for an upload of `totalSize` bytes: the larger of
+   * {@link UploadService.chunkSize} and what the storage needs for that size (see
+   * `StorageCapabilities.chunkSizeFor`), within `limits.maxChunkSize`.
+   */
+  chunkSizeFor(totalSize: number): number {
+    const needed = this.options.storage.capabilities.chunkSizeFor?.(totalSize) ?? 0;
+    return Math.min(Math.max(this.options.chunkSize, needed), this.options.limits.maxChunkSize);
+  }
+
   /** The limits in force. */
   get limits(): ResolvedOptions['limits'] {
     return this.options.limits;
@@ -149,7 +160,7 @@ export class UploadService {
     );
     const now = this.options.now();
     const id = this.options.generateId();
-    await this.store(() => storage.create(id, totalSize));
+    await this.store(() => storage.create(id, totalSize, { uploadId: id, filename: safeFilename(filename), totalSize }));
     try {
       const upload = await this.repo(() =>
         repository.create({
@@ -230,8 +241,8 @@ export class UploadService {
     }
 
     try {
-      const hashed = await this.receive(upload, chunk, lease);
-      const stored = await this.repo(() => repository.storeClaim(uploadId, claimId));
+      const { hashed, storageData } = await this.receive(upload, chunk, lease);
+      const stored = await this.repo(() => repository.storeClaim(uploadId, claimId, storageData));
       if (!stored) throw statusError((await this.repo(() => repository.get(uploadId))) ?? upload, true);
       if (hashed !== null) {
         await this.repo(() =>
@@ -246,9 +257,11 @@ export class UploadService {
       await repository.releaseClaim(uploadId, claimId).catch(() => undefined);
       throw error;
     }
-    // An upload hashed to its end on the way needs no catching up (a one-chunk upload).
-    const hashedToEnd = this.options.checksum.mode === 'off' || (upload.hash.offset === range.start && range.end + 1 === upload.totalSize);
-    if (!hashedToEnd) this.checksums.advance(uploadId);
+    // Catch the checksum up in the background, unless the chunk took it to the end (a
+    // one-chunk upload) or the storage cannot read bytes back before it is sealed (S3).
+    const hashedToEnd = upload.hash.offset === range.start && range.end + 1 === upload.totalSize;
+    const readable = this.options.storage.seal === undefined;
+    if (this.options.checksum.mode !== 'off' && readable && !hashedToEnd) this.checksums.advance(uploadId);
     this.events.emit('chunk:received', { upload, range, duplicate: false });
     return { upload, range, duplicate: false };
   }
@@ -256,9 +269,13 @@ export class UploadService {
   /**
    * Streams a claimed chunk to the storage, renewing the claim while bytes flow.
    * When the chunk starts exactly where the whole-file checksum stopped, it is hashed
-   * on the way, and the hasher's new state is returned.
+   * on the way, and the hasher's new state is returned with what the storage returned.
    */
-  private async receive(upload: UploadRecord, chunk: ChunkInput, lease: ClaimLease): Promise<Uint8Array | null> {
+  private async receive(
+    upload: UploadRecord,
+    chunk: ChunkInput,
+    lease: ClaimLease,
+  ): Promise<{ hashed: Uint8Array | null; storageData: string | null }> {
     const { storage } = this.options;
     const { range } = chunk;
     const wholeFile =
@@ -272,8 +289,10 @@ export class UploadService {
       chunkHasher?.update(piece);
     });
     lease.start();
+    let written: void | WrittenChunk;
     try {
-      await storage.write(upload.storageKey, range.start, body, chunk.signal);
+      const placement = { end: range.end, totalSize: upload.totalSize };
+      written = await storage.write(upload.storageKey, range.start, body, chunk.signal, placement);
     } catch (error) {
       if (isFragoError(error)) throw error;
       if (chunk.signal?.aborted) throw new FragoError('CLIENT_ABORTED', 'The client went away mid-chunk', { cause: error });
@@ -284,10 +303,12 @@ export class UploadService {
     if (chunkHasher !== null && chunk.digest && !digestsEqual(chunkHasher.digest(), chunk.digest.hex)) {
       throw new FragoError('DIGEST_MISMATCH', 'The chunk does not match its digest; send it again');
     }
-    if (wholeFile === null) return null;
-    const state = wholeFile.save();
-    wholeFile.close();
-    return state;
+    let hashed: Uint8Array | null = null;
+    if (wholeFile !== null) {
+      hashed = wholeFile.save();
+      wholeFile.close();
+    }
+    return { hashed, storageData: written?.storageData ?? null };
   }
 
   /**
@@ -367,6 +388,7 @@ export class UploadService {
     let checksum: string | null = null;
     let location: string;
     try {
+      await this.seal(assembling);
       if (settings.mode !== 'off') {
         const waited = await this.checksums.settled(uploadId);
         const latest = waited ? ((await this.repo(() => repository.get(uploadId))) ?? assembling) : assembling;
@@ -452,6 +474,18 @@ export class UploadService {
       }
       if (due.length < batchSize) return removed;
     }
+  }
+
+  /** Hands the stored chunks to a storage that joins them before they can be read or assembled. */
+  private async seal(upload: UploadRecord): Promise<void> {
+    const { storage, repository } = this.options;
+    const seal = storage.seal?.bind(storage);
+    if (seal === undefined) return;
+    // Read after the move to `assembling`: no chunk can be stored any more, so this is the final set.
+    const chunks = (await this.repo(() => repository.chunks(upload.id)))
+      .filter((chunk) => chunk.state === 'stored')
+      .map(({ start, end, storageData }) => ({ start, end, storageData: storageData ?? null }));
+    await this.store(() => seal(upload.storageKey, chunks));
   }
 
   private expectedChecksum(upload: UploadRecord, given: unknown): string | null {

@@ -16,6 +16,10 @@ describeRepositoryConformance('MemoryRepository', async () => {
       async chunks(uploadId) {
         return (await repository.chunks(uploadId)).map(({ start, end, state, claimId }) => ({ start, end, state, claimId }));
       },
+      async storageData(uploadId, claimId) {
+        const chunk = (await repository.chunks(uploadId)).find((candidate) => candidate.claimId === claimId);
+        return chunk === undefined ? undefined : (chunk.storageData ?? null);
+      },
     },
     async teardown() {},
   };

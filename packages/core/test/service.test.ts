@@ -6,9 +6,14 @@ import {
   FragoError,
   MemoryRepository,
   MemoryStorage,
+  type AssembleTarget,
+  type ByteRange,
+  type ChunkPlacement,
   type FragoOptions,
   type FragoRequest,
   type Identity,
+  type Storage,
+  type StoredChunk,
 } from '@frago/core';
 import { createNodeListener } from '@frago/core/node';
 import { listen } from '@frago/conformance';
@@ -210,5 +215,74 @@ describe('hooks and limits', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+/**
+ * A storage with parts, as a storage author sees the core: what `write` returns comes
+ * back to `seal` through the repository, and the chunk size depends on the file.
+ */
+class PartedStorage implements Storage {
+  readonly capabilities = { preferredChunkSize: 1000, chunkSizeFor: (totalSize: number) => Math.max(1000, Math.ceil(totalSize / 10)) };
+  readonly sealed: Array<{ key: string; chunks: unknown[] }> = [];
+  readonly announced: Array<{ key: string; filename: string | undefined }> = [];
+  private readonly bytes = new MemoryStorage();
+
+  async create(key: string, totalSize: number, target?: AssembleTarget): Promise<void> {
+    this.announced.push({ key, filename: target?.filename });
+    await this.bytes.create(key, totalSize);
+  }
+
+  async write(key: string, offset: number, body: AsyncIterable<Uint8Array>, _signal?: AbortSignal, placement?: ChunkPlacement) {
+    await this.bytes.write(key, offset, body);
+    return { storageData: `part ${offset}-${placement?.end} of ${placement?.totalSize}` };
+  }
+
+  read(key: string, range: ByteRange): AsyncIterable<Uint8Array> {
+    return this.bytes.read(key, range);
+  }
+
+  async seal(key: string, chunks: readonly StoredChunk[]): Promise<void> {
+    this.sealed.push({ key, chunks: [...chunks] });
+  }
+
+  assemble(key: string, target: AssembleTarget) {
+    return this.bytes.assemble(key, target);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.bytes.delete(key);
+  }
+}
+
+describe('storages with parts', () => {
+  it('proposes the chunk size the storage needs for the file, and hands each chunk its placement', async () => {
+    const storage = new PartedStorage();
+    const { call, put } = setup({ storage });
+    const small = await call('POST', '/', { json: { filename: 'small.bin', total_size: 5000 } });
+    const large = await call('POST', '/', { json: { filename: '../large.bin', total_size: 50_000 } });
+    expect(small.body.chunk_size).toBe(1000);
+    expect(large.body.chunk_size).toBe(5000);
+    expect(storage.announced).toEqual([
+      { key: small.body.upload_id, filename: 'small.bin' },
+      { key: large.body.upload_id, filename: 'large.bin' },
+    ]);
+
+    const data = new Uint8Array(randomBytes(5000));
+    const id = small.body.upload_id as string;
+    await put(id, data, 3000, 4999);
+    await put(id, data, 0, 2999);
+    const done = await call('POST', `/${id}/`, { json: { checksum: md5(data) } });
+
+    expect(done.status).toBe(201);
+    expect(storage.sealed).toEqual([
+      {
+        key: id,
+        chunks: [
+          { start: 0, end: 2999, storageData: 'part 0-2999 of 5000' },
+          { start: 3000, end: 4999, storageData: 'part 3000-4999 of 5000' },
+        ],
+      },
+    ]);
   });
 });

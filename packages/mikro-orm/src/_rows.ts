@@ -49,6 +49,7 @@ export class RowReader {
       claimId: String(row.claim_id),
       digest: nullableString(row.digest),
       leaseUntil: this.nullableDate(row.lease_until),
+      storageData: nullableString(row.storage_data),
     };
   }
 

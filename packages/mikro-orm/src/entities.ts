@@ -47,6 +47,8 @@ export interface FragoChunkEntity {
   state: 'pending' | 'stored';
   digest: string | null;
   leaseUntil: Date | null;
+  /** What the storage returned for the chunk (an S3 part's ETag ...); added by `frago_0002_chunk_storage_data`. */
+  storageData: string | null;
 }
 
 /** MikroORM property definitions for every property of `Entity`. */
@@ -147,6 +149,7 @@ export function defineChunkEntity(options: ChunkEntityOptions = {}): EntitySchem
     state: { type: 'string', length: 16, fieldName: 'state' },
     digest: { type: 'string', length: 255, nullable: true, fieldName: 'digest' },
     leaseUntil: { type: 'datetime', nullable: true, fieldName: 'lease_until' },
+    storageData: { type: 'text', nullable: true, fieldName: 'storage_data' },
   };
   return new EntitySchema<FragoChunkEntity>({
     name: options.className ?? CHUNK_ENTITY_NAME,

@@ -41,9 +41,31 @@ export class FragoInitialMigration extends Migration {
   }
 }
 
+const ADD_STORAGE_DATA = {
+  postgresql: 'alter table "frago_chunk" add column "storage_data" text null;',
+  sqlite: 'alter table `frago_chunk` add column `storage_data` text null;',
+} as const;
+
+/**
+ * Adds `frago_chunk.storage_data`: what the storage returned for a chunk (an S3 part's
+ * number and ETag, ...), so that any process can assemble the upload.
+ */
+export class FragoChunkStorageDataMigration extends Migration {
+  override up(): void {
+    this.addSql(ADD_STORAGE_DATA[dialectOf(this.getKnex())]);
+  }
+
+  override down(): void {
+    this.addSql('alter table "frago_chunk" drop column "storage_data"');
+  }
+}
+
 /**
  * frago's migrations, oldest first, for MikroORM's migrator:
  * `migrations: { migrationsList: [...fragoMigrations, ...yours] }`. Names are stable:
  * they are what the migrator records as applied.
  */
-export const fragoMigrations: readonly MigrationObject[] = [{ name: 'frago_0001_initial', class: FragoInitialMigration }];
+export const fragoMigrations: readonly MigrationObject[] = [
+  { name: 'frago_0001_initial', class: FragoInitialMigration },
+  { name: 'frago_0002_chunk_storage_data', class: FragoChunkStorageDataMigration },
+];

@@ -169,16 +169,16 @@ export class MikroOrmRepository implements UploadRepository {
     return changed > 0;
   }
 
-  async storeClaim(uploadId: string, claimId: string): Promise<boolean> {
+  async storeClaim(uploadId: string, claimId: string, storageData: string | null = null): Promise<boolean> {
     // FOR SHARE makes a concurrent transition of the upload wait for this statement
     // (and this statement wait for it), so a chunk is never stored after the upload
     // left in_progress, and a finalizer always sees every chunk stored before it.
     const lock = this.dialect === 'postgresql' ? ' for share' : '';
     const changed = await this.affected(
-      `update ${this.chunksTable} set state = 'stored', lease_until = null
+      `update ${this.chunksTable} set state = 'stored', lease_until = null, storage_data = ?
        where upload_id = ? and claim_id = ? and state = 'pending'
        and exists (select 1 from ${this.uploadsTable} where id = ? and status = 'in_progress'${lock})`,
-      [uploadId, claimId, uploadId],
+      [storageData, uploadId, claimId, uploadId],
     );
     return changed > 0;
   }

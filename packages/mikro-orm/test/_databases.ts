@@ -74,6 +74,13 @@ export function sqlInspector(orm: TestOrm): RepositoryInspector {
         claimId: String(row.claim_id),
       }));
     },
+    async storageData(uploadId, claimId) {
+      const [row] = await connection.execute('select storage_data from frago_chunk where upload_id = ? and claim_id = ?', [
+        uploadId,
+        claimId,
+      ]);
+      return row === undefined ? undefined : (row.storage_data as string | null);
+    },
   };
 }
 

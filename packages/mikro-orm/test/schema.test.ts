@@ -93,8 +93,28 @@ for (const [name, makeDatabase] of Object.entries(databases)) {
       expect(await orm.migrator.getPendingMigrations()).toEqual([]);
       expect(await orm.migrator.checkMigrationNeeded()).toBe(false);
 
-      await orm.migrator.down();
+      await orm.migrator.down({ to: 0 });
       await expect(orm.em.getConnection().execute('select 1 from frago_upload')).rejects.toThrow();
+    });
+
+    it('upgrades a database made by the first migration, keeping its chunks', async () => {
+      const orm = await open();
+      await orm.migrator.up({ to: 'frago_0001_initial' });
+      const repository = new MikroOrmRepository(orm);
+      const upload = newUpload({});
+      await repository.create(upload);
+      const claimId = randomUUID();
+      await orm.em
+        .getConnection()
+        .execute(
+          "insert into frago_chunk (claim_id, upload_id, start_byte, end_byte, size, state) values (?, ?, 0, 9, 10, 'stored')",
+          [claimId, upload.id],
+        );
+
+      await orm.migrator.up();
+
+      expect(await orm.migrator.checkMigrationNeeded()).toBe(false);
+      expect(await repository.chunks(upload.id)).toMatchObject([{ start: 0, end: 9, state: 'stored', claimId, storageData: null }]);
     });
 
     it('fills a column the user added to the upload entity', async () => {

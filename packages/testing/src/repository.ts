@@ -27,6 +27,8 @@ export interface RepositoryInspector {
   upload(id: string): Promise<InspectedUpload | null>;
   /** Every chunk row of the upload, ordered by `start`; empty when there are none. */
   chunks(uploadId: string): Promise<InspectedChunk[]>;
+  /** The storage data kept with one chunk row; undefined when there is no such row. */
+  storageData(uploadId: string, claimId: string): Promise<string | null | undefined>;
 }
 
 /** A repository under test, with an independent view of its store. */
@@ -246,7 +248,16 @@ export function shouldClaimRanges(fixture: RepositoryAccess): void {
         claimId: claim.claimId,
       });
       expect(await repository.chunks(upload.id)).toEqual([
-        { start: 0, end: 99, size: 100, state: 'pending', claimId: claim.claimId, digest: 'cafe', leaseUntil: claim.leaseUntil },
+        {
+          start: 0,
+          end: 99,
+          size: 100,
+          state: 'pending',
+          claimId: claim.claimId,
+          digest: 'cafe',
+          leaseUntil: claim.leaseUntil,
+          storageData: null,
+        },
       ]);
       expect(await inspect.chunks(upload.id)).toEqual([{ start: 0, end: 99, state: 'pending', claimId: claim.claimId }]);
     });
@@ -454,6 +465,30 @@ export function shouldStoreAndReleaseClaims(fixture: RepositoryAccess): void {
 
       expect(await inspect.chunks(upload.id)).toEqual([{ start: 0, end: 9, state: 'stored', claimId: claim.claimId }]);
       expect(await repository.chunks(upload.id)).toMatchObject([{ state: 'stored', leaseUntil: null }]);
+    });
+
+    it('keeps what the storage returned with the stored chunk and hands it back unchanged', async () => {
+      const { repository, inspect } = fixture();
+      const upload = await repository.create(newUpload());
+      const withData = claimOf();
+      const without = claimOf();
+      const pending = claimOf();
+      // Opaque to the repository: quotes, backslashes, unicode and a few kilobytes must survive.
+      const data = JSON.stringify({ parts: [[1, '"9b2cf535f27731c974343645a3985328"']], note: "it's \\ ✓", pad: 'x'.repeat(4000) });
+      await repository.claimRange(upload.id, { start: 0, end: 99 }, withData);
+      await repository.claimRange(upload.id, { start: 100, end: 199 }, without);
+      await repository.claimRange(upload.id, { start: 200, end: 299 }, pending);
+
+      expect(await repository.storeClaim(upload.id, withData.claimId, data)).toBe(true);
+      expect(await repository.storeClaim(upload.id, without.claimId)).toBe(true);
+
+      expect((await repository.chunks(upload.id)).map((chunk) => chunk.storageData)).toEqual([data, null, null]);
+      expect(await inspect.storageData(upload.id, withData.claimId)).toBe(data);
+      expect(await inspect.storageData(upload.id, without.claimId)).toBeNull();
+      expect(await inspect.storageData(upload.id, pending.claimId)).toBeNull();
+      expect(await inspect.storageData(upload.id, randomUUID())).toBeUndefined();
+      const again = await repository.claimRange(upload.id, { start: 0, end: 99 }, claimOf());
+      expect(again).toMatchObject({ kind: 'duplicate', chunk: { storageData: data } });
     });
 
     it('refuses to store a claim that does not exist or belongs to another upload', async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AssembleTarget, ByteRange, Storage } from '@frago/core';
+import type { AssembleTarget, ByteRange, Storage, StoredChunk } from '@frago/core';
 import { isFragoError } from '@frago/core';
 
 /** One fresh storage for one test, with a way to check its results independently. */
@@ -26,7 +26,17 @@ export type FixtureAccess = () => StorageFixture;
  * Runs every storage capability suite on one implementation:
  * {@link shouldWriteAndAssemble}, {@link shouldReadRanges},
  * {@link shouldRecoverFromFailedBodies}, {@link shouldAssembleSafely} and
- * {@link shouldDelete}.
+ * {@link shouldDelete}. The suite drives the storage as the core does: it passes each
+ * write its placement, keeps what each write returns, and hands the stored chunks to
+ * `seal` (when the storage has it) before reading back or assembling.
+ *
+ * @example
+ * ```ts
+ * describeStorageConformance('MyStorage', async () => {
+ *   const storage = new MyStorage();
+ *   return { storage, readAssembled: (location) => storage.readFile(location), teardown: () => storage.close() };
+ * });
+ * ```
  */
 export function describeStorageConformance(name: string, setup: StorageSetup): void {
   describe(`Storage conformance: ${name}`, () => {
@@ -58,15 +68,77 @@ export function useStorageFixture(setup: StorageSetup): FixtureAccess {
   };
 }
 
+/**
+ * One upload in a storage, driven as the core drives it: every write gets its
+ * placement, what a write returns is kept with its chunk, and the stored chunks are
+ * sealed before anything is read back or assembled.
+ */
+export class UploadDriver {
+  private readonly stored = new Map<number, StoredChunk>();
+
+  private constructor(
+    readonly storage: Storage,
+    readonly key: string,
+    readonly totalSize: number,
+  ) {}
+
+  /** Opens `key` for `totalSize` bytes, announcing `target` as the core does (or nothing). */
+  static async open(storage: Storage, key: string, totalSize: number, target?: AssembleTarget): Promise<UploadDriver> {
+    await storage.create(key, totalSize, target);
+    return new UploadDriver(storage, key, totalSize);
+  }
+
+  /** Writes `bytes` at `start` as a body of `pieceSize` pieces and records the chunk as stored. */
+  async write(start: number, bytes: Uint8Array, pieceSize = 64 * 1024): Promise<void> {
+    await this.writeBody(start, bytes.byteLength, pieces(bytes, pieceSize));
+  }
+
+  /** Writes a body that claims `length` bytes from `start`; records the chunk only when the write resolves. */
+  async writeBody(start: number, length: number, body: AsyncIterable<Uint8Array>): Promise<void> {
+    const end = start + length - 1;
+    const written = await this.storage.write(this.key, start, body, undefined, { end, totalSize: this.totalSize });
+    this.stored.set(start, { start, end, storageData: written?.storageData ?? null });
+  }
+
+  /** The chunks stored so far, ordered by start. */
+  chunks(): StoredChunk[] {
+    return [...this.stored.values()].sort((a, b) => a.start - b.start);
+  }
+
+  /** Seals the stored chunks, when the storage has `seal`. */
+  async seal(): Promise<void> {
+    await this.storage.seal?.(this.key, this.chunks());
+  }
+
+  /** Seals, then reads `range` back whole. */
+  async read(range: ByteRange): Promise<Uint8Array> {
+    await this.seal();
+    return collect(this.storage.read(this.key, range));
+  }
+
+  /** Seals, then assembles to `target`. */
+  async assemble(target: AssembleTarget): Promise<{ readonly location: string }> {
+    await this.seal();
+    return this.storage.assemble(this.key, target);
+  }
+}
+
+/** Opens an upload announcing the target it will be assembled to, writes `bytes` in `chunkSize` chunks and assembles it. */
+async function uploadWhole(storage: Storage, key: string, bytes: Uint8Array, goal: AssembleTarget, chunkSize: number): Promise<string> {
+  const upload = await UploadDriver.open(storage, key, bytes.byteLength, goal);
+  for (let start = 0; start < bytes.byteLength; start += chunkSize) {
+    await upload.write(start, bytes.subarray(start, start + chunkSize), Math.min(chunkSize, 16 * 1024));
+  }
+  return (await upload.assemble(goal)).location;
+}
+
 /** Bytes go in at their offsets, in any order and in any pieces, and come out whole. */
 export function shouldWriteAndAssemble(fixture: FixtureAccess): void {
   describe('writes and assembles', () => {
     it('assembles a file written in one chunk to identical bytes', async () => {
       const { storage, readAssembled } = fixture();
       const bytes = randomBytes(256 * 1024);
-      await storage.create('whole', bytes.byteLength);
-      await storage.write('whole', 0, pieces(bytes, 16 * 1024));
-      const { location } = await storage.assemble('whole', target('up-whole', 'whole.bin', bytes.byteLength));
+      const location = await uploadWhole(storage, 'whole', bytes, target('up-whole', 'whole.bin', bytes.byteLength), bytes.byteLength);
       expectBytes(await readAssembled(location), bytes);
     });
 
@@ -75,43 +147,46 @@ export function shouldWriteAndAssemble(fixture: FixtureAccess): void {
       const bytes = randomBytes(3 * 1024 * 1024);
       const random = seededRandom(0x5eed);
       const chunks = shuffle(unevenChunks(bytes.byteLength, 64 * 1024, 1024 * 1024, random), random);
-      await storage.create('parallel', bytes.byteLength);
-      await Promise.all(
-        chunks.map((chunk) => storage.write('parallel', chunk.start, pieces(bytes.subarray(chunk.start, chunk.end + 1), 32 * 1024))),
-      );
-      const { location } = await storage.assemble('parallel', target('up-parallel', 'parallel.bin', bytes.byteLength));
+      const goal = target('up-parallel', 'parallel.bin', bytes.byteLength);
+      const upload = await UploadDriver.open(storage, 'parallel', bytes.byteLength, goal);
+      await Promise.all(chunks.map((chunk) => upload.write(chunk.start, bytes.subarray(chunk.start, chunk.end + 1), 32 * 1024)));
+      const { location } = await upload.assemble(goal);
       expectBytes(await readAssembled(location), bytes);
     });
 
     it('takes a body delivered in many small pieces', async () => {
       const { storage, readAssembled } = fixture();
       const bytes = randomBytes(64 * 1024 + 7);
-      await storage.create('small-pieces', bytes.byteLength);
-      await storage.write('small-pieces', 0, unevenPieces(bytes, seededRandom(7)));
-      const { location } = await storage.assemble('small-pieces', target('up-small', 'small.bin', bytes.byteLength));
+      const goal = target('up-small', 'small.bin', bytes.byteLength);
+      const upload = await UploadDriver.open(storage, 'small-pieces', bytes.byteLength, goal);
+      await upload.writeBody(0, bytes.byteLength, unevenPieces(bytes, seededRandom(7)));
+      const { location } = await upload.assemble(goal);
       expectBytes(await readAssembled(location), bytes);
     });
 
     it('assembles a zero-byte upload to an empty file', async () => {
       const { storage, readAssembled } = fixture();
-      await storage.create('empty', 0);
-      const { location } = await storage.assemble('empty', target('up-empty', 'empty.txt', 0));
+      const goal = target('up-empty', 'empty.txt', 0);
+      const upload = await UploadDriver.open(storage, 'empty', 0, goal);
+      const { location } = await upload.assemble(goal);
       expectBytes(await readAssembled(location), new Uint8Array(0));
     });
 
-    it('places the file in target.directory', async () => {
+    it('places the file in target.directory, also when the upload was opened without a target', async () => {
       const { storage, readAssembled } = fixture();
       const bytes = randomBytes(1000);
-      await storage.create('in-folder', bytes.byteLength);
-      await storage.write('in-folder', 0, pieces(bytes, 100));
-      const { location } = await storage.assemble('in-folder', { ...target('up-folder', 'doc.pdf', bytes.byteLength), directory: 'team-7' });
+      const upload = await UploadDriver.open(storage, 'in-folder', bytes.byteLength);
+      await upload.write(0, bytes, 100);
+      const { location } = await upload.assemble({ ...target('up-folder', 'doc.pdf', bytes.byteLength), directory: 'team-7' });
       expect(location.split(/[\\/]/)).toContain('team-7');
       expectBytes(await readAssembled(location), bytes);
     });
 
     it('rejects writes to an upload that was never created', async () => {
       const { storage } = fixture();
-      await expect(storage.write('never-created', 0, pieces(randomBytes(10), 10))).rejects.toSatisfy(isStorageFailure);
+      await expect(storage.write('never-created', 0, pieces(randomBytes(10), 10), undefined, { end: 9, totalSize: 10 })).rejects.toSatisfy(
+        isStorageFailure,
+      );
     });
   });
 }
@@ -122,8 +197,8 @@ export function shouldReadRanges(fixture: FixtureAccess): void {
     it('returns exactly the bytes of a range', async () => {
       const { storage } = fixture();
       const bytes = randomBytes(200 * 1024 + 3);
-      await storage.create('readable', bytes.byteLength);
-      await storage.write('readable', 0, pieces(bytes, 50 * 1024));
+      const upload = await UploadDriver.open(storage, 'readable', bytes.byteLength);
+      await upload.write(0, bytes, 50 * 1024);
       const last = bytes.byteLength - 1;
       const ranges: ByteRange[] = [
         { start: 0, end: 0 },
@@ -132,17 +207,17 @@ export function shouldReadRanges(fixture: FixtureAccess): void {
         { start: 0, end: last },
       ];
       for (const range of ranges) {
-        expectBytes(await collect(storage.read('readable', range)), bytes.subarray(range.start, range.end + 1));
+        expectBytes(await upload.read(range), bytes.subarray(range.start, range.end + 1));
       }
     });
 
     it('reads a range written by a later chunk after an earlier one', async () => {
       const { storage } = fixture();
       const bytes = randomBytes(4096);
-      await storage.create('read-after', bytes.byteLength);
-      await storage.write('read-after', 2048, pieces(bytes.subarray(2048), 512));
-      await storage.write('read-after', 0, pieces(bytes.subarray(0, 2048), 512));
-      expectBytes(await collect(storage.read('read-after', { start: 1000, end: 3000 })), bytes.subarray(1000, 3001));
+      const upload = await UploadDriver.open(storage, 'read-after', bytes.byteLength);
+      await upload.write(2048, bytes.subarray(2048), 512);
+      await upload.write(0, bytes.subarray(0, 2048), 512);
+      expectBytes(await upload.read({ start: 1000, end: 3000 }), bytes.subarray(1000, 3001));
     });
   });
 }
@@ -153,27 +228,30 @@ export function shouldRecoverFromFailedBodies(fixture: FixtureAccess): void {
     it('rejects with the body error, and a rewrite of the range gives correct bytes', async () => {
       const { storage, readAssembled } = fixture();
       const bytes = randomBytes(128 * 1024);
+      const half = 64 * 1024;
       const failure = new Error('client went away');
-      await storage.create('broken', bytes.byteLength);
-      await storage.write('broken', 0, pieces(bytes.subarray(0, 64 * 1024), 8 * 1024));
-      const garbage = randomBytes(64 * 1024);
-      await expect(storage.write('broken', 64 * 1024, failingBody(garbage.subarray(0, 20 * 1024), failure))).rejects.toBe(failure);
-      await storage.write('broken', 64 * 1024, pieces(bytes.subarray(64 * 1024), 8 * 1024));
-      const { location } = await storage.assemble('broken', target('up-broken', 'broken.bin', bytes.byteLength));
+      const goal = target('up-broken', 'broken.bin', bytes.byteLength);
+      const upload = await UploadDriver.open(storage, 'broken', bytes.byteLength, goal);
+      await upload.write(0, bytes.subarray(0, half), 8 * 1024);
+      const garbage = randomBytes(half);
+      await expect(upload.writeBody(half, half, failingBody(garbage.subarray(0, 20 * 1024), failure))).rejects.toBe(failure);
+      await upload.write(half, bytes.subarray(half), 8 * 1024);
+      const { location } = await upload.assemble(goal);
       expectBytes(await readAssembled(location), bytes);
     });
   });
 }
 
-/** Assembling is idempotent and never overwrites another file. */
+/** Sealing and assembling are idempotent, and assembling never overwrites another file. */
 export function shouldAssembleSafely(fixture: FixtureAccess): void {
   describe('assembles safely', () => {
     it('returns the same location when called again, bytes intact', async () => {
       const { storage, readAssembled } = fixture();
       const bytes = randomBytes(10_000);
-      await storage.create('twice', bytes.byteLength);
-      await storage.write('twice', 0, pieces(bytes, 1000));
       const goal = target('up-twice', 'twice.bin', bytes.byteLength);
+      const upload = await UploadDriver.open(storage, 'twice', bytes.byteLength, goal);
+      await upload.write(0, bytes, 1000);
+      await upload.seal();
       const first = await storage.assemble('twice', goal);
       const second = await storage.assemble('twice', goal);
       expect(second.location).toBe(first.location);
@@ -184,15 +262,11 @@ export function shouldAssembleSafely(fixture: FixtureAccess): void {
       const { storage, readAssembled } = fixture();
       const a = randomBytes(5000);
       const b = randomBytes(7000);
-      await storage.create('same-a', a.byteLength);
-      await storage.create('same-b', b.byteLength);
-      await storage.write('same-a', 0, pieces(a, 1000));
-      await storage.write('same-b', 0, pieces(b, 1000));
-      const first = await storage.assemble('same-a', target('up-same-a', 'report.pdf', a.byteLength));
-      const second = await storage.assemble('same-b', target('up-same-b', 'report.pdf', b.byteLength));
-      expect(second.location).not.toBe(first.location);
-      expectBytes(await readAssembled(first.location), a);
-      expectBytes(await readAssembled(second.location), b);
+      const first = await uploadWhole(storage, 'same-a', a, target('up-same-a', 'report.pdf', a.byteLength), 1000);
+      const second = await uploadWhole(storage, 'same-b', b, target('up-same-b', 'report.pdf', b.byteLength), 1000);
+      expect(second).not.toBe(first);
+      expectBytes(await readAssembled(first), a);
+      expectBytes(await readAssembled(second), b);
     });
 
     it('rejects assembling an upload that was never created', async () => {
@@ -207,20 +281,29 @@ export function shouldDelete(fixture: FixtureAccess): void {
   describe('deletes', () => {
     it('is idempotent and removes the bytes in progress', async () => {
       const { storage } = fixture();
-      await storage.create('doomed', 100);
-      await storage.write('doomed', 0, pieces(randomBytes(100), 10));
+      const upload = await UploadDriver.open(storage, 'doomed', 100);
+      await upload.write(0, randomBytes(100), 10);
       await storage.delete('doomed');
       await storage.delete('doomed');
       await storage.delete('never-created');
       await expect(collect(storage.read('doomed', { start: 0, end: 9 }))).rejects.toSatisfy(isStorageFailure);
     });
 
+    it('removes an upload that was sealed but never assembled', async () => {
+      const { storage } = fixture();
+      const goal = target('up-sealed', 'sealed.bin', 5000);
+      const upload = await UploadDriver.open(storage, 'sealed', 5000, goal);
+      await upload.write(0, randomBytes(5000), 1000);
+      await upload.seal();
+      await storage.delete('sealed');
+      await expect(collect(storage.read('sealed', { start: 0, end: 9 }))).rejects.toSatisfy(isStorageFailure);
+      await expect(storage.assemble('sealed', goal)).rejects.toSatisfy(isStorageFailure);
+    });
+
     it('leaves assembled files alone', async () => {
       const { storage, readAssembled } = fixture();
       const bytes = randomBytes(3000);
-      await storage.create('kept', bytes.byteLength);
-      await storage.write('kept', 0, pieces(bytes, 1000));
-      const { location } = await storage.assemble('kept', target('up-kept', 'kept.bin', bytes.byteLength));
+      const location = await uploadWhole(storage, 'kept', bytes, target('up-kept', 'kept.bin', bytes.byteLength), 1000);
       await storage.delete('kept');
       await storage.delete('kept');
       expectBytes(await readAssembled(location), bytes);

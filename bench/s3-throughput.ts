@@ -1,0 +1,226 @@
+/**
+ * 1 GiB upload to the local S3 server: through frago (HTTP, S3 storage, four chunks at a
+ * time, chunks aligned with the parts) next to a plain SDK multipart upload of the same
+ * file with the same part size and parallelism, in the same run. The frago client runs
+ * in a worker thread, so that it does not share the server's event loop.
+ *
+ *   pnpm bench:s3            (FRAGO_BENCH_MIB=256 for a quicker run)
+ *
+ * Starts the S3 server with scripts/s3.sh unless FRAGO_TEST_S3_ENDPOINT names one.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { createFrago, MemoryRepository, type ChecksumOptions } from '@frago/core';
+import { createNodeListener } from '@frago/core/node';
+import { S3Storage } from '@frago/storage-s3';
+
+const MiB = 1024 * 1024;
+const SIZE = Number(process.env.FRAGO_BENCH_MIB ?? 1024) * MiB;
+const PART = 8 * MiB;
+const PARALLEL = 4;
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const credentials = { accessKeyId: 'test:tester', secretAccessKey: 'testing' };
+const agent = new Agent({ keepAlive: true, maxSockets: PARALLEL });
+
+function endpoint(): string {
+  if (process.env.FRAGO_TEST_S3_ENDPOINT) return process.env.FRAGO_TEST_S3_ENDPOINT;
+  return execFileSync('bash', [join(ROOT, 'scripts/s3.sh'), 'start'], { encoding: 'utf8' }).trim().split('\n').pop() ?? '';
+}
+
+async function makeFile(path: string): Promise<string> {
+  const handle = await open(path, 'w');
+  const hash = createHash('md5');
+  for (let written = 0; written < SIZE; written += 64 * MiB) {
+    const block = randomBytes(Math.min(64 * MiB, SIZE - written));
+    hash.update(block);
+    await handle.write(block);
+  }
+  await handle.close();
+  return hash.digest('hex');
+}
+
+async function readRange(path: string, start: number, length: number): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, start);
+    return buffer;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function inParallel(count: number, task: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: PARALLEL }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
+}
+
+async function plainSdk(client: S3Client, bucket: string, path: string): Promise<number> {
+  const began = performance.now();
+  const Key = 'plain.bin';
+  const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key }));
+  const parts: { PartNumber: number; ETag: string | undefined }[] = [];
+  await inParallel(Math.ceil(SIZE / PART), async (index) => {
+    const start = index * PART;
+    const length = Math.min(PART, SIZE - start);
+    const Body = createReadStream(path, { start, end: start + length - 1 });
+    const { ETag } = await client.send(new UploadPartCommand({ Bucket: bucket, Key, UploadId, PartNumber: index + 1, Body, ContentLength: length }));
+    parts[index] = { PartNumber: index + 1, ETag };
+  });
+  await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key, UploadId, MultipartUpload: { Parts: parts } }));
+  return performance.now() - began;
+}
+
+async function throughFrago(client: S3Client, bucket: string, path: string, checksum: Partial<ChecksumOptions>, md5: string): Promise<number> {
+  const storage = new S3Storage({ bucket, client, partSize: PART });
+  const frago = createFrago({ repository: new MemoryRepository(), storage, checksum });
+  const server = createServer(createNodeListener(frago.handle));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}/upload`;
+  try {
+    const began = performance.now();
+    await inWorker({ api, path, mode: checksum.mode, md5 });
+    return performance.now() - began;
+  } finally {
+    server.close();
+  }
+}
+
+interface ClientJob {
+  readonly api: string;
+  readonly path: string;
+  readonly mode: ChecksumOptions['mode'] | undefined;
+  readonly md5: string;
+}
+
+/** Runs {@link uploadClient} in a worker thread and waits for it. */
+function inWorker(job: ClientJob): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url), { workerData: job });
+    worker.once('message', (message: { error?: string }) => (message.error ? reject(new Error(message.error)) : resolve()));
+    worker.once('error', reject);
+  });
+}
+
+/**
+ * One PUT with node:http, which writes the buffer as it is; fetch (undici) copies it
+ * through web streams and costs this client more CPU than the server spends.
+ */
+function putChunk(url: string, body: Buffer, contentRange: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method: 'PUT',
+      agent,
+      headers: { 'content-type': 'application/octet-stream', 'content-range': contentRange, 'content-length': body.byteLength },
+    });
+    req.once('response', (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
+/** The client: starts the upload, sends aligned chunks four at a time, finalizes. */
+async function uploadClient({ api, path, mode, md5 }: ClientJob): Promise<void> {
+  const started = await fetch(`${api}/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ filename: `frago-${mode}.bin`, total_size: SIZE }),
+  });
+  const { upload_id: id, chunk_size: chunkSize } = (await started.json()) as { upload_id: string; chunk_size: number };
+  if (chunkSize !== PART) throw new Error(`frago proposed ${chunkSize}-byte chunks, not ${PART}`);
+  await inParallel(Math.ceil(SIZE / chunkSize), async (index) => {
+    const start = index * chunkSize;
+    const length = Math.min(chunkSize, SIZE - start);
+    const body = await readRange(path, start, length);
+    const status = await putChunk(`${api}/${id}/`, body, `bytes ${start}-${start + length - 1}/${SIZE}`);
+    if (status !== 200) throw new Error(`chunk ${index}: ${status}`);
+  });
+  const done = await fetch(`${api}/${id}/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(mode === 'off' ? {} : { checksum: md5 }),
+  });
+  if (done.status !== 201) throw new Error(`finalize: ${done.status} ${await done.text()}`);
+}
+
+async function emptyBucket(client: S3Client, bucket: string): Promise<void> {
+  const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+  for (const object of listed.Contents ?? []) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: object.Key }));
+}
+
+if (!isMainThread) {
+  uploadClient(workerData as ClientJob).then(
+    () => parentPort?.postMessage({}),
+    (error: unknown) => parentPort?.postMessage({ error: String(error) }),
+  );
+} else {
+  await main();
+}
+
+async function main(): Promise<void> {
+  const client = new S3Client({
+    endpoint: endpoint(),
+    region: 'us-east-1',
+    credentials,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  const bucket = `frago-bench-${randomBytes(4).toString('hex')}`;
+  const folder = await mkdtemp(join(tmpdir(), 'frago-bench-'));
+  const file = join(folder, 'source.bin');
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  try {
+    const md5 = await makeFile(file);
+    const rate = (ms: number) => `${((SIZE / MiB / ms) * 1000).toFixed(1)} MiB/s (${(ms / 1000).toFixed(2)} s)`;
+    const runs: Array<[string, () => Promise<number>]> = [
+      ['frago, checksum off', () => throughFrago(client, bucket, file, { mode: 'off' }, md5)],
+      ['plain SDK multipart upload', () => plainSdk(client, bucket, file)],
+      ['frago, md5 verified at finalize', () => throughFrago(client, bucket, file, { mode: 'optional' }, md5)],
+    ];
+    // CPU time of this process (all its threads): on a small machine the extra hop
+    // through frago's HTTP server is paid in CPU that the S3 server also needs.
+    const results = new Map<string, { ms: number; cpu: number }>();
+    for (const [name, run] of runs) {
+      const before = process.cpuUsage();
+      const ms = await run();
+      const { user, system } = process.cpuUsage(before);
+      results.set(name, { ms, cpu: (user + system) / 1e6 });
+      await emptyBucket(client, bucket);
+    }
+    const plain = results.get('plain SDK multipart upload')?.ms ?? Number.NaN;
+    console.log(`${SIZE / MiB} MiB, ${PART / MiB} MiB parts/chunks, ${PARALLEL} in parallel, local Swift s3api`);
+    for (const [name, { ms, cpu }] of results) {
+      console.log(`${name.padEnd(34)} ${rate(ms)}  ratio to plain SDK: ${(plain / ms).toFixed(2)}  Node CPU: ${cpu.toFixed(1)} s`);
+    }
+  } finally {
+    await emptyBucket(client, bucket);
+    await client.send(new DeleteBucketCommand({ Bucket: bucket }));
+    await rm(folder, { recursive: true, force: true });
+  }
+}

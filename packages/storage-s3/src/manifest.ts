@@ -1,0 +1,73 @@
+import type { AssembleTarget } from '@frago/core';
+import type { Bucket } from './bucket.js';
+import type { KeyLayout } from './keys.js';
+
+/**
+ * What the storage keeps in the bucket about an upload in progress, next to its staged
+ * pieces, so that every process finds its multipart upload.
+ * - `open`: chunks are being written.
+ * - `joined`: sealed; the multipart upload is complete and `objectKey` holds every byte.
+ */
+export interface Manifest {
+  readonly version: 1;
+  /** The multipart upload; null for a zero-byte upload, which needs none. */
+  readonly uploadId: string | null;
+  /** The object the multipart upload completes into. */
+  readonly objectKey: string;
+  /** The target announced when the upload was opened, if any: `objectKey` is its name. */
+  readonly target: Pick<AssembleTarget, 'uploadId' | 'filename' | 'directory'> | null;
+  readonly totalSize: number;
+  readonly partSize: number;
+  readonly state: 'open' | 'joined';
+}
+
+const CACHE_LIMIT = 1000;
+
+/**
+ * Reads and writes manifests. Open manifests never change, so writers cache them and
+ * pay one GET per upload and process; anything that depends on the state reads afresh.
+ */
+export class Manifests {
+  private readonly cache = new Map<string, Manifest>();
+
+  constructor(
+    private readonly bucket: Bucket,
+    private readonly keys: KeyLayout,
+  ) {}
+
+  /** The manifest as stored now, or null. */
+  async load(key: string): Promise<Manifest | null> {
+    const manifest = await this.bucket.getJson<Manifest>(this.keys.manifest(key));
+    if (manifest === null) this.cache.delete(key);
+    return manifest;
+  }
+
+  /** The manifest of an upload that was open when last seen, from the cache when possible. */
+  async loadOpen(key: string): Promise<Manifest | null> {
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached;
+    const manifest = await this.load(key);
+    if (manifest?.state === 'open') this.remember(key, manifest);
+    return manifest;
+  }
+
+  /** Stores `manifest`. */
+  async save(key: string, manifest: Manifest): Promise<void> {
+    await this.bucket.putJson(this.keys.manifest(key), manifest);
+    this.cache.delete(key);
+    if (manifest.state === 'open') this.remember(key, manifest);
+  }
+
+  /** Drops a cached manifest. */
+  forget(key: string): void {
+    this.cache.delete(key);
+  }
+
+  private remember(key: string, manifest: Manifest): void {
+    if (this.cache.size >= CACHE_LIMIT) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+    this.cache.set(key, manifest);
+  }
+}
