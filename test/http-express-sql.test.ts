@@ -17,6 +17,8 @@ for (const database of ['sqlite', 'postgres'] as const) {
       frago,
       readAssembled: stack.readAssembled,
       isInsideStorage: stack.isInsideStorage,
+      snapshot: stack.snapshot,
+      secrets: stack.secrets,
       close: async () => {
         await server.close();
         await stack.close();

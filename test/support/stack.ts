@@ -17,6 +17,10 @@ export interface Stack {
   sql(query: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>;
   readAssembled(location: string): Promise<Uint8Array>;
   isInsideStorage(location: string): boolean;
+  /** Every row of the upload and chunk tables, in a stable order. */
+  snapshot(): Promise<{ uploads: unknown[]; chunks: unknown[] }>;
+  /** What no response may reveal: the data folder and the database URL. */
+  readonly secrets: readonly string[];
   close(): Promise<void>;
 }
 
@@ -35,11 +39,17 @@ export async function openStack(database: 'sqlite' | 'postgres'): Promise<Stack>
   await orm.getMigrator().up();
   const storage = new DiskStorage({ directory: dataDir });
   const assembledRoot = storage.options.assembledDir;
+  const sql = (query: string, params: unknown[] = []) => orm.em.getConnection().execute<Array<Record<string, unknown>>>(query, params);
   return {
     repository: new MikroOrmRepository(orm),
     storage,
     dataDir,
-    sql: (query, params = []) => orm.em.getConnection().execute(query, params),
+    sql,
+    snapshot: async () => ({
+      uploads: await sql('select * from frago_upload order by id'),
+      chunks: await sql('select * from frago_chunk order by upload_id, start_byte'),
+    }),
+    secrets: [dataDir, ...(pg ? [pg.clientUrl, pg.name] : [])],
     readAssembled: async (location) => new Uint8Array(await readFile(location)),
     isInsideStorage: (location) => {
       const rel = relative(assembledRoot, location);

@@ -70,6 +70,22 @@ function withHeaders(response: FragoResponse, headers: Record<string, string> | 
   return headers === null ? response : { ...response, headers: { ...response.headers, ...headers } };
 }
 
+// JSON.parse takes any depth, but JSON.stringify (a database column, the status view)
+// overflows the stack at a few thousand levels, which fit in a small body.
+const MAX_JSON_DEPTH = 32;
+
+/** True when `value` has objects or arrays nested more than `max` levels deep. Iterative, so any depth is safe. */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [current, depth] = item;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 function mediaType(headers: FragoRequest['headers']): string {
   return (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
@@ -88,6 +104,9 @@ async function readFields(request: FragoRequest, limit: number): Promise<Record<
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new FragoError('INVALID_REQUEST', 'The body must be a JSON object');
+    }
+    if (nestedDeeperThan(parsed, MAX_JSON_DEPTH)) {
+      throw new FragoError('INVALID_REQUEST', `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`);
     }
     return parsed as Record<string, unknown>;
   }
