@@ -8,6 +8,7 @@ import { fragoExpress } from '@frago/express';
 import { fragoEntities, fragoMigrations, MikroOrmRepository } from '@frago/mikro-orm';
 import { DiskStorage } from '@frago/storage-disk';
 import type { ServerConfig } from './config.js';
+import { countCalls } from './in-flight.js';
 import { uploadPage } from './page.js';
 
 /** The default server's parts, ready to listen. */
@@ -15,16 +16,22 @@ export interface DefaultApp {
   readonly app: Express;
   readonly frago: Frago;
   readonly orm: MikroORM;
+  /** Resolves once no API call is running. */
+  settled(): Promise<void>;
   /** Closes the database. */
   close(): Promise<void>;
 }
+
+/** What {@link createApp} reads from the server's settings. */
+export type AppConfig = Pick<ServerConfig, 'dataDir'> &
+  Partial<Pick<ServerConfig, 'claimLeaseMs' | 'assemblyLeaseMs' | 'bodyIdleTimeoutMs' | 'corsOrigins'>>;
 
 /**
  * Builds the default server: SQLite in `<dataDir>/frago.sqlite` (migrated on start),
  * files under `<dataDir>/incoming` and `<dataDir>/assembled`, the API at `/upload/`
  * and the upload page at `/`.
  */
-export async function createApp(config: Pick<ServerConfig, 'dataDir'>): Promise<DefaultApp> {
+export async function createApp(config: AppConfig): Promise<DefaultApp> {
   await mkdir(config.dataDir, { recursive: true });
   const orm = await MikroORM.init({
     dbName: join(config.dataDir, 'frago.sqlite'),
@@ -35,17 +42,20 @@ export async function createApp(config: Pick<ServerConfig, 'dataDir'>): Promise<
     debug: false,
   });
   await orm.getMigrator().up();
-
   const frago = createFrago({
     repository: new MikroOrmRepository(orm),
     storage: new DiskStorage({ directory: config.dataDir }),
+    claimLeaseMs: config.claimLeaseMs,
+    assemblyLeaseMs: config.assemblyLeaseMs,
+    bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
+    cors: config.corsOrigins === undefined ? undefined : { origin: config.corsOrigins },
   });
-
+  const calls = countCalls(frago.handle);
   const app = express();
   app.disable('x-powered-by');
   app.get('/', (_req, res) => {
     res.type('html').send(uploadPage);
   });
-  app.use(fragoExpress(frago));
-  return { app, frago, orm, close: () => orm.close() };
+  app.use(fragoExpress({ ...frago, handle: calls.handle }));
+  return { app, frago, orm, settled: calls.idle, close: () => orm.close() };
 }
