@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -19,6 +20,8 @@ export interface CrashTarget {
   readCompleted(id: string, filename: string): Promise<Uint8Array>;
   /** The PIDs of the running server processes. */
   pids(): number[];
+  /** Waits until the server processes exit by themselves; their exit codes and output. */
+  exited(): Promise<Array<{ readonly code: number | null; readonly output: string }>>;
   /** Stops everything (gracefully) and leaves the data folder for inspection. */
   stop(): Promise<void>;
 }
@@ -55,6 +58,13 @@ export async function defaultServerTarget(dataDir: string, env: Record<string, s
     origin: () => origin,
     readCompleted: async (id, filename) => new Uint8Array(await readFile(join(dataDir, 'assembled', `${id}-${filename}`))),
     pids: () => (server?.child.pid === undefined ? [] : [server.child.pid]),
+    async exited() {
+      const running = server;
+      if (running === undefined) return [];
+      const code = running.child.exitCode ?? ((await once(running.child, 'exit')) as [number | null])[0];
+      server = undefined;
+      return [{ code, output: running.output() }];
+    },
     async stop() {
       await server?.stop('SIGTERM');
       server = undefined;
