@@ -62,7 +62,7 @@ describe('access control over HTTP (Express, SQLite and disk)', () => {
     return server.origin;
   }
 
-  async function call(origin: string, method: string, path: string, headers: Record<string, string>, body?: BodyInit) {
+  async function call(origin: string, method: string, path: string, headers: Record<string, string>, body?: string | Uint8Array) {
     const response = await fetch(`${origin}/upload${path}`, { method, headers, body });
     const text = await response.text();
     log.record(text);
