@@ -21,6 +21,11 @@ export interface Stack {
   snapshot(): Promise<{ uploads: unknown[]; chunks: unknown[] }>;
   /** What no response may reveal: the data folder and the database URL. */
   readonly secrets: readonly string[];
+  /**
+   * Another repository and storage on the same database and folder, with its own
+   * connection pool, as a second server process would have them.
+   */
+  connectAgain(): Promise<{ repository: MikroOrmRepository; storage: DiskStorage; close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -33,9 +38,10 @@ export async function openStack(database: 'sqlite' | 'postgres'): Promise<Stack>
     migrations: { migrationsList: [...fragoMigrations], silent: true },
   };
   const pg = database === 'postgres' ? await createTestDatabase() : undefined;
-  const orm = pg
-    ? await PostgresOrm.init({ ...config, clientUrl: pg.clientUrl })
-    : await SqliteOrm.init({ ...config, dbName: join(dataDir, 'frago.sqlite') });
+  const connect = () =>
+    pg ? PostgresOrm.init({ ...config, clientUrl: pg.clientUrl }) : SqliteOrm.init({ ...config, dbName: join(dataDir, 'frago.sqlite') });
+  const orm = await connect();
+  const others: Array<{ close(force: boolean): Promise<void> }> = [];
   await orm.getMigrator().up();
   const storage = new DiskStorage({ directory: dataDir });
   const assembledRoot = storage.options.assembledDir;
@@ -55,7 +61,13 @@ export async function openStack(database: 'sqlite' | 'postgres'): Promise<Stack>
       const rel = relative(assembledRoot, location);
       return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
     },
+    async connectAgain() {
+      const other = await connect();
+      others.push(other);
+      return { repository: new MikroOrmRepository(other), storage: new DiskStorage({ directory: dataDir }), close: () => other.close(true) };
+    },
     async close() {
+      for (const other of others) await other.close(true);
       await orm.close(true);
       await pg?.drop();
       await rm(dataDir, { recursive: true, force: true });

@@ -420,7 +420,9 @@ export class UploadService {
   /**
    * Deletes the bytes and records of every upload past its expiry (and of any left
    * expired or aborted), never a completed file. Safe to run from several processes
-   * at once. Returns how many uploads were removed.
+   * at once: each upload expires once (one `upload:expired` event), and deleting it
+   * twice is harmless. Returns how many uploads this call deleted; sweepers racing
+   * may each count the same upload.
    */
   async sweepExpired(options: { batchSize?: number } = {}): Promise<number> {
     const { repository, storage } = this.options;
