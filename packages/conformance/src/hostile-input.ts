@@ -28,9 +28,10 @@ export interface HostileContext extends HttpSuiteContext {
  * The hostile input catalogue: every malformed or abusive request a client can send,
  * each with the status it must get and a check that it changed nothing (status views,
  * lists, events, and the stored state when the target exposes it). Part of the HTTP
- * conformance suite, so every adapter runs it.
+ * conformance suite, so every adapter runs it. Counts the refused inputs it tried.
  */
-export function describeHostileInput(context: HttpSuiteContext): void {
+export function describeHostileInput(context: HttpSuiteContext): { readonly tried: () => number } {
+  let tried = 0;
   const observe: HostileContext['observe'] = async (ids, users = []) => ({
     views: await Promise.all(ids.map(async (id) => (await context.call('GET', `/${id}/`)).body)),
     lists: await Promise.all(['', ...users].map(async (user) => (await context.call('GET', '/?limit=200', { user: user || undefined })).body)),
@@ -41,6 +42,7 @@ export function describeHostileInput(context: HttpSuiteContext): void {
   const refuseEach: HostileContext['refuseEach'] = async (cases, watch, attempt, expected) => {
     const before = await observe(watch.ids, watch.users);
     for (const item of cases) {
+      tried += 1;
       const outcome = await attempt(item);
       const label = typeof item === 'string' ? JSON.stringify(item).slice(0, 200) : JSON.stringify(item)?.slice(0, 200);
       expect(outcome, label).not.toBe('reset');
@@ -59,4 +61,5 @@ export function describeHostileInput(context: HttpSuiteContext): void {
     describeHostileChunks(hostile);
     describeHostileRequests(hostile);
   });
+  return { tried: () => tried };
 }
