@@ -2,13 +2,15 @@ import { defineConfig } from 'vitest/config';
 
 // Tests import every workspace package from its TypeScript source, not its build output.
 // No `module` condition: it would pick the AWS SDK's bundler-only build, which Node cannot load.
-const conditions = ['@frago/source', 'node', 'development|production'];
+export const conditions = ['@frago/source', 'node', 'development|production'];
 
 export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    // The long tests run with `pnpm test:stress` (vitest.stress.config.ts).
+    exclude: ['**/node_modules/**', 'test/stress/**'],
     globalSetup: ['test/support/s3-global-setup.ts'],
     // The SDK warns once per process that its later releases need Node 22; this one does not.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },

@@ -6,7 +6,7 @@ import { openStack } from './stack.js';
 /** Where uploads live in one run of the matrix. */
 export const BACKINGS = ['memory', 'sqlite', 'postgres'] as const;
 
-type Backing = Pick<HttpTarget, 'readAssembled' | 'isInsideStorage'> & {
+type Backing = Pick<HttpTarget, 'readAssembled' | 'isInsideStorage' | 'snapshot' | 'secrets'> & {
   readonly repository: UploadRepository;
   readonly storage: Storage;
   close(): Promise<void>;
@@ -40,6 +40,8 @@ export function describeAdapterMatrix(adapter: string, serve: ServeFrago): void 
         frago,
         readAssembled: backing.readAssembled,
         isInsideStorage: backing.isInsideStorage,
+        snapshot: backing.snapshot,
+        secrets: backing.secrets,
         close: async () => {
           await server.close();
           await backing.close();

@@ -17,6 +17,15 @@ export interface Stack {
   sql(query: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>;
   readAssembled(location: string): Promise<Uint8Array>;
   isInsideStorage(location: string): boolean;
+  /** Every row of the upload and chunk tables, in a stable order. */
+  snapshot(): Promise<{ uploads: unknown[]; chunks: unknown[] }>;
+  /** What no response may reveal: the data folder and the database URL. */
+  readonly secrets: readonly string[];
+  /**
+   * Another repository and storage on the same database and folder, with its own
+   * connection pool, as a second server process would have them.
+   */
+  connectAgain(): Promise<{ repository: MikroOrmRepository; storage: DiskStorage; close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -29,23 +38,36 @@ export async function openStack(database: 'sqlite' | 'postgres'): Promise<Stack>
     migrations: { migrationsList: [...fragoMigrations], silent: true },
   };
   const pg = database === 'postgres' ? await createTestDatabase() : undefined;
-  const orm = pg
-    ? await PostgresOrm.init({ ...config, clientUrl: pg.clientUrl })
-    : await SqliteOrm.init({ ...config, dbName: join(dataDir, 'frago.sqlite') });
+  const connect = () =>
+    pg ? PostgresOrm.init({ ...config, clientUrl: pg.clientUrl }) : SqliteOrm.init({ ...config, dbName: join(dataDir, 'frago.sqlite') });
+  const orm = await connect();
+  const others: Array<{ close(force: boolean): Promise<void> }> = [];
   await orm.getMigrator().up();
   const storage = new DiskStorage({ directory: dataDir });
   const assembledRoot = storage.options.assembledDir;
+  const sql = (query: string, params: unknown[] = []) => orm.em.getConnection().execute<Array<Record<string, unknown>>>(query, params);
   return {
     repository: new MikroOrmRepository(orm),
     storage,
     dataDir,
-    sql: (query, params = []) => orm.em.getConnection().execute(query, params),
+    sql,
+    snapshot: async () => ({
+      uploads: await sql('select * from frago_upload order by id'),
+      chunks: await sql('select * from frago_chunk order by upload_id, start_byte'),
+    }),
+    secrets: [dataDir, ...(pg ? [pg.clientUrl, pg.name] : [])],
     readAssembled: async (location) => new Uint8Array(await readFile(location)),
     isInsideStorage: (location) => {
       const rel = relative(assembledRoot, location);
       return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
     },
+    async connectAgain() {
+      const other = await connect();
+      others.push(other);
+      return { repository: new MikroOrmRepository(other), storage: new DiskStorage({ directory: dataDir }), close: () => other.close(true) };
+    },
     async close() {
+      for (const other of others) await other.close(true);
       await orm.close(true);
       await pg?.drop();
       await rm(dataDir, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import { fragoExpress } from '@frago/express';
 import { fragoEntities, fragoMigrations, MikroOrmRepository, sqlitePool } from '@frago/mikro-orm';
 import { DiskStorage } from '@frago/storage-disk';
 import type { ServerConfig } from './config.js';
+import { countCalls } from './in-flight.js';
 import { uploadPage } from './page.js';
 
 /** The folder of the client's browser bundle (`frago-client.js` and its hash worker). */
@@ -19,16 +20,22 @@ export interface DefaultApp {
   readonly app: Express;
   readonly frago: Frago;
   readonly orm: MikroORM;
+  /** Resolves once no API call is running. */
+  settled(): Promise<void>;
   /** Closes the database. */
   close(): Promise<void>;
 }
+
+/** What {@link createApp} reads from the server's settings. */
+export type AppConfig = Pick<ServerConfig, 'dataDir'> &
+  Partial<Pick<ServerConfig, 'claimLeaseMs' | 'assemblyLeaseMs' | 'bodyIdleTimeoutMs' | 'corsOrigins'>>;
 
 /**
  * Builds the default server: SQLite in `<dataDir>/frago.sqlite` (migrated on start),
  * files under `<dataDir>/incoming` and `<dataDir>/assembled`, the API at `/upload/`
  * and the upload page at `/` with the client bundle it loads (`/frago-client.js`).
  */
-export async function createApp(config: Pick<ServerConfig, 'dataDir'>): Promise<DefaultApp> {
+export async function createApp(config: AppConfig): Promise<DefaultApp> {
   await mkdir(config.dataDir, { recursive: true });
   const orm = await MikroORM.init({
     dbName: join(config.dataDir, 'frago.sqlite'),
@@ -39,19 +46,28 @@ export async function createApp(config: Pick<ServerConfig, 'dataDir'>): Promise<
     discovery: { warnWhenNoEntities: false },
     debug: false,
   });
+  // Write-ahead logging: a commit appends to the log instead of syncing the database
+  // file and a journal, which keeps the (synchronous) driver from stalling every request
+  // on disk flushes. A killed process loses nothing committed; a power cut may lose the
+  // last commits, which only makes a client resend chunks it was told were stored.
+  await orm.em.getConnection().execute('pragma journal_mode = wal');
+  await orm.em.getConnection().execute('pragma synchronous = normal');
   await orm.getMigrator().up();
-
   const frago = createFrago({
     repository: new MikroOrmRepository(orm),
     storage: new DiskStorage({ directory: config.dataDir }),
+    claimLeaseMs: config.claimLeaseMs,
+    assemblyLeaseMs: config.assemblyLeaseMs,
+    bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
+    cors: config.corsOrigins === undefined ? undefined : { origin: config.corsOrigins },
   });
-
+  const calls = countCalls(frago.handle);
   const app = express();
   app.disable('x-powered-by');
   app.get('/', (_req, res) => {
     res.type('html').send(uploadPage);
   });
   app.use(express.static(clientBundle, { index: false, maxAge: '1h' }));
-  app.use(fragoExpress(frago));
-  return { app, frago, orm, close: () => orm.close() };
+  app.use(fragoExpress({ ...frago, handle: calls.handle }));
+  return { app, frago, orm, settled: calls.idle, close: () => orm.close() };
 }

@@ -1,8 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityOf, ANONYMOUS, type Frago, type FragoEvents, type FragoOptions, type Identity } from '@frago/core';
-import { callJson } from './client.js';
+import type { HttpSuiteContext } from './http-context.js';
+import { describeHostileInput } from './hostile-input.js';
+import { ResponseLog } from './leaks.js';
+import { rawRequest } from './raw-http.js';
 
 /** The header the servers under test read the caller from; absent means anonymous. */
 export const TEST_USER_HEADER = 'x-frago-test-user';
@@ -23,11 +25,18 @@ export interface HttpTarget {
   readAssembled(location: string): Promise<Uint8Array>;
   /** True when `location` lies inside the storage's assembled area. */
   isInsideStorage(location: string): boolean;
+  /**
+   * The stored state (e.g. every row of the upload and chunk tables, read with raw
+   * SQL), for the suite to check that a refused request changed nothing.
+   */
+  snapshot?(): Promise<unknown>;
+  /** Texts no response may contain: data folders, database URLs, credentials. */
+  readonly secrets?: readonly string[];
   close(): Promise<void>;
 }
 
 /** Service options the suite sets; a setup passes them on to `createFrago` with its repository and storage. */
-export type HttpSuiteOptions = Pick<FragoOptions, 'limits' | 'expirationMs' | 'now'>;
+export type HttpSuiteOptions = Pick<FragoOptions, 'limits' | 'expirationMs' | 'now' | 'bodyIdleTimeoutMs'>;
 
 type EventLog = Array<{ type: keyof FragoEvents; payload: unknown }>;
 
@@ -51,24 +60,6 @@ async function inBatches<T>(items: T[], width: number, run: (item: T) => Promise
   );
 }
 
-/** Sends a request with a body written by hand, to produce short, long and cut-off bodies. */
-function rawPut(
-  url: string,
-  headers: Record<string, string>,
-  write: (req: ReturnType<typeof httpRequest>) => void,
-): Promise<{ status: number; body: Record<string, unknown> } | 'reset'> {
-  return new Promise((resolve) => {
-    const req = httpRequest(url, { method: 'PUT', headers }, (res) => {
-      const pieces: Buffer[] = [];
-      res.on('data', (piece: Buffer) => pieces.push(piece));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(pieces).toString() || '{}') }));
-      res.on('error', () => resolve('reset'));
-    });
-    req.on('error', () => resolve('reset'));
-    write(req);
-  });
-}
-
 /**
  * The frago HTTP API, over a real socket, against any server that mounts a frago at
  * `/upload` and identifies callers by {@link TEST_USER_HEADER}. Every adapter runs it
@@ -81,12 +72,12 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
     const events: EventLog = [];
     const base = () => `${target.origin}/upload`;
 
+    const limits = { maxChunkSize: 4 * MiB, maxUploadSize: 256 * MiB, maxJsonBytes: 16 * 1024, maxActiveUploadsPerOwner: 20 };
+    const bodyIdleTimeoutMs = 300;
+    const log = new ResponseLog();
+
     beforeAll(async () => {
-      target = await setup({
-        limits: { maxChunkSize: 4 * MiB, maxUploadSize: 256 * MiB, maxJsonBytes: 16 * 1024 },
-        expirationMs: 60 * 60 * 1000,
-        now: () => new Date(clock),
-      });
+      target = await setup({ limits, bodyIdleTimeoutMs, expirationMs: 60 * 60 * 1000, now: () => new Date(clock) });
       target.frago.events.on('*', (type, payload) => events.push({ type, payload }));
     });
     afterAll(async () => {
@@ -97,8 +88,33 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
     const eventsFor = (id: string, type: keyof FragoEvents) =>
       events.filter((event) => event.type === type && (event.payload as { upload: { id: string } }).upload.id === id);
 
-    const call = (method: string, path: string, init: { body?: unknown; headers?: Record<string, string>; user?: string } = {}) =>
-      callJson<Record<string, any>>(`${base()}${path}`, { method, body: init.body, headers: { ...as(init.user), ...init.headers } });
+    async function send(url: string, init?: RequestInit): Promise<Response> {
+      const response = await fetch(url, init);
+      log.record(await response.clone().text());
+      return response;
+    }
+
+    const raw: HttpSuiteContext['raw'] = async (method, url, headers, write) => {
+      const outcome = await rawRequest(method, url, headers, write);
+      if (outcome !== 'reset') log.record(outcome.text);
+      return outcome;
+    };
+    const rawPut = (url: string, headers: Record<string, string>, write: Parameters<HttpSuiteContext['raw']>[3]) => raw('PUT', url, headers, write);
+
+    async function call(method: string, path: string, init: { body?: unknown; headers?: Record<string, string>; user?: string } = {}) {
+      const isBytes = init.body instanceof Uint8Array;
+      const response = await send(`${base()}${path}`, {
+        method,
+        headers: {
+          ...(init.body !== undefined && !isBytes ? { 'content-type': 'application/json' } : {}),
+          ...as(init.user),
+          ...init.headers,
+        },
+        body: init.body === undefined ? undefined : isBytes ? (init.body as Uint8Array) : JSON.stringify(init.body),
+      });
+      const text = await response.text();
+      return { status: response.status, headers: response.headers, body: JSON.parse(text) as Record<string, any> };
+    }
 
     async function start(totalSize: number, extra: Record<string, unknown> = {}, user?: string): Promise<string> {
       const { status, body } = await call('POST', '/', { body: { filename: 'data.bin', total_size: totalSize, ...extra }, user });
@@ -124,6 +140,22 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
         expect(status, JSON.stringify(body)).toBe(200);
       });
     }
+
+    const locationOf = (id: string) => (eventsFor(id, 'upload:completed')[0]?.payload as { location: string }).location;
+    const context: HttpSuiteContext = {
+      target: () => target,
+      base,
+      limits,
+      bodyIdleTimeoutMs,
+      events,
+      log,
+      call,
+      send,
+      raw,
+      start,
+      put,
+      locationOf,
+    };
 
     describe('a whole upload', () => {
       it('assembles shuffled parallel chunks into a byte-identical file and reports it verified', async () => {
@@ -162,7 +194,7 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
           const form = new FormData();
           form.append('note', 'ignored');
           form.append('file', new Blob([bytes.subarray(s, e + 1)]), 'chunk');
-          const response = await fetch(`${base()}/${id}/`, { method: 'PUT', body: form, headers: { 'content-range': `bytes ${s}-${e}/${bytes.length}` } });
+          const response = await send(`${base()}/${id}/`, { method: 'PUT', body: form, headers: { 'content-range': `bytes ${s}-${e}/${bytes.length}` } });
           expect(response.status, await response.clone().text()).toBe(200);
           expect(await response.json()).toMatchObject({ status: true, message: 'Chunk uploaded', start: s, end: e, size: e - s + 1 });
         }
@@ -176,7 +208,7 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
         const id = await start(10);
         const form = new FormData();
         form.append('other', new Blob([new Uint8Array(10)]), 'x');
-        const response = await fetch(`${base()}/${id}/`, { method: 'PUT', body: form, headers: { 'content-range': 'bytes 0-9/10' } });
+        const response = await send(`${base()}/${id}/`, { method: 'PUT', body: form, headers: { 'content-range': 'bytes 0-9/10' } });
         expect(response.status).toBe(400);
         expect(((await response.json()) as { error: string }).error).toBe('MISSING_FILE_FIELD');
         expect((await call('GET', `/${id}/`)).body.received).toEqual([]);
@@ -511,7 +543,7 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
         const tooBig = await call('POST', '/', { body: { filename: 'a', total_size: 257 * MiB } });
         expect(tooBig.status).toBe(413);
         expect(tooBig.body.error).toBe('UPLOAD_TOO_LARGE');
-        const broken = await fetch(`${base()}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"filename": ' });
+        const broken = await send(`${base()}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"filename": ' });
         expect(broken.status).toBe(400);
         const huge = await call('POST', '/', { body: { filename: 'a', total_size: 1, metadata: { pad: 'x'.repeat(20_000) } } });
         expect(huge.status).toBe(413);
@@ -530,6 +562,14 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
           expect(JSON.stringify(response.body)).not.toMatch(/at \w+ \(|\/work\/|node_modules|SELECT|Error:/);
         }
       });
+    });
+
+    const hostile = describeHostileInput(context);
+
+    it('never answered with a stack trace, SQL, a file path or a secret', () => {
+      expect(log.size).toBeGreaterThan(100);
+      expect(log.leaks(target.secrets)).toEqual([]);
+      console.log(`[conformance] ${name}: ${hostile.tried()} hostile inputs refused with no state change; ${log.size} responses scanned for leaks`);
     });
   });
 }

@@ -8,3 +8,5 @@ export * from './memory-files.js';
 export * from './client.js';
 export * from './fault-proxy.js';
 export * from './s3.js';
+export * from './raw-http.js';
+export * from './leaks.js';

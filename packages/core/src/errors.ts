@@ -16,6 +16,7 @@ export const ERROR_STATUS = {
   UPLOAD_NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  BODY_TIMEOUT: 408,
   RANGE_CONFLICT: 409,
   RANGE_IN_FLIGHT: 409,
   UPLOAD_INCOMPLETE: 409,
@@ -34,6 +35,7 @@ export const ERROR_STATUS = {
   INTERNAL_ERROR: 500,
   STORAGE_FAILED: 500,
   REPOSITORY_FAILED: 503,
+  SHUTTING_DOWN: 503,
 } as const;
 
 /** A machine-readable error code; the `error` field of every failed response. */

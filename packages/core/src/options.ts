@@ -73,6 +73,12 @@ export interface FragoOptions {
   readonly claimLeaseMs?: number;
   /** How long a finalizing process holds an upload before another may take over. Default 10 min. */
   readonly assemblyLeaseMs?: number;
+  /**
+   * How long a chunk body may send nothing before it is ended with `408 BODY_TIMEOUT`
+   * and its range is freed at once. Default two thirds of `claimLeaseMs` (20 s): a
+   * body stalled that long could not keep its claim anyway. `Infinity` turns it off.
+   */
+  readonly bodyIdleTimeoutMs?: number;
   readonly hooks?: FragoHooks;
   /** The clock; tests move it. */
   readonly now?: () => Date;
@@ -90,6 +96,7 @@ export interface ResolvedOptions {
   readonly chunkSize: number;
   readonly claimLeaseMs: number;
   readonly assemblyLeaseMs: number;
+  readonly bodyIdleTimeoutMs: number;
   readonly hooks: FragoHooks;
   readonly now: () => Date;
   readonly generateId: () => string;
@@ -104,6 +111,7 @@ export function resolveOptions(options: FragoOptions): ResolvedOptions {
     maxActiveUploadsPerOwner: Number.POSITIVE_INFINITY,
     ...options.limits,
   };
+  const claimLeaseMs = options.claimLeaseMs ?? 30_000;
   return {
     repository: options.repository,
     storage: options.storage,
@@ -111,8 +119,9 @@ export function resolveOptions(options: FragoOptions): ResolvedOptions {
     checksum: { defaultAlgorithm: 'md5', allowed: CHECKSUM_ALGORITHMS, mode: 'optional', ...options.checksum },
     expirationMs: options.expirationMs ?? 24 * 60 * 60 * 1000,
     chunkSize: Math.min(options.chunkSize ?? options.storage.capabilities.preferredChunkSize ?? 8 * MiB, limits.maxChunkSize),
-    claimLeaseMs: options.claimLeaseMs ?? 30_000,
+    claimLeaseMs,
     assemblyLeaseMs: options.assemblyLeaseMs ?? 10 * 60_000,
+    bodyIdleTimeoutMs: options.bodyIdleTimeoutMs ?? Math.floor((claimLeaseMs * 2) / 3),
     hooks: options.hooks ?? {},
     now: options.now ?? (() => new Date()),
     generateId: options.generateId ?? (() => globalThis.crypto.randomUUID()),

@@ -1,5 +1,6 @@
 import { readSmallBody } from './body.js';
 import { parseContentRange } from './content-range.js';
+import { corsHeaders, preflightHeaders, type CorsOptions } from './cors.js';
 import { parseChunkDigest } from './digest.js';
 import { FragoError, isFragoError, type FragoErrorCode } from './errors.js';
 import { ANONYMOUS, type Identity } from './identity.js';
@@ -18,8 +19,14 @@ export interface FragoRequest {
   readonly body: AsyncIterable<Uint8Array> | null;
   /** Aborted when the client goes away. */
   readonly signal?: AbortSignal;
-  /** Who is calling, as the adapter resolved it. Anonymous when absent. */
+  /** Who is calling, as the adapter resolved it. Anonymous when absent (and no `identify`). */
   readonly identity?: Identity;
+  /**
+   * Resolves who is calling, when `identity` is absent. Called once, after a CORS
+   * preflight is answered (preflights carry no credentials); what it throws (e.g.
+   * `UNAUTHENTICATED`) becomes the response, with its CORS headers.
+   */
+  readonly identify?: () => Identity | Promise<Identity>;
 }
 
 /** A response for any adapter to write: a status, headers and a JSON body. */
@@ -33,6 +40,8 @@ export interface FragoResponse {
 export interface ProtocolOptions {
   /** Where the API is mounted. Default `/upload`. */
   readonly basePath?: string;
+  /** Cross-origin access for browser clients; off by default. See {@link CorsOptions}. */
+  readonly cors?: CorsOptions;
 }
 
 /** The frago HTTP protocol: from a {@link FragoRequest} to a {@link FragoResponse}. */
@@ -59,6 +68,26 @@ export function errorResponse(error: unknown): FragoResponse {
   return json(status, { status: false, error: code, message, ...details });
 }
 
+function withHeaders(response: FragoResponse, headers: Record<string, string> | null): FragoResponse {
+  return headers === null ? response : { ...response, headers: { ...response.headers, ...headers } };
+}
+
+// JSON.parse takes any depth, but JSON.stringify (a database column, the status view)
+// overflows the stack at a few thousand levels, which fit in a small body.
+const MAX_JSON_DEPTH = 32;
+
+/** True when `value` has objects or arrays nested more than `max` levels deep. Iterative, so any depth is safe. */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [current, depth] = item;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 function mediaType(headers: FragoRequest['headers']): string {
   return (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
@@ -77,6 +106,9 @@ async function readFields(request: FragoRequest, limit: number): Promise<Record<
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new FragoError('INVALID_REQUEST', 'The body must be a JSON object');
+    }
+    if (nestedDeeperThan(parsed, MAX_JSON_DEPTH)) {
+      throw new FragoError('INVALID_REQUEST', `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`);
     }
     return parsed as Record<string, unknown>;
   }
@@ -101,8 +133,8 @@ function chunkBody(request: FragoRequest): AsyncIterable<Uint8Array> {
 /**
  * Builds the frago HTTP API over an {@link UploadService}: `POST /upload/` start,
  * `GET /upload/` list, `PUT /upload/:id/` chunk, `POST /upload/:id/` finalize,
- * `GET /upload/:id/` status, `DELETE /upload/:id/` abort. Never throws: every failure
- * becomes an error response.
+ * `GET /upload/:id/` status, `DELETE /upload/:id/` abort, and CORS when
+ * `options.cors` is set. Never throws: every failure becomes an error response.
  */
 export function createHttpHandler(service: UploadService, options: ProtocolOptions = {}): FragoHandler {
   const base = `/${(options.basePath ?? '/upload').replace(/^\/+|\/+$/g, '')}`;
@@ -113,10 +145,9 @@ export function createHttpHandler(service: UploadService, options: ProtocolOptio
     return pathname === base || pathname.startsWith(`${base}/`);
   };
 
-  async function route(request: FragoRequest): Promise<FragoResponse> {
+  async function route(request: FragoRequest, identity: Identity): Promise<FragoResponse> {
     const [pathname = '', search = ''] = request.path.split('?', 2);
     const rest = pathname.slice(base.length).replace(/^\/+|\/+$/g, '');
-    const identity = request.identity ?? ANONYMOUS;
     const method = request.method.toUpperCase();
 
     if (rest === '') {
@@ -212,11 +243,20 @@ export function createHttpHandler(service: UploadService, options: ProtocolOptio
   }
 
   const handle = async (request: FragoRequest): Promise<FragoResponse> => {
+    let cors: Record<string, string> | null = null;
     try {
       if (!owns(request.path)) throw new FragoError('ROUTE_NOT_FOUND', 'No such route');
-      return await route(request);
+      const origin = request.headers.origin;
+      if (options.cors !== undefined && origin !== undefined) {
+        if (request.method.toUpperCase() === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
+          return json(200, { status: true }, await preflightHeaders(options.cors, origin));
+        }
+        cors = await corsHeaders(options.cors, origin);
+      }
+      const identity = request.identity ?? (await request.identify?.()) ?? ANONYMOUS;
+      return withHeaders(await route(request, identity), cors);
     } catch (error) {
-      return errorResponse(error);
+      return withHeaders(errorResponse(error), cors);
     }
   };
   return Object.assign(handle, { owns, basePath: base });

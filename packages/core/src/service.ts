@@ -5,6 +5,7 @@ import { ClaimLease } from './claim-lease.js';
 import { formatChunkDigest, type ChunkDigest } from './digest.js';
 import { FragoError, isFragoError, wrapError } from './errors.js';
 import type { FragoEmitter } from './events.js';
+import { idleTimeout } from './idle-timeout.js';
 import { safeDirectory, safeFilename, validateFilename } from './filename.js';
 import { assertOwner, ownerKey, type Identity } from './identity.js';
 import { IntervalSet, rangeSize, type ByteRange } from './intervals.js';
@@ -193,8 +194,9 @@ export class UploadService {
    *
    * @throws {FragoError} `UPLOAD_NOT_FOUND`, `INVALID_RANGE`, `CHUNK_TOO_LARGE`,
    * `RANGE_CONFLICT`, `RANGE_IN_FLIGHT`, `BODY_LENGTH_MISMATCH`, `DIGEST_MISMATCH`,
-   * `CLIENT_ABORTED`, a status error (`UPLOAD_COMPLETED`, `UPLOAD_BUSY`,
-   * `UPLOAD_EXPIRED`, `UPLOAD_ABORTED`), `STORAGE_FAILED`, `REPOSITORY_FAILED`.
+   * `BODY_TIMEOUT` (the body stalled for `bodyIdleTimeoutMs`), `CLIENT_ABORTED`, a
+   * status error (`UPLOAD_COMPLETED`, `UPLOAD_BUSY`, `UPLOAD_EXPIRED`,
+   * `UPLOAD_ABORTED`), `STORAGE_FAILED`, `REPOSITORY_FAILED`.
    */
   async writeChunk(identity: Identity, uploadId: string, chunk: ChunkInput): Promise<ChunkResult> {
     const { repository, storage, limits } = this.options;
@@ -283,7 +285,8 @@ export class UploadService {
         ? await ResumableHasher.create(upload.hash.algorithm, upload.hash.state)
         : null;
     const chunkHasher = chunk.digest ? await ResumableHasher.create(chunk.digest.algorithm) : null;
-    const body = tap(exactLength(chunk.body, rangeSize(range)), (piece) => {
+    const source = idleTimeout(chunk.body, this.options.bodyIdleTimeoutMs);
+    const body = tap(exactLength(source, rangeSize(range)), (piece) => {
       lease.touch();
       wholeFile?.update(piece);
       chunkHasher?.update(piece);
@@ -454,7 +457,9 @@ export class UploadService {
   /**
    * Deletes the bytes and records of every upload past its expiry (and of any left
    * expired or aborted), never a completed file. Safe to run from several processes
-   * at once. Returns how many uploads were removed.
+   * at once: each upload expires once (one `upload:expired` event), and deleting it
+   * twice is harmless. Returns how many uploads this call deleted; sweepers racing
+   * may each count the same upload.
    */
   async sweepExpired(options: { batchSize?: number } = {}): Promise<number> {
     const { repository, storage } = this.options;

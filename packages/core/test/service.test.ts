@@ -106,8 +106,24 @@ describe('checksum progress', () => {
 });
 
 describe('stalled chunks', () => {
+  it('are ended by the idle timeout, which frees their range at once and records nothing', async () => {
+    const { start, put, call } = setup({ claimLeaseMs: 60_000, bodyIdleTimeoutMs: 200 });
+    const data = new Uint8Array(randomBytes(10_000));
+    const id = await start(data.length);
+    const stalled = await put(id, data, 0, 9999, (async function* () {
+      yield data.subarray(0, 4000);
+      await new Promise(() => undefined);
+    })());
+    expect(stalled.status).toBe(408);
+    expect(stalled.body).toMatchObject({ status: false, error: 'BODY_TIMEOUT' });
+    expect((await call('GET', `/${id}/`)).body).toMatchObject({ received: [], in_flight: [] });
+    expect((await put(id, data, 0, 9999)).status).toBe(200);
+    expect((await call('POST', `/${id}/`, { json: { checksum: md5(data) } })).status).toBe(201);
+  });
+
+  // With the idle timeout off, the claim's lease is what frees a stalled range.
   it('let their claim lapse so the range can be sent again, and never write after losing it', async () => {
-    const { start, put, call, storage } = setup({ claimLeaseMs: 600 });
+    const { start, put, call, storage } = setup({ claimLeaseMs: 600, bodyIdleTimeoutMs: Number.POSITIVE_INFINITY });
     const data = new Uint8Array(randomBytes(20_000));
     const stale = new Uint8Array(20_000).fill(7);
     const id = await start(data.length);

@@ -12,7 +12,7 @@ import type {
   UploadStatus,
 } from '@frago/core';
 import type { QueryResult, Transaction } from '@mikro-orm/core';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { raw, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { AbstractSqlConnection, SqlEntityManager } from '@mikro-orm/knex';
 import type { Dialect } from './_dialect.js';
 import { dialectOf } from './_dialect.js';
@@ -110,7 +110,9 @@ export class MikroOrmRepository implements UploadRepository {
       expectedChecksum: record.expectedChecksum,
       checksum: null,
       location: null,
-      metadata: record.metadata,
+      // Serialised here: the ORM walks a plain object as query parameters and fails on
+      // keys such as `constructor`, which are fine in a client's metadata.
+      metadata: raw('?', [JSON.stringify(record.metadata)]),
       createdAt: record.createdAt,
       expiresAt: record.expiresAt,
       completedAt: null,

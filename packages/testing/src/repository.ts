@@ -173,6 +173,18 @@ export function shouldCreateAndRead(fixture: RepositoryAccess): void {
       });
     });
 
+    it('keeps metadata whose keys are object internals (constructor, __proto__, toString)', async () => {
+      const { repository } = fixture();
+      const metadata = JSON.parse('{"constructor":{"prototype":{"x":1}},"__proto__":{"polluted":true},"toString":"s","hasOwnProperty":5}') as Record<string, unknown>;
+      const upload = newUpload({ metadata });
+      await repository.create(upload);
+      const read = await repository.get(upload.id);
+      // Compared as entries: PostgreSQL's jsonb orders keys its own way.
+      const entries = (value: object | undefined) => JSON.stringify(Object.entries(value ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)));
+      expect(entries(read?.metadata)).toBe(entries(metadata));
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
     it('keeps an anonymous, empty upload', async () => {
       const { repository, inspect } = fixture();
       const upload = newUpload({ owner: null, totalSize: 0 });

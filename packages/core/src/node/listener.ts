@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorResponse, type FragoHandler } from '../protocol.js';
+import type { FragoHandler } from '../protocol.js';
+import { FragoError } from '../errors.js';
 import { ANONYMOUS, type Identity } from '../identity.js';
 import { toFragoRequest } from './request.js';
 import { sendFragoResponse } from './response.js';
@@ -21,7 +22,14 @@ export interface NodeListenerOptions<Req extends IncomingMessage> {
 }
 
 async function* jsonBytes(value: unknown): AsyncIterable<Uint8Array> {
-  yield new TextEncoder().encode(JSON.stringify(value));
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch (cause) {
+    // A body parser in front of frago accepted JSON too deep to serialise again.
+    throw new FragoError('INVALID_REQUEST', 'The JSON body is nested too deeply', { cause });
+  }
+  yield new TextEncoder().encode(text);
 }
 
 /**
@@ -40,14 +48,8 @@ export function createNodeListener<Req extends IncomingMessage = IncomingMessage
       else sendFragoResponse(req, res, await handle({ method: req.method ?? 'GET', path: url, headers: {}, body: null }));
       return;
     }
-    let identity: Identity = ANONYMOUS;
-    try {
-      identity = (await options.identify?.(req)) ?? ANONYMOUS;
-    } catch (error) {
-      sendFragoResponse(req, res, errorResponse(error));
-      return;
-    }
-    const request = toFragoRequest(req, res, identity, url);
+    const identify = options.identify;
+    const request = toFragoRequest(req, res, identify ? () => identify(req) : ANONYMOUS, url);
     const parsed = req.readableEnded ? options.parsedBody?.(req) : undefined;
     const response = await handle(parsed === undefined ? request : { ...request, body: jsonBytes(parsed) });
     sendFragoResponse(req, res, response);

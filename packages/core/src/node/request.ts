@@ -6,9 +6,15 @@ import type { FragoRequest } from '../protocol.js';
  * Builds a {@link FragoRequest} from Node's request. The body is the request itself
  * (Node streams are async-iterable), so bytes flow from the socket to the storage with
  * no conversion. The signal aborts when the response closes before it finished, i.e.
- * when the client went away.
+ * when the client went away. `identity` is who is calling, or a function resolving it
+ * when the handler asks (see {@link FragoRequest.identify}).
  */
-export function toFragoRequest(req: IncomingMessage, res: ServerResponse, identity: Identity, url?: string): FragoRequest {
+export function toFragoRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  identity: Identity | (() => Identity | Promise<Identity>),
+  url?: string,
+): FragoRequest {
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     headers[name] = Array.isArray(value) ? value.join(', ') : value;
@@ -23,6 +29,6 @@ export function toFragoRequest(req: IncomingMessage, res: ServerResponse, identi
     headers,
     body: req,
     signal: controller.signal,
-    identity,
+    ...(typeof identity === 'function' ? { identify: identity } : { identity }),
   };
 }

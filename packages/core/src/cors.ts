@@ -1,0 +1,70 @@
+import { FragoError } from './errors.js';
+
+/**
+ * Cross-origin access for browser clients on other origins. Off unless configured:
+ * without it, no CORS header is ever sent and a preflight gets `405`.
+ */
+export interface CorsOptions {
+  /**
+   * Which origins may call the API: `'*'` for any, a list of exact origins
+   * (`https://app.example.com`), or a function deciding per origin.
+   */
+  readonly origin: '*' | readonly string[] | ((origin: string) => boolean | Promise<boolean>);
+  /**
+   * Lets browsers send cookies or HTTP authentication (`Access-Control-Allow-Credentials`).
+   * The allowed origin is then always echoed, never `*`. Default false.
+   */
+  readonly credentials?: boolean;
+  /**
+   * Request headers a client may send besides the ones frago reads (`Content-Type`,
+   * `Content-Range`, `Content-Digest`, `Content-MD5`), e.g. `Authorization` or the
+   * header an identity resolver reads.
+   */
+  readonly allowHeaders?: readonly string[];
+  /** How long a browser may cache a preflight answer, in seconds. Default 600. */
+  readonly maxAgeSeconds?: number;
+}
+
+const METHODS = 'GET, POST, PUT, DELETE';
+const FRAGO_HEADERS = ['content-type', 'content-range', 'content-digest', 'content-md5'];
+// Response headers a client needs that browsers hide by default.
+const EXPOSED = 'location, retry-after';
+
+async function allowed(options: CorsOptions, origin: string): Promise<boolean> {
+  if (options.origin === '*') return true;
+  if (typeof options.origin === 'function') return (await options.origin(origin)) === true;
+  return options.origin.includes(origin);
+}
+
+/**
+ * The CORS headers for a request from `origin`, or null when the origin may not call
+ * the API (the response then carries no CORS header and the browser hides it).
+ */
+export async function corsHeaders(options: CorsOptions, origin: string): Promise<Record<string, string> | null> {
+  if (!(await allowed(options, origin))) return null;
+  const echo = options.origin !== '*' || options.credentials === true;
+  return {
+    'access-control-allow-origin': echo ? origin : '*',
+    ...(echo ? { vary: 'Origin' } : {}),
+    ...(options.credentials ? { 'access-control-allow-credentials': 'true' } : {}),
+    'access-control-expose-headers': EXPOSED,
+  };
+}
+
+/**
+ * The headers answering a preflight (`OPTIONS` with `Access-Control-Request-Method`)
+ * from an allowed origin.
+ *
+ * @throws {FragoError} `FORBIDDEN` when the origin may not call the API.
+ */
+export async function preflightHeaders(options: CorsOptions, origin: string): Promise<Record<string, string>> {
+  const headers = await corsHeaders(options, origin);
+  if (headers === null) throw new FragoError('FORBIDDEN', 'This origin may not call the upload API');
+  const allowHeaders = [...FRAGO_HEADERS, ...(options.allowHeaders ?? []).map((name) => name.toLowerCase())];
+  return {
+    ...headers,
+    'access-control-allow-methods': METHODS,
+    'access-control-allow-headers': allowHeaders.join(', '),
+    'access-control-max-age': String(options.maxAgeSeconds ?? 600),
+  };
+}
