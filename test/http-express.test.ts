@@ -6,7 +6,6 @@ import { describeAdapterMatrix } from './support/http-matrix.js';
 
 describeAdapterMatrix('Express', (frago) => {
   const app = express();
-  app.use(express.json());
   app.use(fragoExpress(frago, { identify: (req) => testIdentity(req.headers[TEST_USER_HEADER]) }));
   return createServer(app);
 });

@@ -3,6 +3,8 @@ import { FragoError } from './errors.js';
 const MAX_FILENAME_BYTES = 180;
 // Slashes, and characters that look like one without being one after NFKC normalisation.
 const SEPARATORS = /[/\\\u2044\u2215\u2216\u29f8\u29f9\ufe68]/;
+// A lone UTF-16 surrogate has no UTF-8 form: file systems and object stores refuse it.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
 // Control characters, path separators and the characters Windows refuses in names.
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f<>:"/\\|?*\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
@@ -42,7 +44,7 @@ function truncateUtf8(value: string, maxBytes: number): string {
  * extension kept. Never empty.
  */
 export function safeFilename(name: string): string {
-  const normalized = name.normalize('NFKC');
+  const normalized = name.replace(LONE_SURROGATE, '_').normalize('NFKC');
   const lastSegment = normalized.split(SEPARATORS).pop() ?? '';
   let cleaned = lastSegment.replace(UNSAFE, '_').replace(/^[.\s]+/, '').replace(/[.\s]+$/, '');
   if (WINDOWS_RESERVED.test(cleaned)) cleaned = `_${cleaned}`;

@@ -31,6 +31,7 @@ describe('safeFilename', () => {
     expect(safeFilename('CON')).toBe('_CON');
     expect(safeFilename('lpt1.txt')).toBe('_lpt1.txt');
     expect(safeFilename('\u202Egnp.exe')).toBe('_gnp.exe');
+    expect(safeFilename('\ud800lone.txt')).toBe('_lone.txt');
   });
 
   it('keeps directories below their root', () => {
