@@ -77,9 +77,9 @@ export function describeHostileChunks(context: HostileContext): void {
 
   it('refuses malformed upload ids with 400 on every method, and changes nothing', async () => {
     const { id } = await begun();
-    // Literal `.` and `..` segments are left out: some routers (h3) resolve dot segments
-    // before frago sees the request, which then names another path altogether.
-    const ids = ['%2e%2e', '..%2F..%2Fetc', '%00', 'a'.repeat(129), "1'%20OR%20'1'='1", '%E2%80%AE', 'a.b', 'a%2Fb', '~', '%20', 'id;drop'];
+    // Dot segments (`.`, `..`, `%2e%2e`) are left out: WHATWG URL parsing (h3) resolves
+    // them before frago sees the request, which then names another path altogether.
+    const ids = [ '..%2F..%2Fetc', '%00', 'a'.repeat(129), "1'%20OR%20'1'='1", '%E2%80%AE', 'a.b', 'a%2Fb', '~', '%20', 'id;drop'];
     const methods = ['GET', 'PUT', 'POST', 'DELETE'];
     const cases = ids.flatMap((bad) => methods.map((method) => ({ bad, method })));
     await refuseEach(
