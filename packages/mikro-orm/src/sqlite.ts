@@ -1,5 +1,5 @@
 /** The part of a better-sqlite3 connection the pragmas need. */
-interface PragmaConnection {
+export interface PragmaConnection {
   pragma(source: string): unknown;
 }
 
