@@ -20,8 +20,8 @@ export interface ProxiedRequest {
 /** A proxy in front of a frago server that breaks the requests a test asks it to. */
 export interface FaultProxy {
   readonly origin: string;
-  /** Every request and what was done with it. */
-  readonly log: Array<ProxiedRequest & { readonly action: FaultAction }>;
+  /** Every request, what was done with it, and the server's status once it answered. */
+  readonly log: Array<ProxiedRequest & { readonly action: FaultAction; status?: number }>;
   /** Replaces the rule deciding each request's fate. */
   decide(rule: (request: ProxiedRequest) => FaultAction): void;
   /** Limits the body bytes passed on per second (0: no limit). */
@@ -42,9 +42,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   let count = 0;
   const log: FaultProxy['log'] = [];
 
-  async function forward(req: IncomingMessage, res: ServerResponse, action: FaultAction): Promise<void> {
+  async function forward(req: IncomingMessage, res: ServerResponse, entry: FaultProxy['log'][number]): Promise<void> {
+    const { action } = entry;
     const upstream = httpRequest(`${target}${req.url ?? '/'}`, { method: req.method, headers: req.headers });
     upstream.on('response', (answer) => {
+      entry.status = answer.statusCode;
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
     });
@@ -75,7 +77,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const server = createServer((req, res) => {
     const seen: ProxiedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, index: count++ };
     const action = rule(seen);
-    log.push({ ...seen, action });
+    const entry: FaultProxy['log'][number] = { ...seen, action };
+    log.push(entry);
     if (action === 'unavailable') {
       req.resume();
       req.on('end', () =>
@@ -85,7 +88,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       );
       return;
     }
-    forward(req, res, action).catch(() => res.destroy());
+    forward(req, res, entry).catch(() => res.destroy());
   });
   const { origin, close } = await listen(server);
   return {
