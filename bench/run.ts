@@ -31,14 +31,23 @@ interface Target {
 }
 
 const fragoFile = (dataDir: string, id: string) => join(dataDir, 'assembled', `${id}-bench.bin`);
-const frago = (adapter: string, database: 'sqlite' | 'postgres', fsync: 'chunk' | 'none' = 'chunk'): Target => ({
-  name: `${adapter} + ${database} + disk${fsync === 'none' ? ' (fsync none)' : ''}`,
-  script: new URL('./servers/frago.js', import.meta.url).pathname,
-  args: (dataDir, url) => [adapter, database, dataDir, url],
-  env: { FRAGO_FSYNC: fsync },
-  postgres: database === 'postgres',
-  fileOf: fragoFile,
-});
+interface FragoSettings {
+  readonly fsync?: 'chunk' | 'none';
+  /** Where whole-file checksums are computed: a worker thread (the default server's choice) or the request's thread. */
+  readonly hashing?: 'thread' | 'in-thread';
+}
+const frago = (adapter: string, database: 'sqlite' | 'postgres', settings: FragoSettings = {}): Target => {
+  const { fsync = 'chunk', hashing = 'thread' } = settings;
+  const notes = [fsync === 'none' ? 'fsync none' : '', hashing === 'in-thread' ? 'hashing in-thread' : ''].filter(Boolean);
+  return {
+    name: `${adapter} + ${database} + disk${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`,
+    script: new URL('./servers/frago.js', import.meta.url).pathname,
+    args: (dataDir, url) => [adapter, database, dataDir, url],
+    env: { FRAGO_FSYNC: fsync, FRAGO_HASHING: hashing },
+    postgres: database === 'postgres',
+    fileOf: fragoFile,
+  };
+};
 const bare: Target = { name: 'bare node:http', script: new URL('./servers/bare.js', import.meta.url).pathname, args: (dataDir) => [dataDir], fileOf: (dir, id) => join(dir, id) };
 
 /** A fresh server on a fresh data folder (and database) for each run. */
@@ -134,7 +143,8 @@ async function bigFileWorkload(work: string): Promise<void> {
   const targets = [
     bare,
     frago('express', 'sqlite'),
-    frago('express', 'sqlite', 'none'),
+    frago('express', 'sqlite', { hashing: 'in-thread' }),
+    frago('express', 'sqlite', { fsync: 'none' }),
     frago('express', 'postgres'),
     frago('fastify', 'sqlite'),
     frago('h3', 'sqlite'),
@@ -173,9 +183,9 @@ async function smallFilesWorkload(work: string): Promise<void> {
   const targets = [
     bare,
     frago('express', 'sqlite'),
-    frago('express', 'sqlite', 'none'),
+    frago('express', 'sqlite', { fsync: 'none' }),
     frago('express', 'postgres'),
-    frago('express', 'postgres', 'none'),
+    frago('express', 'postgres', { fsync: 'none' }),
   ];
   console.log(`\nW2: ${SMALL_COUNT} uploads of 64 KiB (start, one chunk, finalize), 16 at a time, after a warm-up; median of ${RUNS} runs`);
   const rates: Array<[string, number]> = [];

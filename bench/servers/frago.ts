@@ -6,6 +6,7 @@ import { MikroORM as SqliteOrm } from '@mikro-orm/better-sqlite';
 import { MikroORM as PostgresOrm } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { createFrago, type Frago } from '@frago/core';
+import { threadHashers } from '@frago/core/node';
 import { fragoEntities, fragoMigrations, MikroOrmRepository, sqlitePool } from '@frago/mikro-orm';
 import { DiskStorage } from '@frago/storage-disk';
 import { BENCH_SERVERS } from '../adapter-servers.js';
@@ -24,10 +25,12 @@ const orm =
 await orm.getMigrator().up();
 
 const fsync = process.env.FRAGO_FSYNC === 'none' ? 'none' : 'chunk';
+const hashers = process.env.FRAGO_HASHING === 'in-thread' ? undefined : threadHashers();
 const frago: Frago = createFrago({
   repository: new MikroOrmRepository(orm),
   storage: new DiskStorage({ directory: dataDir, fsync }),
   limits: { maxUploadSize: 64 * 2 ** 30 },
+  checksum: hashers === undefined ? {} : { hashers },
 });
 
 const adapters: Record<string, keyof typeof BENCH_SERVERS> = {

@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import { MikroORM } from '@mikro-orm/better-sqlite';
 import { Migrator } from '@mikro-orm/migrations';
 import { createFrago, type Frago } from '@frago/core';
+import { threadHashers } from '@frago/core/node';
 import { fragoExpress } from '@frago/express';
 import { fragoEntities, fragoMigrations, MikroOrmRepository, sqlitePool } from '@frago/mikro-orm';
 import { DiskStorage } from '@frago/storage-disk';
@@ -22,7 +23,7 @@ export interface DefaultApp {
   readonly orm: MikroORM;
   /** Resolves once no API call is running. */
   settled(): Promise<void>;
-  /** Closes the database. */
+  /** Stops the hashing thread and closes the database. */
   close(): Promise<void>;
 }
 
@@ -53,9 +54,12 @@ export async function createApp(config: AppConfig): Promise<DefaultApp> {
   await orm.em.getConnection().execute('pragma journal_mode = wal');
   await orm.em.getConnection().execute('pragma synchronous = normal');
   await orm.getMigrator().up();
+  // Whole-file checksums are computed on a worker thread, beside the event loop.
+  const hashers = threadHashers();
   const frago = createFrago({
     repository: new MikroOrmRepository(orm),
     storage: new DiskStorage({ directory: config.dataDir }),
+    checksum: { hashers },
     claimLeaseMs: config.claimLeaseMs,
     assemblyLeaseMs: config.assemblyLeaseMs,
     bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
@@ -69,5 +73,14 @@ export async function createApp(config: AppConfig): Promise<DefaultApp> {
   });
   app.use(express.static(clientBundle, { index: false, maxAge: '1h' }));
   app.use(fragoExpress({ ...frago, handle: calls.handle }));
-  return { app, frago, orm, settled: calls.idle, close: () => orm.close() };
+  return {
+    app,
+    frago,
+    orm,
+    settled: calls.idle,
+    close: async () => {
+      await hashers.close();
+      await orm.close();
+    },
+  };
 }

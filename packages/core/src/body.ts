@@ -23,10 +23,17 @@ export async function* exactLength(body: AsyncIterable<Uint8Array>, length: numb
   }
 }
 
-/** Passes a body through, feeding every piece to `observe` first (e.g. a hasher). */
-export async function* tap(body: AsyncIterable<Uint8Array>, observe: (piece: Uint8Array) => void): AsyncIterable<Uint8Array> {
+/**
+ * Passes a body through, feeding every piece to `observe` first (e.g. a hasher). When
+ * `observe` returns a promise, the piece is passed on once it settles.
+ */
+export async function* tap(
+  body: AsyncIterable<Uint8Array>,
+  observe: (piece: Uint8Array) => void | Promise<void>,
+): AsyncIterable<Uint8Array> {
   for await (const piece of body) {
-    observe(piece);
+    const pending = observe(piece);
+    if (pending !== undefined) await pending;
     yield piece;
   }
 }

@@ -1,7 +1,25 @@
-import { ResumableHasher, type ChecksumAlgorithm } from './checksum.js';
+import type { ChecksumAlgorithm } from './checksum.js';
+import type { Hashers, HashJob } from './hashers.js';
 import { IntervalSet } from './intervals.js';
 import type { UploadRecord } from './model.js';
 import type { Storage, UploadRepository } from './ports.js';
+
+/** How often a long catch-up saves what it hashed, so a crash or another process loses little. */
+const SAVE_EVERY = 64 * 1024 * 1024;
+
+/** A chunk response waiting for the catch-up to reach `offset`. */
+interface Waiter {
+  readonly offset: number;
+  readonly resolve: () => void;
+}
+
+/** This process's catch-up of one upload. */
+interface Run {
+  readonly done: Promise<void>;
+  /** How far the run has hashed so far (not necessarily saved yet). */
+  offset: number;
+  readonly waiters: Waiter[];
+}
 
 /**
  * Advances an upload's whole-file checksum over the bytes stored so far, so that
@@ -12,36 +30,52 @@ import type { Storage, UploadRepository } from './ports.js';
  * a request that arrives meanwhile makes it run once more.
  */
 export class ChecksumProgress {
-  private readonly running = new Map<string, Promise<void>>();
+  private readonly runs = new Map<string, Run>();
   private readonly again = new Set<string>();
 
   constructor(
     private readonly repository: UploadRepository,
     private readonly storage: Storage,
+    private readonly hashers: Hashers,
   ) {}
 
   /** Starts advancing in the background; failures are left for finalize to redo. */
   advance(uploadId: string): void {
-    if (this.running.has(uploadId)) {
+    if (this.runs.has(uploadId)) {
       this.again.add(uploadId);
       return;
     }
-    const run = (async () => {
+    const run: Run = { done: Promise.resolve(), offset: 0, waiters: [] };
+    const done = (async () => {
       do {
         this.again.delete(uploadId);
-        await this.advanceOnce(uploadId);
+        await this.advanceOnce(uploadId, run);
       } while (this.again.has(uploadId));
     })()
       .catch(() => undefined)
-      .finally(() => this.running.delete(uploadId));
-    this.running.set(uploadId, run);
+      .finally(() => {
+        this.runs.delete(uploadId);
+        for (const waiter of run.waiters.splice(0)) waiter.resolve();
+      });
+    this.runs.set(uploadId, Object.assign(run, { done }));
+  }
+
+  /**
+   * Resolves once this process's background run on the upload has hashed up to
+   * `offset`, or has stopped (at a gap, at the end, or on a failure); at once when
+   * there is no run. The run never waits for a chunk to arrive, so neither does this.
+   */
+  reached(uploadId: string, offset: number): Promise<void> {
+    const run = this.runs.get(uploadId);
+    if (run === undefined || run.offset >= offset) return Promise.resolve();
+    return new Promise((resolve) => run.waiters.push({ offset, resolve }));
   }
 
   /** Waits for this process's background run on the upload, if any; true when there was one. */
   async settled(uploadId: string): Promise<boolean> {
     this.again.delete(uploadId);
-    const run = this.running.get(uploadId);
-    await run;
+    const run = this.runs.get(uploadId);
+    await run?.done;
     return run !== undefined;
   }
 
@@ -52,32 +86,74 @@ export class ChecksumProgress {
    */
   async digest(upload: UploadRecord, algorithm: ChecksumAlgorithm): Promise<string> {
     const resume = upload.hash.algorithm === algorithm;
-    const hasher = await ResumableHasher.create(algorithm, resume ? upload.hash.state : null);
-    const from = resume ? upload.hash.offset : 0;
-    await this.hashRange(upload, hasher, from, upload.totalSize);
-    if (resume && from < upload.totalSize) {
-      const progress = { algorithm, offset: upload.totalSize, state: hasher.save() };
-      await this.repository.saveHashProgress(upload.id, from, progress).catch(() => false);
+    const hasher = await this.hashers.open(algorithm, resume ? upload.hash.state : null);
+    try {
+      const from = resume ? upload.hash.offset : 0;
+      await this.hashRange(upload, hasher, from, upload.totalSize);
+      if (resume && from < upload.totalSize) {
+        const progress = { algorithm, offset: upload.totalSize, state: await hasher.save() };
+        await this.repository.saveHashProgress(upload.id, from, progress).catch(() => false);
+      }
+      return await hasher.digest();
+    } finally {
+      hasher.close();
     }
-    return hasher.digest();
   }
 
-  private async advanceOnce(uploadId: string): Promise<void> {
+  private async advanceOnce(uploadId: string, run: Run): Promise<void> {
     const upload = await this.repository.get(uploadId);
     if (upload === null || upload.status !== 'in_progress') return;
     const stored = IntervalSet.from((await this.repository.chunks(uploadId)).filter((chunk) => chunk.state === 'stored'));
-    const from = upload.hash.offset;
-    const to = stored.contiguousEnd(from);
-    if (to <= from) return;
-    const hasher = await ResumableHasher.create(upload.hash.algorithm, upload.hash.state);
-    await this.hashRange(upload, hasher, from, to);
-    const state = hasher.save();
-    hasher.close();
-    await this.repository.saveHashProgress(uploadId, from, { algorithm: upload.hash.algorithm, offset: to, state });
+    let saved = upload.hash.offset;
+    const to = stored.contiguousEnd(saved);
+    this.moved(run, saved);
+    if (to <= saved) return;
+    const algorithm = upload.hash.algorithm;
+    const hasher = await this.hashers.open(algorithm, upload.hash.state);
+    try {
+      const save = async (offset: number) => {
+        const progress = { algorithm, offset, state: await hasher.save() };
+        const kept = await this.repository.saveHashProgress(uploadId, saved, progress);
+        saved = offset;
+        return kept;
+      };
+      await this.hashRange(upload, hasher, saved, to, async (offset) => {
+        if (offset < to) this.moved(run, offset);
+        // Another process moved the saved offset: its hasher is ahead or level; stop.
+        if (offset - saved >= SAVE_EVERY && !(await save(offset))) throw new Error('overtaken');
+      });
+      if (saved < to) await save(to);
+      // Saved before the chunks that end here are answered, so their status shows it.
+      this.moved(run, to);
+    } finally {
+      hasher.close();
+    }
   }
 
-  private async hashRange(upload: UploadRecord, hasher: ResumableHasher, from: number, to: number): Promise<void> {
+  /** Notes that `run` has hashed up to `offset` and lets go of the waiters it passed. */
+  private moved(run: Run, offset: number): void {
+    run.offset = Math.max(run.offset, offset);
+    for (let i = run.waiters.length - 1; i >= 0; i -= 1) {
+      const waiter = run.waiters[i]!;
+      if (waiter.offset > run.offset) continue;
+      run.waiters.splice(i, 1);
+      waiter.resolve();
+    }
+  }
+
+  private async hashRange(
+    upload: UploadRecord,
+    hasher: HashJob,
+    from: number,
+    to: number,
+    progress?: (offset: number) => Promise<void>,
+  ): Promise<void> {
     if (to <= from) return;
-    for await (const piece of this.storage.read(upload.storageKey, { start: from, end: to - 1 })) hasher.update(piece);
+    let offset = from;
+    for await (const piece of this.storage.read(upload.storageKey, { start: from, end: to - 1 })) {
+      await hasher.update(piece);
+      offset += piece.byteLength;
+      await progress?.(offset);
+    }
   }
 }

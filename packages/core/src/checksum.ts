@@ -1,27 +1,27 @@
-import {
-  createBLAKE3,
-  createMD5,
-  createSHA1,
-  createSHA256,
-  createSHA384,
-  createSHA512,
-  createXXHash64,
-  type IHasher,
-} from 'hash-wasm';
+import * as hashWasm from 'hash-wasm';
+import type { IHasher } from 'hash-wasm';
 import { FragoError } from './errors.js';
 
 /** A whole-file checksum algorithm frago can verify. */
 export type ChecksumAlgorithm = 'md5' | 'sha1' | 'sha256' | 'sha384' | 'sha512' | 'xxhash64' | 'blake3';
 
-const FACTORIES: Record<ChecksumAlgorithm, () => Promise<IHasher>> = {
-  md5: createMD5,
-  sha1: createSHA1,
-  sha256: createSHA256,
-  sha384: createSHA384,
-  sha512: createSHA512,
-  xxhash64: createXXHash64,
-  blake3: () => createBLAKE3(),
-};
+/**
+ * The hash-wasm factory of each algorithm, by name, so that a hashing thread (which
+ * loads hash-wasm by itself) makes exactly the hashers this module makes.
+ */
+export const HASH_WASM_FACTORIES = {
+  md5: 'createMD5',
+  sha1: 'createSHA1',
+  sha256: 'createSHA256',
+  sha384: 'createSHA384',
+  sha512: 'createSHA512',
+  xxhash64: 'createXXHash64',
+  blake3: 'createBLAKE3',
+} as const satisfies Record<ChecksumAlgorithm, keyof typeof hashWasm>;
+
+const FACTORIES: Record<ChecksumAlgorithm, () => Promise<IHasher>> = Object.fromEntries(
+  Object.entries(HASH_WASM_FACTORIES).map(([algorithm, factory]) => [algorithm, () => hashWasm[factory]()]),
+) as Record<ChecksumAlgorithm, () => Promise<IHasher>>;
 
 /** Every algorithm frago knows, in the order the docs list them. */
 export const CHECKSUM_ALGORITHMS = Object.keys(FACTORIES) as ChecksumAlgorithm[];

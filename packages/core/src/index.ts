@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './content-range.js';
 export * from './intervals.js';
 export * from './checksum.js';
+export * from './hashers.js';
 export * from './digest.js';
 export * from './model.js';
 export * from './ports.js';

@@ -1,6 +1,7 @@
 import type { ChecksumAlgorithm } from './checksum.js';
 import { CHECKSUM_ALGORITHMS } from './checksum.js';
 import type { FragoEmitter } from './events.js';
+import { inThreadHashers, type Hashers } from './hashers.js';
 import type { Identity } from './identity.js';
 import type { UploadRecord } from './model.js';
 import type { Storage, UploadRepository } from './ports.js';
@@ -32,6 +33,21 @@ export interface ChecksumOptions {
    * `off`: never computed.
    */
   readonly mode: 'optional' | 'required' | 'off';
+  /**
+   * How far, in bytes, the whole-file checksum may fall behind a stored chunk before
+   * that chunk's response waits for it (chunks that arrive out of order are hashed in
+   * the background, once the gap before them is filled). This bounds what finalize has
+   * left to hash, and so its latency, at the cost of slowing a client that sends faster
+   * than the server hashes. A chunk after a gap never waits. Default 16 MiB;
+   * `Infinity` never waits.
+   */
+  readonly maxLagBytes: number;
+  /**
+   * Where whole-file checksums are computed. Default {@link inThreadHashers}, in the
+   * request's thread; on Node, `threadHashers()` from `@frago/core/node` uses worker
+   * threads, which keeps hashing off the event loop and uses a second core.
+   */
+  readonly hashers: Hashers;
 }
 
 /** What a create call asked for, as the `beforeCreate` hook sees it. */
@@ -116,7 +132,14 @@ export function resolveOptions(options: FragoOptions): ResolvedOptions {
     repository: options.repository,
     storage: options.storage,
     limits,
-    checksum: { defaultAlgorithm: 'md5', allowed: CHECKSUM_ALGORITHMS, mode: 'optional', ...options.checksum },
+    checksum: {
+      defaultAlgorithm: 'md5',
+      allowed: CHECKSUM_ALGORITHMS,
+      mode: 'optional',
+      maxLagBytes: 16 * MiB,
+      hashers: inThreadHashers,
+      ...options.checksum,
+    },
     expirationMs: options.expirationMs ?? 24 * 60 * 60 * 1000,
     chunkSize: Math.min(options.chunkSize ?? options.storage.capabilities.preferredChunkSize ?? 8 * MiB, limits.maxChunkSize),
     claimLeaseMs,

@@ -94,7 +94,7 @@ export class UploadService {
     private readonly options: ResolvedOptions,
     readonly events: FragoEmitter,
   ) {
-    this.checksums = new ChecksumProgress(options.repository, options.storage);
+    this.checksums = new ChecksumProgress(options.repository, options.storage, options.checksum.hashers);
   }
 
   /** The chunk size proposed to clients. */
@@ -263,7 +263,12 @@ export class UploadService {
     // one-chunk upload) or the storage cannot read bytes back before it is sealed (S3).
     const hashedToEnd = upload.hash.offset === range.start && range.end + 1 === upload.totalSize;
     const readable = this.options.storage.seal === undefined;
-    if (this.options.checksum.mode !== 'off' && readable && !hashedToEnd) this.checksums.advance(uploadId);
+    if (this.options.checksum.mode !== 'off' && readable && !hashedToEnd) {
+      this.checksums.advance(uploadId);
+      // Answer only once the checksum is close behind this chunk: a client sending faster
+      // than the server hashes is slowed down, instead of finalize hashing the backlog.
+      await this.checksums.reached(uploadId, range.end + 1 - this.options.checksum.maxLagBytes);
+    }
     this.events.emit('chunk:received', { upload, range, duplicate: false });
     return { upload, range, duplicate: false };
   }
@@ -282,36 +287,37 @@ export class UploadService {
     const { range } = chunk;
     const wholeFile =
       this.options.checksum.mode !== 'off' && upload.hash.offset === range.start
-        ? await ResumableHasher.create(upload.hash.algorithm, upload.hash.state)
+        ? await this.options.checksum.hashers.open(upload.hash.algorithm, upload.hash.state)
         : null;
     const chunkHasher = chunk.digest ? await ResumableHasher.create(chunk.digest.algorithm) : null;
     const source = idleTimeout(chunk.body, this.options.bodyIdleTimeoutMs);
     const body = tap(exactLength(source, rangeSize(range)), (piece) => {
       lease.touch();
-      wholeFile?.update(piece);
       chunkHasher?.update(piece);
+      return wholeFile?.update(piece);
     });
     lease.start();
-    let written: void | WrittenChunk;
     try {
-      const placement = { end: range.end, totalSize: upload.totalSize };
-      written = await storage.write(upload.storageKey, range.start, body, chunk.signal, placement);
-    } catch (error) {
-      if (isFragoError(error)) throw error;
-      if (chunk.signal?.aborted) throw new FragoError('CLIENT_ABORTED', 'The client went away mid-chunk', { cause: error });
-      throw new FragoError('STORAGE_FAILED', 'The chunk could not be stored', { cause: error });
+      let written: void | WrittenChunk;
+      try {
+        const placement = { end: range.end, totalSize: upload.totalSize };
+        written = await storage.write(upload.storageKey, range.start, body, chunk.signal, placement);
+      } catch (error) {
+        if (isFragoError(error)) throw error;
+        if (chunk.signal?.aborted) throw new FragoError('CLIENT_ABORTED', 'The client went away mid-chunk', { cause: error });
+        throw new FragoError('STORAGE_FAILED', 'The chunk could not be stored', { cause: error });
+      } finally {
+        lease.stop();
+      }
+      if (chunkHasher !== null && chunk.digest && !digestsEqual(chunkHasher.digest(), chunk.digest.hex)) {
+        throw new FragoError('DIGEST_MISMATCH', 'The chunk does not match its digest; send it again');
+      }
+      const hashed = wholeFile === null ? null : await wholeFile.save();
+      return { hashed, storageData: written?.storageData ?? null };
     } finally {
-      lease.stop();
+      wholeFile?.close();
+      chunkHasher?.close();
     }
-    if (chunkHasher !== null && chunk.digest && !digestsEqual(chunkHasher.digest(), chunk.digest.hex)) {
-      throw new FragoError('DIGEST_MISMATCH', 'The chunk does not match its digest; send it again');
-    }
-    let hashed: Uint8Array | null = null;
-    if (wholeFile !== null) {
-      hashed = wholeFile.save();
-      wholeFile.close();
-    }
-    return { hashed, storageData: written?.storageData ?? null };
   }
 
   /**

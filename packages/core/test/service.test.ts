@@ -17,69 +17,9 @@ import {
 } from '@frago/core';
 import { createNodeListener } from '@frago/core/node';
 import { listen } from '@frago/conformance';
-
-const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
-const alice: Identity = { kind: 'user', id: 'alice' };
-
-async function* bytesOf(...pieces: Uint8Array[]): AsyncIterable<Uint8Array> {
-  for (const piece of pieces) yield piece;
-}
-
-/** A frago called in-process, as an embedding server would call it. */
-function setup(options: Partial<FragoOptions> = {}) {
-  const repository = new MemoryRepository();
-  const storage = new MemoryStorage();
-  const frago = createFrago({ repository, storage, ...options });
-  const call = async (method: string, path: string, init: Partial<FragoRequest> & { json?: unknown } = {}) => {
-    const response = await frago.handle({
-      method,
-      path: `/upload${path}`,
-      headers: { 'content-type': init.json === undefined ? 'application/octet-stream' : 'application/json', ...init.headers },
-      body: init.json === undefined ? (init.body ?? null) : bytesOf(new TextEncoder().encode(JSON.stringify(init.json))),
-      identity: init.identity,
-    });
-    return { status: response.status, body: response.body as Record<string, any> };
-  };
-  const start = async (totalSize: number, identity?: Identity) => {
-    const created = await call('POST', '/', { json: { filename: 'f.bin', total_size: totalSize }, identity });
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
-    return created.body.upload_id as string;
-  };
-  const put = (id: string, data: Uint8Array, start: number, end: number, body?: AsyncIterable<Uint8Array>) =>
-    call('PUT', `/${id}/`, {
-      headers: { 'content-range': `bytes ${start}-${end}/${data.length}` },
-      body: body ?? bytesOf(data.subarray(start, end + 1)),
-    });
-  return { frago, repository, storage, call, start, put };
-}
+import { alice, bytesOf, md5, setup } from './support/in-process.js';
 
 describe('checksum progress', () => {
-  it('hashes chunks that arrive in order while they arrive, so finalize has nothing left to read', async () => {
-    const { start, put, call } = setup();
-    const data = new Uint8Array(randomBytes(300_000));
-    const id = await start(data.length);
-    for (let offset = 0; offset < data.length; offset += 100_000) await put(id, data, offset, offset + 99_999);
-    const status = await call('GET', `/${id}/`);
-    expect(status.body.checksum_progress).toEqual({ algorithm: 'md5', hashed_bytes: data.length });
-    const done = await call('POST', `/${id}/`, { json: { checksum: md5(data) } });
-    expect(done.status).toBe(201);
-  });
-
-  it('hashes chunks that arrived out of order in the background once the gap before them is filled', async () => {
-    const { start, put, call } = setup();
-    const data = new Uint8Array(randomBytes(300_000));
-    const id = await start(data.length);
-    await put(id, data, 200_000, 299_999);
-    await put(id, data, 100_000, 199_999);
-    const hashed = async () => (await call('GET', `/${id}/`)).body.checksum_progress.hashed_bytes as number;
-    expect(await hashed()).toBe(0);
-    await put(id, data, 0, 99_999);
-    for (let i = 0; i < 200 && (await hashed()) < data.length; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(await hashed()).toBe(data.length);
-    const done = await call('POST', `/${id}/`, { json: {} });
-    expect(done.body.checksum).toBe(md5(data));
-  });
-
   it('requires a checksum in required mode and computes none when off', async () => {
     const required = setup({ checksum: { mode: 'required' } });
     const id = await required.start(0);

@@ -114,13 +114,7 @@ export class DiskStorage implements Storage {
       await handle.close();
       throw new FragoError('INVALID_RANGE', 'Read outside the upload');
     }
-    const { highWaterMark } = this.options;
-    const stream = handle.createReadStream({
-      start: range.start,
-      end: range.end,
-      autoClose: true,
-      ...(highWaterMark === undefined ? {} : { highWaterMark }),
-    });
+    const stream = handle.createReadStream({ start: range.start, end: range.end, autoClose: true, highWaterMark: this.options.highWaterMark });
     try {
       for await (const piece of stream as AsyncIterable<Buffer>) yield piece;
     } catch (error) {

@@ -25,7 +25,10 @@ export interface DiskStorageOptions {
   readonly assembledDir?: string;
   /** Durability of writes; default `'chunk'`. See {@link FsyncMode}. */
   readonly fsync?: FsyncMode;
-  /** Bytes per piece when reading a range back; default Node's stream default (64 KiB). */
+  /**
+   * Bytes per piece when reading a range back (the checksum's catch-up reads whole
+   * chunks, and larger pieces hash faster); default 1 MiB.
+   */
   readonly highWaterMark?: number;
 }
 
@@ -34,7 +37,7 @@ export interface ResolvedDiskStorageOptions {
   readonly incomingDir: string;
   readonly assembledDir: string;
   readonly fsync: FsyncMode;
-  readonly highWaterMark: number | undefined;
+  readonly highWaterMark: number;
 }
 
 /**
@@ -57,8 +60,8 @@ export function resolveOptions(options: DiskStorageOptions): ResolvedDiskStorage
   if (fsync !== 'none' && fsync !== 'chunk') {
     throw new FragoError('STORAGE_FAILED', "fsync must be 'none' or 'chunk'");
   }
-  const { highWaterMark } = options;
-  if (highWaterMark !== undefined && (!Number.isSafeInteger(highWaterMark) || highWaterMark < 1)) {
+  const highWaterMark = options.highWaterMark ?? 1024 * 1024;
+  if (!Number.isSafeInteger(highWaterMark) || highWaterMark < 1) {
     throw new FragoError('STORAGE_FAILED', 'highWaterMark must be a positive integer');
   }
   return { incomingDir, assembledDir, fsync, highWaterMark };
