@@ -7,7 +7,7 @@ import { HASH_THREAD_SOURCE, type HashThreadReply, type HashThreadRequest } from
 /** Bytes copied into one message to a thread. */
 const BATCH_BYTES = 1024 * 1024;
 /** Bytes a job may have on their way to its thread before `update` asks the caller to wait. */
-const MAX_QUEUED_BYTES = 8 * BATCH_BYTES;
+const MAX_QUEUED_BYTES = 4 * BATCH_BYTES;
 
 type Request = HashThreadRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
 
@@ -77,7 +77,7 @@ class BatchPool {
   }
 
   give(batch: Uint8Array): void {
-    if (batch.byteLength === BATCH_BYTES && this.free.length < 64) this.free.push(batch);
+    if (batch.byteLength === BATCH_BYTES && this.free.length < 16) this.free.push(batch);
   }
 }
 
