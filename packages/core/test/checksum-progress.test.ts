@@ -4,7 +4,7 @@ import { inThreadHashers, MemoryStorage, type ByteRange, type Hashers } from '@f
 import { threadHashers } from '@frago/core/node';
 import { md5, setup } from './support/in-process.js';
 
-const threads = threadHashers({ threads: 2 });
+const threads = threadHashers({ threads: 2, inlineBytes: 0 });
 afterAll(() => threads.close());
 
 /** A memory storage whose reads wait until `open()`: the checksum's catch-up stalls meanwhile. */

@@ -9,8 +9,11 @@ async function feed(job: HashJob, data: Uint8Array, piece: number): Promise<void
 }
 
 describe('threadHashers', () => {
-  it('computes every algorithm exactly as the in-thread hashers do', async () => {
-    const hashers = threadHashers();
+  it.each([
+    ['everything on the thread', 0],
+    ['the first MiB in the calling thread, then on the thread', undefined],
+  ])('computes every algorithm exactly as the in-thread hashers do: %s', async (_name, inlineBytes) => {
+    const hashers = threadHashers({ inlineBytes });
     const data = new Uint8Array(randomBytes(3 * 1024 * 1024 + 17));
     try {
       for (const algorithm of CHECKSUM_ALGORITHMS) {
@@ -28,7 +31,7 @@ describe('threadHashers', () => {
   });
 
   it('saves states that resume in either place, so processes with and without threads can share uploads', async () => {
-    const hashers = threadHashers({ threads: 2 });
+    const hashers = threadHashers({ threads: 2, inlineBytes: 0 });
     const data = new Uint8Array(randomBytes(5_000_000));
     const expected = createHash('sha256').update(data).digest('hex');
     try {
@@ -49,7 +52,7 @@ describe('threadHashers', () => {
   });
 
   it('keeps jobs apart when many run on one thread at once', async () => {
-    const hashers = threadHashers({ threads: 1 });
+    const hashers = threadHashers({ threads: 1, inlineBytes: 100_000 });
     const files = Array.from({ length: 6 }, (_, i) => new Uint8Array(randomBytes(1_500_000 + i)));
     try {
       const digests = await Promise.all(

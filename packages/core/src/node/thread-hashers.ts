@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { HASH_WASM_FACTORIES, type ChecksumAlgorithm } from '../checksum.js';
-import type { Hashers, HashJob } from '../hashers.js';
+import { inThreadHashers, type Hashers, type HashJob } from '../hashers.js';
+import { HandoffJob } from './handoff-job.js';
 import { HASH_THREAD_SOURCE, type HashThreadReply, type HashThreadRequest } from './hash-thread.js';
 
 /** Bytes copied into one message to a thread. */
@@ -165,21 +166,34 @@ export interface ThreadHashers extends Hashers {
   close(): Promise<void>;
 }
 
+/** Options of {@link threadHashers}. */
+export interface ThreadHashersOptions {
+  /** How many worker threads hash; default 1. Each job runs on one thread. */
+  readonly threads?: number;
+  /**
+   * A job hashes its first `inlineBytes` in the calling thread (a trip to a thread costs
+   * more than hashing a small upload) and moves to a thread after that. Default 1 MiB;
+   * 0 sends everything to the threads.
+   */
+  readonly inlineBytes?: number;
+}
+
 /**
- * Whole-file checksums computed on worker threads (`threads` of them, default 1,
- * started on first use), so that hashing, the most expensive part of receiving a
- * chunk, runs beside the event loop instead of on it. Bytes are copied to the thread
- * in batches of 1 MiB; a job that falls behind makes its caller wait, so memory stays
- * bounded. The saved states are hash-wasm's, the same as the default hashers', so
- * processes with and without threads can share uploads.
+ * Whole-file checksums computed on worker threads (started on first use), so that
+ * hashing, the most expensive part of receiving a chunk, runs beside the event loop
+ * instead of on it. Bytes are copied to the thread in batches of 1 MiB; a job that
+ * falls behind makes its caller wait, so memory stays bounded. The saved states are
+ * hash-wasm's, the same as the default hashers', so processes with and without
+ * threads can share uploads.
  *
  * @example
  * ```ts
  * const frago = createFrago({ repository, storage, checksum: { hashers: threadHashers() } });
  * ```
  */
-export function threadHashers(options: { readonly threads?: number } = {}): ThreadHashers {
+export function threadHashers(options: ThreadHashersOptions = {}): ThreadHashers {
   const count = Math.max(1, Math.trunc(options.threads ?? 1));
+  const inlineBytes = Math.max(0, options.inlineBytes ?? 1024 * 1024);
   const hashWasm = createRequire(import.meta.url).resolve('hash-wasm');
   const threads: HashThread[] = [];
   const batches = new BatchPool();
@@ -193,18 +207,23 @@ export function threadHashers(options: { readonly threads?: number } = {}): Thre
     }
     return threads.reduce((least, thread) => (thread.jobs < least.jobs ? thread : least));
   };
+  const openOnThread = async (algorithm: ChecksumAlgorithm, state: Uint8Array | null): Promise<HashJob> => {
+    const thread = pick();
+    const job = nextJob++;
+    thread.jobs += 1;
+    try {
+      await thread.ask({ job, op: 'open', factory: HASH_WASM_FACTORIES[algorithm], state });
+    } catch (error) {
+      thread.jobs -= 1;
+      throw error;
+    }
+    return new ThreadHashJob(thread, job, batches);
+  };
   return {
     async open(algorithm: ChecksumAlgorithm, state: Uint8Array | null): Promise<HashJob> {
-      const thread = pick();
-      const job = nextJob++;
-      thread.jobs += 1;
-      try {
-        await thread.ask({ job, op: 'open', factory: HASH_WASM_FACTORIES[algorithm], state });
-      } catch (error) {
-        thread.jobs -= 1;
-        throw error;
-      }
-      return new ThreadHashJob(thread, job, batches);
+      if (inlineBytes === 0) return openOnThread(algorithm, state);
+      const local = await inThreadHashers.open(algorithm, state);
+      return new HandoffJob(local, inlineBytes, (handed) => openOnThread(algorithm, handed));
     },
     async close() {
       await Promise.all(threads.splice(0).map((thread) => thread.terminate()));
