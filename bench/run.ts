@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { benchDatabase } from './lib/postgres.js';
 import { uploadFile } from './lib/client.js';
 import { md5File, randomFile } from './lib/files.js';
+import { md5SecondsPerGiB } from './lib/hash-cost.js';
 import { startServer, type ServerProcess } from './lib/process.js';
 import { median, printTable } from './lib/table.js';
 
@@ -157,6 +158,7 @@ async function bigFileWorkload(work: string): Promise<void> {
     ['target', 'MB/s', 'x bare', 'finalize ms', 'CPU s/GiB', 'peak RSS MB'],
     results.map(([target, runs]) => bigRow(target, runs, bareMbps)),
   );
+  console.log(`md5 alone (hash-wasm, one thread) costs ${(await md5SecondsPerGiB()).toFixed(2)} CPU s/GiB on this machine.`);
 }
 
 /** W3: peak server memory for a big and a four times bigger file. */
