@@ -66,6 +66,8 @@ async function withServer<T>(target: Target, run: (server: ServerProcess, dataDi
 }
 
 interface BigRun {
+  /** Resident memory of the server after start, before the upload. */
+  readonly idleRss: number;
   readonly mbps: number;
   readonly finalizeMs: number;
   readonly cpuPerGiB: number;
@@ -74,6 +76,7 @@ interface BigRun {
 
 async function bigUpload(target: Target, file: string, size: number, md5: string, checksum: boolean): Promise<BigRun> {
   return withServer(target, async (server, dataDir) => {
+    const idleRss = (await server.memory()).current;
     const cpuBefore = await server.cpuSeconds();
     const timing = await uploadFile(`${server.origin}/upload`, { path: file }, size, {
       chunkSize: 8 * MiB,
@@ -84,11 +87,17 @@ async function bigUpload(target: Target, file: string, size: number, md5: string
     const { peak } = await server.memory();
     const stored = await md5File(target.fileOf(dataDir, timing.id));
     if (stored !== md5) throw new Error(`${target.name}: stored file differs from the source`);
-    return { mbps: size / MiB / (timing.totalMs / 1000), finalizeMs: timing.finalizeMs, cpuPerGiB: (cpu * GiB) / size, peakRss: peak };
+    return { idleRss, mbps: size / MiB / (timing.totalMs / 1000), finalizeMs: timing.finalizeMs, cpuPerGiB: (cpu * GiB) / size, peakRss: peak };
   });
 }
 
-async function smallUploads(target: Target, source: Buffer): Promise<number> {
+interface SmallRun {
+  readonly perSecond: number;
+  /** Server CPU milliseconds per upload. */
+  readonly cpuMs: number;
+}
+
+async function smallUploads(target: Target, source: Buffer): Promise<SmallRun> {
   return withServer(target, async (server, dataDir) => {
     const api = `${server.origin}/upload`;
     const runBatch = async (count: number) => {
@@ -106,16 +115,18 @@ async function smallUploads(target: Target, source: Buffer): Promise<number> {
       return ids;
     };
     await runBatch(Math.min(200, SMALL_COUNT));
+    const cpuBefore = await server.cpuSeconds();
     const began = performance.now();
     const ids = await runBatch(SMALL_COUNT);
     const perSecond = SMALL_COUNT / ((performance.now() - began) / 1000);
+    const cpuMs = (((await server.cpuSeconds()) - cpuBefore) * 1000) / SMALL_COUNT;
     for (const { id, index } of ids) {
       const stored = await readFile(target.fileOf(dataDir, id));
       if (!stored.equals(source.subarray(index * SMALL_SIZE, (index + 1) * SMALL_SIZE))) {
         throw new Error(`${target.name}: small upload ${id} differs from its source`);
       }
     }
-    return perSecond;
+    return { perSecond, cpuMs };
   });
 }
 
@@ -170,12 +181,12 @@ async function memoryWorkload(work: string): Promise<void> {
     const file = await randomFile(work, size);
     const run = await bigUpload(target, file, size, await md5File(file), true);
     peaks.push(run.peakRss);
-    rows.push([`${size / MiB} MiB`, (run.peakRss / MiB).toFixed(1), run.mbps.toFixed(0)]);
+    rows.push([`${size / MiB} MiB`, (run.idleRss / MiB).toFixed(1), (run.peakRss / MiB).toFixed(1), run.mbps.toFixed(0)]);
     await rm(file);
   }
-  rows.push(['difference', (((peaks[1] ?? 0) - (peaks[0] ?? 0)) / MiB).toFixed(1), '']);
+  rows.push(['difference', '', (((peaks[1] ?? 0) - (peaks[0] ?? 0)) / MiB).toFixed(1), '']);
   console.log(`\nW3: peak RSS of ${target.name} (idle it holds the modules: Express, MikroORM, SQLite)`);
-  printTable(['file', 'peak RSS MB', 'MB/s'], rows);
+  printTable(['file', 'idle RSS MB', 'peak RSS MB', 'MB/s'], rows);
 }
 
 /** W2: many small uploads, each start + one chunk + finalize. */
@@ -190,12 +201,15 @@ async function smallFilesWorkload(work: string): Promise<void> {
     frago('express', 'postgres', { fsync: 'none' }),
   ];
   console.log(`\nW2: ${SMALL_COUNT} uploads of 64 KiB (start, one chunk, finalize), 16 at a time, after a warm-up; median of ${RUNS} runs`);
-  const rates: Array<[string, number]> = [];
-  for (const target of targets) rates.push([target.name, median(await repeat(() => smallUploads(target, source)))]);
-  const bareRate = rates[0]![1];
+  const rows: Array<[string, number, number]> = [];
+  for (const target of targets) {
+    const runs = await repeat(() => smallUploads(target, source));
+    rows.push([target.name, median(runs.map((run) => run.perSecond)), median(runs.map((run) => run.cpuMs))]);
+  }
+  const bareRate = rows[0]![1];
   printTable(
-    ['target', 'uploads/s', 'x bare'],
-    rates.map(([name, rate]) => [name, rate.toFixed(0), (rate / bareRate).toFixed(2)]),
+    ['target', 'uploads/s', 'x bare', 'server CPU ms/upload'],
+    rows.map(([name, rate, cpuMs]) => [name, rate.toFixed(0), (rate / bareRate).toFixed(2), cpuMs.toFixed(2)]),
   );
 }
 
