@@ -14,6 +14,7 @@ describeHttpConformance('Express, PostgreSQL and S3', async (options) => {
   return {
     origin: server.origin,
     frago,
+    repository: stack.repository,
     async readAssembled(location) {
       const response = await bucket.client.send(new GetObjectCommand({ Bucket: bucket.name, Key: location }));
       return (await response.Body?.transformToByteArray()) ?? new Uint8Array(0);

@@ -7,9 +7,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestBucket, createTestDatabase, type TestBucket, type TestDatabase } from '@frago/conformance';
 import { call, chunksOf, inParallel, put, resume } from './support/cluster-client.js';
-import { ROOT, startServerProcess, type ServerProcess } from './support/server-process.js';
-
-const SERVER = join(ROOT, 'examples/scale-out-server/dist/server.js');
+import { bucketLeftovers, s3ServerEnv, SCALE_OUT_SERVER } from './support/scale-out.js';
+import { startServerProcess, type ServerProcess } from './support/server-process.js';
 const MiB = 1024 * 1024;
 const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
 
@@ -34,23 +33,12 @@ interface Store {
 async function s3Store(): Promise<Store> {
   const bucket: TestBucket = await createTestBucket();
   return {
-    env: {
-      FRAGO_STORAGE: 's3',
-      FRAGO_S3_BUCKET: bucket.name,
-      FRAGO_S3_ENDPOINT: bucket.endpoint,
-      FRAGO_S3_ACCESS_KEY_ID: bucket.options.credentials.accessKeyId,
-      FRAGO_S3_SECRET_ACCESS_KEY: bucket.options.credentials.secretAccessKey,
-      FRAGO_S3_PATH_STYLE: '1',
-      FRAGO_S3_PART_SIZE: String(5 * MiB),
-    },
+    env: s3ServerEnv(bucket),
     async read(location) {
       const response = await bucket.client.send(new GetObjectCommand({ Bucket: bucket.name, Key: location }));
       return (await response.Body?.transformToByteArray()) ?? new Uint8Array(0);
     },
-    leftovers: async () => [
-      ...(await bucket.keys()).filter((key) => key.startsWith('incoming/')),
-      ...(await bucket.multipartUploads()).map((key) => `multipart upload of ${key}`),
-    ],
+    leftovers: () => bucketLeftovers(bucket),
     files: async () => (await bucket.keys()).filter((key) => !key.startsWith('incoming/')),
     drop: () => bucket.drop(),
   };
@@ -85,7 +73,7 @@ for (const [storeName, openStore] of Object.entries(stores)) {
       // A killed process's claims lapse after 1.5 s, so the client's resend soon gets through.
       const env = { ...store.env, FRAGO_DATABASE_URL: database.clientUrl, FRAGO_CLAIM_LEASE_MS: '1500', PORT: '0', HOST: '127.0.0.1' };
       // One after the other: the first migrates the shared database, the others find nothing to do.
-      for (let i = 0; i < 3; i++) servers.push(await startServerProcess(SERVER, env));
+      for (let i = 0; i < 3; i++) servers.push(await startServerProcess(SCALE_OUT_SERVER, env));
     }, 120_000);
 
     afterAll(async () => {

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLeak } from '@frago/conformance';
 import { defaultServerTarget, type CrashTarget } from '../support/crash-target.js';
+import { scaleOutS3Target } from '../support/scale-out-target.js';
 import { md5, request, uploadResumably, type Api, type UploadOutcome } from '../support/upload-client.js';
 
 const MiB = 1024 * 1024;
-const WAVES = Number(process.env.FRAGO_CRASH_WAVES ?? 3);
 const PER_WAVE = 10;
 const KILLS_PER_WAVE = 6;
 const FINALIZE_KILLS_PER_WAVE = 3;
@@ -18,11 +18,22 @@ const between = (low: number, high: number) => low + Math.floor(Math.random() * 
 // Short leases, so that what a killed process held lapses by the time it is back.
 const LEASES = { FRAGO_CLAIM_LEASE_MS: '1500', FRAGO_ASSEMBLY_LEASE_MS: '10000', FRAGO_BODY_IDLE_TIMEOUT_MS: '1000' };
 
+/** How hard {@link describeCrashes} goes at a target. */
+interface CrashLoad {
+  /** Waves of {@link PER_WAVE} uploads; `FRAGO_CRASH_WAVES` overrides it. */
+  readonly waves: number;
+  /** File sizes, drawn between these (bytes). */
+  readonly sizes: readonly [number, number];
+  /** The chunk size of each upload, in turn. */
+  readonly chunkSizes: readonly number[];
+}
+
 /**
- * The crash tests, against any {@link CrashTarget}: the default server here; a
- * multi-process or S3 stack later passes its own target.
+ * The crash tests, against any {@link CrashTarget}: the default server, and several
+ * scale-out processes on PostgreSQL and S3.
  */
-function describeCrashes(name: string, open: (dataDir: string) => Promise<CrashTarget>): void {
+function describeCrashes(name: string, open: (dataDir: string) => Promise<CrashTarget>, load: CrashLoad): void {
+  const waves = Number(process.env.FRAGO_CRASH_WAVES ?? load.waves);
   describe(`crashes: ${name}`, () => {
     let dataDir: string;
     let target: CrashTarget;
@@ -30,7 +41,7 @@ function describeCrashes(name: string, open: (dataDir: string) => Promise<CrashT
     const api: Api = {
       origin: () => target.origin(),
       onAnswer: (text) => {
-        const leak = findLeak(text, [dataDir]);
+        const leak = findLeak(text, [dataDir, ...target.secrets]);
         if (leak !== null) leaks.push(leak);
       },
     };
@@ -45,7 +56,7 @@ function describeCrashes(name: string, open: (dataDir: string) => Promise<CrashT
       await rm(dataDir, { recursive: true, force: true });
     });
 
-    it(`completes ${WAVES * PER_WAVE} uploads byte-identical while the server is SIGKILLed at random moments`, async () => {
+    it(`completes ${waves * PER_WAVE} uploads byte-identical while the server is SIGKILLed at random moments`, async () => {
       let kills = 0;
       let finalizeKills = 0;
       let restarting: Promise<void> | null = null;
@@ -63,11 +74,15 @@ function describeCrashes(name: string, open: (dataDir: string) => Promise<CrashT
       };
 
       const outcomes: Array<UploadOutcome & { bytes: Uint8Array; filename: string }> = [];
-      for (let wave = 0; wave < WAVES; wave += 1) {
+      for (let wave = 0; wave < waves; wave += 1) {
         let firstChunks = 0;
         let done = 0;
         let finalizeKillsLeft = FINALIZE_KILLS_PER_WAVE;
-        const files = Array.from({ length: PER_WAVE }, (_, i) => ({ bytes: new Uint8Array(randomBytes(between(2 * MiB, 8 * MiB))), filename: `wave${wave}-${i}.bin` }));
+        const files = Array.from({ length: PER_WAVE }, (_, i) => ({
+          bytes: new Uint8Array(randomBytes(between(...load.sizes))),
+          filename: `wave${wave}-${i}.bin`,
+          chunkSize: load.chunkSizes[i % load.chunkSizes.length] ?? MiB,
+        }));
         const killer = (async () => {
           // Once every upload of the wave has stored a chunk, kill at random moments
           // (a few times; a restart takes seconds) and let the rest finish.
@@ -80,10 +95,10 @@ function describeCrashes(name: string, open: (dataDir: string) => Promise<CrashT
           }
         })();
         const results = await Promise.all(
-          files.map(async ({ bytes, filename }) => {
+          files.map(async ({ bytes, filename, chunkSize }) => {
             const outcome = await uploadResumably(api, bytes, {
               filename,
-              chunkSize: 256 * 1024,
+              chunkSize,
               parallel: 2,
               deadlineMs: 240_000,
               onFirstChunk: (id) => {
@@ -126,16 +141,20 @@ function describeCrashes(name: string, open: (dataDir: string) => Promise<CrashT
         busy += outcome.busy;
       }
       const survived = outcomes.filter((outcome) => (killsSeen.get(outcome.id) ?? 0) > 0).length;
+      // Nothing but the finished files is left: no in-progress file, staged piece or open multipart upload.
+      const leftovers = await target.leftovers();
       console.log(
         `[crash loop] ${target.name}: ${outcomes.length} uploads complete and byte-identical; ${kills} SIGKILLs ` +
           `(${finalizeKills} raced a finalize); ${survived} uploads lived through at least one kill, ` +
           `${Math.max(...outcomes.map((outcome) => killsSeen.get(outcome.id) ?? 0))} at most; ${networkErrors} requests cut by a kill, ` +
           `${finalizeLost} of them finalize calls; ${outcomes.filter((outcome) => outcome.busy > 0).length} uploads were left assembling ` +
-          `by a killed process and completed once its lease ran out (${busy} finalize calls answered UPLOAD_BUSY meanwhile)`,
+          `by a killed process and completed once its lease ran out (${busy} finalize calls answered UPLOAD_BUSY meanwhile); ` +
+          `${leftovers.length} leftovers in the storage`,
       );
       expect(outcomes.length).toBeGreaterThanOrEqual(20);
       expect(survived).toBeGreaterThanOrEqual(20);
       expect(leaks).toEqual([]);
+      expect(leftovers).toEqual([]);
     });
 
     it('recovers an upload left assembling by a killed process once its assembly lease ran out', async () => {
@@ -171,8 +190,19 @@ function describeCrashes(name: string, open: (dataDir: string) => Promise<CrashT
       expect(final.status, final.text).toBe(201);
       expect(final.body.checksum).toBe(md5(bytes));
       expect(Buffer.from(await target.readCompleted(id, 'big.bin')).equals(Buffer.from(bytes))).toBe(true);
+      expect(await target.leftovers()).toEqual([]);
     });
   });
 }
 
-describeCrashes('the default server', (dataDir) => defaultServerTarget(dataDir, LEASES));
+describeCrashes('the default server', (dataDir) => defaultServerTarget(dataDir, LEASES), {
+  waves: 3,
+  sizes: [2 * MiB, 8 * MiB],
+  chunkSizes: [256 * 1024],
+});
+// Chunks of whole 5 MiB parts stream into the multipart upload; 1 MiB chunks are staged and joined at finalize.
+describeCrashes('three scale-out processes, PostgreSQL and S3', () => scaleOutS3Target(3, LEASES), {
+  waves: 2,
+  sizes: [3 * MiB, 12 * MiB],
+  chunkSizes: [5 * MiB, MiB],
+});

@@ -9,6 +9,7 @@ import { createFrago } from '@frago/core';
 import { cutChunk, listen } from '@frago/conformance';
 import { fragoExpress } from '@frago/express';
 import { defaultServerTarget } from '../support/crash-target.js';
+import { scaleOutS3Target } from '../support/scale-out-target.js';
 import { openStack } from '../support/stack.js';
 import { md5, request, type Api } from '../support/upload-client.js';
 
@@ -28,6 +29,8 @@ interface DropTarget {
   connections(): Promise<number | null>;
   /** Rows in the chunk table (all uploads), straight from the database. */
   chunkRows(): Promise<number | null>;
+  /** What the storage holds besides completed files. */
+  leftovers(): Promise<string[]>;
 }
 
 /**
@@ -115,12 +118,15 @@ function describeDrops(name: string, open: () => Promise<DropTarget & { close():
       }
       immediateRetries = await sendAll(api, second, again);
       expect((await request(api, 'POST', `/${second}/`, JSON.stringify({ checksum: md5(again) }))).status).toBe(201);
+      const leftovers = await target.leftovers();
 
       console.log(
         `[disconnects] ${name}: ${DROPS} dropped chunks; file descriptors ${before.fds} -> ${after.fds}; ` +
           `database connections ${before.connections ?? 'n/a'} -> ${after.connections ?? 'n/a'}; ` +
-          `nothing recorded or in flight; ${retries + immediateRetries} resends met a range not yet released`,
+          `nothing recorded or in flight; ${retries + immediateRetries} resends met a range not yet released; ` +
+          `${leftovers.length} leftovers in the storage once both files completed`,
       );
+      expect(leftovers).toEqual([]);
       expect(after.fds - before.fds).toBeLessThanOrEqual(5);
       if (before.connections !== null && after.connections !== null) expect(after.connections).toBeLessThanOrEqual(before.connections + 1);
     });
@@ -137,6 +143,7 @@ describeDrops('the default server process (SQLite + disk)', async () => {
     fds: () => fds(pid),
     connections: async () => null,
     chunkRows: async () => null,
+    leftovers: server.leftovers,
     close: async () => {
       await server.stop();
       await rm(dataDir, { recursive: true, force: true });
@@ -158,9 +165,24 @@ describeDrops('Express in this process on PostgreSQL + disk', async () => {
     fds: () => fds('self'),
     connections: () => count('select count(*) as n from pg_stat_activity where datname = ?', [database]),
     chunkRows: () => count('select count(*) as n from frago_chunk'),
+    leftovers: () => readdir(stack.storage.options.incomingDir),
     close: async () => {
       await server.close();
       await stack.close();
     },
+  };
+});
+
+describeDrops('three scale-out processes (PostgreSQL + S3)', async () => {
+  const cluster = await scaleOutS3Target(3, { FRAGO_CLAIM_LEASE_MS: '600000' });
+  await cluster.start();
+  const count = async (sql: string, params: unknown[] = []) => Number((await cluster.sql(sql, params))[0]?.n);
+  return {
+    api: { origin: cluster.origin },
+    fds: async () => (await Promise.all(cluster.pids().map((pid) => fds(pid)))).reduce((sum, n) => sum + n, 0),
+    connections: () => count('select count(*) as n from pg_stat_activity where datname = $1', [cluster.database.name]),
+    chunkRows: () => count('select count(*) as n from frago_chunk'),
+    leftovers: cluster.leftovers,
+    close: () => cluster.stop(),
   };
 });

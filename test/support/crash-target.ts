@@ -1,28 +1,34 @@
-import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ROOT, startServerProcess, type ServerProcess } from './server-process.js';
 
 /**
- * A deployment the crash tests kill and restart: the default server here; a stack
- * with several processes or another storage can implement the same shape.
+ * A deployment the crash tests kill and restart: the default server here, several
+ * scale-out processes on PostgreSQL and S3 in scale-out-target.ts.
  */
 export interface CrashTarget {
   readonly name: string;
+  /** What no answer may reveal (data folders, database URLs). */
+  readonly secrets: readonly string[];
   /** Starts the server(s); resolves once they answer. */
   start(): Promise<void>;
   /** Kills every server process with SIGKILL, without warning; resolves once they are gone. */
   kill(): Promise<void>;
-  /** The origin clients call; stays the same across restarts. */
+  /**
+   * The origin of the next request; the same across restarts. With several processes,
+   * each call hands out the next one, as a round-robin load balancer would.
+   */
   origin(): string;
   /** The bytes of a completed upload, read from where the storage put them. */
   readCompleted(id: string, filename: string): Promise<Uint8Array>;
+  /** What the storage holds besides completed files (in-progress files, staged pieces, open multipart uploads). */
+  leftovers(): Promise<string[]>;
   /** The PIDs of the running server processes. */
   pids(): number[];
   /** Waits until the server processes exit by themselves; their exit codes and output. */
   exited(): Promise<Array<{ readonly code: number | null; readonly output: string }>>;
-  /** Stops everything (gracefully) and leaves the data folder for inspection. */
+  /** Stops everything (gracefully); leaves the data folder it was given, drops a database or bucket it made. */
   stop(): Promise<void>;
 }
 
@@ -48,6 +54,7 @@ export async function defaultServerTarget(dataDir: string, env: Record<string, s
   const origin = `http://127.0.0.1:${port}`;
   return {
     name: 'default server (Express + SQLite + disk), one process',
+    secrets: [dataDir],
     async start() {
       server = await startServerProcess(DEFAULT_SERVER, { PORT: String(port), HOST: '127.0.0.1', FRAGO_DATA_DIR: dataDir, ...env });
     },
@@ -57,11 +64,12 @@ export async function defaultServerTarget(dataDir: string, env: Record<string, s
     },
     origin: () => origin,
     readCompleted: async (id, filename) => new Uint8Array(await readFile(join(dataDir, 'assembled', `${id}-${filename}`))),
+    leftovers: () => readdir(join(dataDir, 'incoming')).catch(() => []),
     pids: () => (server?.child.pid === undefined ? [] : [server.child.pid]),
     async exited() {
       const running = server;
       if (running === undefined) return [];
-      const code = running.child.exitCode ?? ((await once(running.child, 'exit')) as [number | null])[0];
+      const code = await running.exited();
       server = undefined;
       return [{ code, output: running.output() }];
     },

@@ -38,6 +38,7 @@ export function describeAdapterMatrix(adapter: string, serve: ServeFrago): void 
       return {
         origin: server.origin,
         frago,
+        repository: backing.repository,
         readAssembled: backing.readAssembled,
         isInsideStorage: backing.isInsideStorage,
         snapshot: backing.snapshot,

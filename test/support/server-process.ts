@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root. */
@@ -12,6 +11,8 @@ export interface ServerProcess {
   output(): string;
   /** Sends `signal` and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Resolves with the exit code once the process has exited, by itself or not. */
+  exited(): Promise<number | null>;
 }
 
 /** How to run the script: Node's own flags before it, arguments after it. */
@@ -45,16 +46,19 @@ export async function startServerProcess(script: string, env: Record<string, str
       reject(new Error(`server exited with ${code}:\n${output}`));
     });
   });
+  const exit = new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
   return {
     origin,
     child,
     output: () => output,
+    exited: () => exit,
     async stop(signal = 'SIGTERM') {
       // A process killed by a signal has no exit code, only a signal code.
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      child.kill(signal);
-      const [code] = (await once(child, 'exit')) as [number | null];
-      return code;
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exit;
     },
   };
 }

@@ -122,9 +122,11 @@ export async function uploadResumably(api: Api, bytes: Uint8Array, options: Uplo
   if (created.status !== 201) throw new Error(`start answered ${created.status}: ${created.text}`);
   const id = created.body.upload_id as string;
 
+  let last = '';
   for (;;) {
-    if (Date.now() > deadline) throw new Error(`upload ${id} did not complete in time`);
+    if (Date.now() > deadline) throw new Error(`upload ${id} did not complete in time; the last answer: ${last}`);
     const status = await persist(deadline, () => request(api, 'GET', `/${id}/`), counted);
+    last = status.text;
     if (status.status !== 200) throw new Error(`status answered ${status.status}: ${status.text}`);
     const queue = split(status.body.missing as Array<{ start: number; end: number }>, options.chunkSize);
     await Promise.all(
@@ -148,6 +150,7 @@ export async function uploadResumably(api: Api, bytes: Uint8Array, options: Uplo
               if ((stored += 1) === 1) options.onFirstChunk?.(id);
             }
             else if (answer.status !== 409 && answer.status < 500) throw new Error(`chunk answered ${answer.status}: ${answer.text}`);
+            else last = answer.text;
           } catch (error) {
             if (error instanceof Error && error.message.startsWith('chunk answered')) throw error;
             counted();
@@ -174,6 +177,7 @@ export async function uploadResumably(api: Api, bytes: Uint8Array, options: Uplo
       return { id, final, networkErrors, cut, finalizeLost, busy };
     }
     if (final.body.error === 'UPLOAD_BUSY') busy += 1;
+    last = final.text;
     if (final.status === 409 || final.status >= 500) {
       await sleep(final.body.error === 'UPLOAD_BUSY' ? 200 : 50);
       continue;

@@ -52,6 +52,8 @@ export async function createApp(config: ServerConfig): Promise<ScaleOutApp> {
     storage: storageFrom(config.storage),
     claimLeaseMs: config.claimLeaseMs,
     assemblyLeaseMs: config.assemblyLeaseMs,
+    bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
+    expirationMs: config.expirationMs,
   });
   const app = express();
   app.disable('x-powered-by');

@@ -24,6 +24,9 @@ export interface ServerConfig {
   readonly storage: StorageConfig;
   readonly claimLeaseMs: number | undefined;
   readonly assemblyLeaseMs: number | undefined;
+  readonly bodyIdleTimeoutMs: number | undefined;
+  /** How long an upload may take before it expires; frago's `expirationMs`. */
+  readonly expirationMs: number | undefined;
   readonly sweepIntervalMs: number;
   /** Node's `server.requestTimeout`: the longest one chunk's request may take. */
   readonly requestTimeoutMs: number;
@@ -48,7 +51,8 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
  * `FRAGO_STORAGE` (`s3` or `disk`) with `FRAGO_S3_BUCKET`, `FRAGO_S3_ENDPOINT`,
  * `FRAGO_S3_REGION`, `FRAGO_S3_ACCESS_KEY_ID`, `FRAGO_S3_SECRET_ACCESS_KEY`,
  * `FRAGO_S3_PATH_STYLE`, `FRAGO_S3_PREFIX`, `FRAGO_S3_PART_SIZE` or `FRAGO_DATA_DIR`,
- * and `FRAGO_CLAIM_LEASE_MS`, `FRAGO_ASSEMBLY_LEASE_MS`, `FRAGO_SWEEP_INTERVAL_MS`
+ * and `FRAGO_CLAIM_LEASE_MS`, `FRAGO_ASSEMBLY_LEASE_MS`, `FRAGO_BODY_IDLE_TIMEOUT_MS`,
+ * `FRAGO_EXPIRATION_MS` (frago's defaults when unset), `FRAGO_SWEEP_INTERVAL_MS`
  * (60000), `FRAGO_REQUEST_TIMEOUT_MS` (600000).
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -79,6 +83,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     storage,
     claimLeaseMs: integer(env, 'FRAGO_CLAIM_LEASE_MS'),
     assemblyLeaseMs: integer(env, 'FRAGO_ASSEMBLY_LEASE_MS'),
+    bodyIdleTimeoutMs: integer(env, 'FRAGO_BODY_IDLE_TIMEOUT_MS'),
+    expirationMs: integer(env, 'FRAGO_EXPIRATION_MS'),
     sweepIntervalMs: integer(env, 'FRAGO_SWEEP_INTERVAL_MS') ?? 60_000,
     requestTimeoutMs: integer(env, 'FRAGO_REQUEST_TIMEOUT_MS') ?? 600_000,
   };

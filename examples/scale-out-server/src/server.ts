@@ -10,6 +10,9 @@ const stopSweeper = frago.startSweeper(config.sweepIntervalMs, (error) => consol
 frago.events.on('upload:completed', ({ upload, location }) => {
   console.log(`completed ${upload.id} (${upload.filename}, ${upload.totalSize} bytes) -> ${location}`);
 });
+frago.events.on('upload:expired', ({ upload }) => {
+  console.log(`expired ${upload.id} (${upload.filename}, ${upload.totalSize} bytes)`);
+});
 
 const server = createServer(app);
 server.requestTimeout = config.requestTimeoutMs;

@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { identityOf, ANONYMOUS, type Frago, type FragoEvents, type FragoOptions, type Identity } from '@frago/core';
+import { identityOf, ANONYMOUS, type Frago, type FragoEvents, type FragoOptions, type Identity, type UploadRepository } from '@frago/core';
 import type { HttpSuiteContext } from './http-context.js';
 import { describeHostileInput } from './hostile-input.js';
 import { ResponseLog } from './leaks.js';
@@ -21,6 +21,11 @@ export interface HttpTarget {
   readonly origin: string;
   /** The frago the server mounts, at the default base path `/upload`. */
   readonly frago: Frago;
+  /**
+   * The repository that frago records uploads in. The suite writes to it only what a
+   * server process killed mid-chunk leaves behind: a claim nobody releases.
+   */
+  readonly repository: UploadRepository;
   /** The bytes of an assembled file, by the location the storage reported. */
   readAssembled(location: string): Promise<Uint8Array>;
   /** True when `location` lies inside the storage's assembled area. */
@@ -316,6 +321,35 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
         expect(view.body.in_flight).toEqual([]);
         expect((await put(id, bytes, 0, 199_999)).status).toBe(200);
         expect((await call('POST', `/${id}/`, { body: { checksum: md5(bytes) } })).status).toBe(201);
+      });
+
+      it('reports the claim of a process that died as missing once its lease lapsed, not in flight', async () => {
+        const bytes = new Uint8Array(randomBytes(3000));
+        const id = await start(bytes.length);
+        await put(id, bytes, 0, 999);
+        const orphan = { start: 1000, end: 1999 };
+        const claimed = await target.repository.claimRange(id, orphan, {
+          claimId: randomUUID(),
+          digest: null,
+          leaseUntil: new Date(clock + 60_000),
+          now: new Date(clock),
+        });
+        expect(claimed.kind).toBe('claimed');
+        const live = await call('GET', `/${id}/`);
+        expect(live.body).toMatchObject({ in_flight: [orphan], missing: [{ start: 1000, end: 2999 }] });
+        expect((await put(id, bytes, 1000, 1999)).body.error).toBe('RANGE_IN_FLIGHT');
+
+        clock += 60_001;
+        const lapsed = await call('GET', `/${id}/`);
+        expect(lapsed.status).toBe(200);
+        expect(lapsed.body).toMatchObject({ in_flight: [], received: [{ start: 0, end: 999 }], missing: [{ start: 1000, end: 2999 }] });
+        for (const [s, e] of [[1000, 1999], [2000, 2999]] as const) {
+          const sent = await put(id, bytes, s, e);
+          expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+        }
+        expect((await call('GET', `/${id}/`)).body).toMatchObject({ in_flight: [], missing: [] });
+        expect((await call('POST', `/${id}/`, { body: { checksum: md5(bytes) } })).status).toBe(201);
+        expect(Buffer.from(await target.readAssembled(locationOf(id))).equals(Buffer.from(bytes))).toBe(true);
       });
 
       it('refuses malformed and out-of-file ranges with 400 and records nothing', async () => {

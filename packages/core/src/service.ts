@@ -38,12 +38,20 @@ export interface ChunkResult {
   readonly duplicate: boolean;
 }
 
-/** An upload with its chunks and what they cover. */
+/** An upload with its chunks, what they cover and what is missing. */
 export interface UploadState {
   readonly upload: UploadRecord;
+  /** Every recorded chunk, stored and pending, including pending claims whose lease lapsed. */
   readonly chunks: readonly ChunkRecord[];
   readonly received: IntervalSet;
+  /** What no stored chunk covers; a range that is only in flight is missing too. */
   readonly missing: readonly ByteRange[];
+  /**
+   * The ranges some request is receiving right now: pending claims whose lease had not
+   * lapsed at the service's `now()`. A lapsed claim (its request stalled, or its
+   * process died) is not in flight: its range may be sent again at once.
+   */
+  readonly inFlight: readonly ByteRange[];
 }
 
 /** The outcome of finalize. `alreadyComplete` is true when an earlier call completed it. */
@@ -516,7 +524,9 @@ export class UploadService {
     const chunks = await this.repo(() => this.options.repository.chunks(upload.id));
     const received = IntervalSet.from(chunks.filter((chunk) => chunk.state === 'stored'));
     const missing = upload.status === 'complete' ? [] : received.missing(upload.totalSize);
-    return { upload, chunks, received, missing };
+    const now = this.options.now();
+    const inFlight = chunks.filter((chunk) => chunk.state === 'pending' && chunk.leaseUntil !== null && chunk.leaseUntil > now);
+    return { upload, chunks, received, missing, inFlight };
   }
 
   /** The upload if the caller may see it; foreign and unknown uploads look the same. */

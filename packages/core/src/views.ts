@@ -30,7 +30,7 @@ export function uploadStatusView(state: UploadState) {
     received: state.received.ranges.map(plain),
     received_bytes: state.received.size,
     missing: state.missing.map(plain),
-    in_flight: state.chunks.filter((chunk) => chunk.state === 'pending').map(plain),
+    in_flight: state.inFlight.map(plain),
     checksum_progress: { algorithm: state.upload.hash.algorithm, hashed_bytes: state.upload.hash.offset },
   };
 }

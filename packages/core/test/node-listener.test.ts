@@ -5,8 +5,9 @@ import { describeHttpConformance, listen, memoryFiles, testIdentity, TEST_USER_H
 
 describeHttpConformance('plain node:http, memory repository and storage', async (options) => {
   const storage = new MemoryStorage();
-  const frago = createFrago({ repository: new MemoryRepository(), storage, ...options });
+  const repository = new MemoryRepository();
+  const frago = createFrago({ repository, storage, ...options });
   const listener = createNodeListener(frago.handle, { identify: (req) => testIdentity(req.headers[TEST_USER_HEADER]) });
   const server = await listen(createServer((req, res) => void listener(req, res)));
-  return { origin: server.origin, frago, ...memoryFiles(storage), close: server.close };
+  return { origin: server.origin, frago, repository, ...memoryFiles(storage), close: server.close };
 });

@@ -89,6 +89,35 @@ describe('stalled chunks', () => {
     expect(done.status, JSON.stringify(done.body)).toBe(201);
     expect(storage.file(`${id}-f.bin`)).toEqual(data);
   });
+
+  it('are reported in flight while their lease holds, and missing once it lapsed', async () => {
+    let clock = Date.parse('2030-01-01T00:00:00Z');
+    const { start, put, call } = setup({ now: () => new Date(clock), claimLeaseMs: 60_000, bodyIdleTimeoutMs: Number.POSITIVE_INFINITY });
+    const data = new Uint8Array(randomBytes(20_000));
+    const id = await start(data.length);
+    await put(id, data, 10_000, 19_999);
+    let wake: () => void = () => undefined;
+    const stalled = put(id, data, 0, 9999, (async function* () {
+      yield data.subarray(0, 4000);
+      await new Promise<void>((resolve) => (wake = resolve));
+      yield data.subarray(4000, 10_000);
+    })());
+    let view = await call('GET', `/${id}/`);
+    for (let i = 0; i < 100 && view.body.in_flight.length === 0; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      view = await call('GET', `/${id}/`);
+    }
+    expect(view.body).toMatchObject({ in_flight: [{ start: 0, end: 9999 }], missing: [{ start: 0, end: 9999 }] });
+
+    clock += 60_001;
+    view = await call('GET', `/${id}/`);
+    expect(view.body).toMatchObject({ in_flight: [], missing: [{ start: 0, end: 9999 }], received: [{ start: 10_000, end: 19_999 }] });
+    expect((await put(id, data, 0, 9999)).status).toBe(200);
+    wake();
+    expect((await stalled).body.error).toBe('RANGE_IN_FLIGHT');
+    expect((await call('GET', `/${id}/`)).body).toMatchObject({ in_flight: [], missing: [], received: [{ start: 0, end: 19_999 }] });
+    expect((await call('POST', `/${id}/`, { json: { checksum: md5(data) } })).status).toBe(201);
+  });
 });
 
 describe('a finalize that died half-way', () => {

@@ -164,18 +164,20 @@ export class S3Storage implements Storage {
   /**
    * Joins the chunks into the object (see {@link S3Storage}) and deletes the staged
    * pieces. The object then already has its final key, though the upload is complete
-   * only once the core says so. Idempotent, also after a crash half-way.
+   * only once the core says so. Idempotent, also after a crash half-way, and after
+   * {@link S3Storage.assemble} (whose process died before the core recorded the upload
+   * complete): with the manifest gone there is nothing to join, and assembling again
+   * finds the file.
    *
-   * @throws {FragoError} `STORAGE_FAILED` for an unknown upload, chunks that do not cover
-   * it or were not written by this storage, or a failure of the store (an ETag that no
-   * longer matches its part included).
+   * @throws {FragoError} `STORAGE_FAILED` for chunks that do not cover the upload or
+   * were not written by this storage, or a failure of the store (an ETag that no longer
+   * matches its part included).
    */
   async seal(key: string, chunks: readonly StoredChunk[]): Promise<void> {
     assertSafeKey(key);
     try {
       const manifest = await this.manifests.load(key);
-      if (manifest === null) throw missingUpload();
-      if (manifest.state === 'joined') return;
+      if (manifest === null || manifest.state === 'joined') return;
       if (manifest.uploadId === null) {
         await this.client.send(
           new PutObjectCommand({ Bucket: this.bucket.name, Key: manifest.objectKey, Body: '', ContentLength: 0, Metadata: { [OWNER_METADATA]: key } }),

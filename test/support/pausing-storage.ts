@@ -1,0 +1,48 @@
+import type { Storage } from '@frago/core';
+
+/**
+ * Where {@link pausingStorage} stops: once the bytes of the chunk starting at `offset`
+ * are written, or once the upload's file is assembled.
+ */
+export type PausePoint = { readonly after: 'write'; readonly offset: number } | { readonly after: 'assemble' };
+
+/** Reads a pause point from its text form: `write:<offset>` or `assemble`. */
+export function parsePausePoint(text: string): PausePoint {
+  if (text === 'assemble') return { after: 'assemble' };
+  const match = /^write:(\d+)$/.exec(text);
+  if (match?.[1] === undefined) throw new Error(`a pause point is write:<offset> or assemble, got "${text}"`);
+  return { after: 'write', offset: Number(match[1]) };
+}
+
+/**
+ * Wraps a storage so that its process can be killed at one exact moment: once the step
+ * named by `point` has finished in the storage, it announces it (one line, which a test
+ * waits for) and never returns to the core, which therefore never records what the
+ * storage did. Everything else passes through unchanged.
+ */
+export function pausingStorage(storage: Storage, point: PausePoint, announce: (line: string) => void): Storage {
+  const halt = (line: string): Promise<never> => {
+    announce(line);
+    return new Promise<never>(() => undefined);
+  };
+  const seal = storage.seal?.bind(storage);
+  return {
+    capabilities: storage.capabilities,
+    create: (key, totalSize, target) => storage.create(key, totalSize, target),
+    async write(key, offset, body, signal, placement) {
+      const written = await storage.write(key, offset, body, signal, placement);
+      if (point.after === 'write' && point.offset === offset) {
+        return halt(`paused: bytes ${offset}-${placement?.end ?? '?'} of ${key} stored, not recorded`);
+      }
+      return written;
+    },
+    read: (key, range) => storage.read(key, range),
+    ...(seal === undefined ? {} : { seal }),
+    async assemble(key, target) {
+      const assembled = await storage.assemble(key, target);
+      if (point.after === 'assemble') return halt(`paused: ${key} assembled at ${assembled.location}, not recorded complete`);
+      return assembled;
+    },
+    delete: (key) => storage.delete(key),
+  };
+}
