@@ -298,20 +298,13 @@ export class MikroOrmRepository implements UploadRepository {
     if (uploadRow === undefined) return { kind: 'not_in_progress', upload: null };
     if (uploadRow.status !== 'in_progress') return { kind: 'not_in_progress', upload: this.reader.upload(uploadRow) };
 
-    yield* affected(
-      `delete from ${this.chunksTable}
-       where upload_id = ? and state = 'pending' and (lease_until is null or lease_until <= ?)
-       and start_byte <= ? and end_byte >= ?`,
-      [uploadId, claim.now, range.end, range.start],
-    );
-    // What is left overlapping the range is live: stored, or pending with a lease. No
-    // chunk of this upload can be added while the lock is held, but a release does not
-    // wait for it: when the chunk that stopped the insert is gone, the insert runs again.
-    const overlapping = `select 1 from ${this.chunksTable} where upload_id = ? and start_byte <= ? and end_byte >= ?`;
+    // No chunk of this upload can be added while the lock is held, but releases do not
+    // wait for it: chunks that overlap the range can only go away, so this ends.
+    const overlapping = `from ${this.chunksTable} where upload_id = ? and start_byte <= ? and end_byte >= ?`;
     for (;;) {
       const inserted = yield* affected(
         `insert into ${this.chunksTable} (claim_id, upload_id, start_byte, end_byte, size, state, digest, lease_until)
-         select ?, ?, ?, ?, ?, 'pending', ?, ? where not exists (${overlapping})`,
+         select ?, ?, ?, ?, ?, 'pending', ?, ? where not exists (select 1 ${overlapping})`,
         [
           claim.claimId,
           uploadId,
@@ -326,9 +319,16 @@ export class MikroOrmRepository implements UploadRepository {
         ],
       );
       if (inserted > 0) return { kind: 'claimed', claimId: claim.claimId };
+      // Abandoned claims give way. What overlaps then is live: stored, or pending with a
+      // lease; when nothing is left, the insert tries again.
+      yield* affected(`delete ${overlapping} and state = 'pending' and (lease_until is null or lease_until <= ?)`, [
+        uploadId,
+        range.end,
+        range.start,
+        claim.now,
+      ]);
       const [blockingRow] = yield* rows(
-        `select ${CHUNK_COLUMNS} from ${this.chunksTable}
-         where upload_id = ? and start_byte <= ? and end_byte >= ?
+        `select ${CHUNK_COLUMNS} ${overlapping}
          order by case when start_byte = ? and end_byte = ? then 0 else 1 end, start_byte limit 1`,
         [uploadId, range.end, range.start, range.start, range.end],
       );
