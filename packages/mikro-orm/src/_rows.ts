@@ -4,6 +4,14 @@ import type { Platform } from '@mikro-orm/core';
 /** A row as the driver returns it, keyed by column name. */
 export type Row = Readonly<Record<string, unknown>>;
 
+/** The upload columns {@link RowReader.upload} reads: a select list for statements that return uploads. */
+export const UPLOAD_COLUMNS =
+  'id, owner, filename, total_size, status, storage_key, checksum_algorithm, expected_checksum, checksum, location, ' +
+  'metadata, created_at, expires_at, completed_at, lease_until, hash_algorithm, hash_offset, hash_state';
+
+/** The chunk columns {@link RowReader.chunk} reads: a select list for statements that return chunks. */
+export const CHUNK_COLUMNS = 'claim_id, start_byte, end_byte, size, state, digest, lease_until, storage_data';
+
 /**
  * Turns raw rows into frago's records. The two drivers hand back different shapes for
  * the same column: PostgreSQL returns `bigint` as a string, timestamps as strings (in

@@ -11,13 +11,14 @@ import type {
   UploadRepository,
   UploadStatus,
 } from '@frago/core';
-import type { QueryResult, Transaction } from '@mikro-orm/core';
 import { raw, UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { AbstractSqlConnection, SqlEntityManager } from '@mikro-orm/knex';
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Dialect } from './_dialect.js';
 import { dialectOf } from './_dialect.js';
-import type { Row } from './_rows.js';
-import { RowReader } from './_rows.js';
+import { CHUNK_COLUMNS, RowReader, UPLOAD_COLUMNS } from './_rows.js';
+import { runnerFor } from './_runner.js';
+import type { Script, StatementRunner } from './_statements.js';
+import { affected, rows } from './_statements.js';
 import { CHUNK_ENTITY_NAME, UPLOAD_ENTITY_NAME } from './entities.js';
 
 /** An entity schema, or the name it is registered under. */
@@ -68,23 +69,34 @@ export class MikroOrmRepository implements UploadRepository {
   private readonly orm: SqlOrm;
   private readonly uploadEntity: string;
   private readonly uploadsTable: string;
+  private readonly uploadColumn: (property: string) => string;
   private readonly chunksTable: string;
   private readonly dialect: Dialect;
+  private readonly runner: StatementRunner;
   private readonly reader: RowReader;
   private readonly columns: ((upload: NewUpload) => Record<string, unknown>) | undefined;
 
   /**
    * @param orm an initialised MikroORM on PostgreSQL or SQLite with frago's entities registered.
-   * @throws {Error} when the database is neither, or an entity is not registered.
+   * @throws {Error} when the database is neither (or is reached through another driver than
+   *   `pg` or `better-sqlite3`), or an entity is not registered.
    */
   constructor(orm: SqlOrm, options: MikroOrmRepositoryOptions = {}) {
     this.orm = orm;
     const metadata = orm.em.getMetadata();
     const platform = orm.em.getPlatform();
     this.uploadEntity = entityName(options.upload ?? UPLOAD_ENTITY_NAME);
-    this.uploadsTable = platform.quoteIdentifier(metadata.get(this.uploadEntity).tableName);
+    const upload = metadata.get(this.uploadEntity);
+    this.uploadsTable = platform.quoteIdentifier(upload.tableName);
+    this.uploadColumn = (property) => {
+      const column = upload.properties[property]?.fieldNames[0];
+      if (column === undefined) throw new Error(`frago: ${this.uploadEntity} has no property ${property}`);
+      return column;
+    };
     this.chunksTable = platform.quoteIdentifier(metadata.get(entityName(options.chunk ?? CHUNK_ENTITY_NAME)).tableName);
-    this.dialect = dialectOf(orm.em.getKnex());
+    const knex = orm.em.getConnection('write').getKnex();
+    this.dialect = dialectOf(knex);
+    this.runner = runnerFor(knex, this.dialect, platform);
     this.reader = new RowReader(platform);
     this.columns = options.columns;
   }
@@ -98,8 +110,7 @@ export class MikroOrmRepository implements UploadRepository {
       completedAt: null,
       leaseUntil: null,
     };
-    await this.orm.em.fork().insert(this.uploadEntity, {
-      ...this.columns?.(upload),
+    const values = {
       id: record.id,
       owner: record.owner,
       filename: record.filename,
@@ -110,9 +121,7 @@ export class MikroOrmRepository implements UploadRepository {
       expectedChecksum: record.expectedChecksum,
       checksum: null,
       location: null,
-      // Serialised here: the ORM walks a plain object as query parameters and fails on
-      // keys such as `constructor`, which are fine in a client's metadata.
-      metadata: raw('?', [JSON.stringify(record.metadata)]),
+      metadata: JSON.stringify(record.metadata),
       createdAt: record.createdAt,
       expiresAt: record.expiresAt,
       completedAt: null,
@@ -120,12 +129,29 @@ export class MikroOrmRepository implements UploadRepository {
       hashAlgorithm: record.hash.algorithm,
       hashOffset: record.hash.offset,
       hashState: record.hash.state,
-    });
+    };
+    if (this.columns === undefined) {
+      const properties = Object.keys(values);
+      await this.runner.affected(
+        `insert into ${this.uploadsTable} (${properties.map((property) => this.uploadColumn(property)).join(', ')})
+         values (${properties.map(() => '?').join(', ')})`,
+        Object.values(values),
+      );
+    } else {
+      // The ORM converts the application's own values (a relation becomes its id ...).
+      await this.orm.em.fork().insert(this.uploadEntity, {
+        ...this.columns(upload),
+        ...values,
+        // Passed as serialised: the ORM walks a plain object as query parameters and fails
+        // on keys such as `constructor`, which are fine in a client's metadata.
+        metadata: raw('?', [values.metadata]),
+      });
+    }
     return record;
   }
 
   async get(id: string): Promise<UploadRecord | null> {
-    const [row] = await this.rows(`select * from ${this.uploadsTable} where id = ?`, [id]);
+    const [row] = await this.runner.rows(`select ${UPLOAD_COLUMNS} from ${this.uploadsTable} where id = ?`, [id]);
     return row === undefined ? null : this.reader.upload(row);
   }
 
@@ -135,16 +161,19 @@ export class MikroOrmRepository implements UploadRepository {
       after === undefined
         ? { sql: '', params: [] }
         : { sql: ' and (created_at < ? or (created_at = ? and id < ?))', params: [after.createdAt, after.createdAt, after.id] };
-    const rows = await this.rows(
-      `select * from ${this.uploadsTable} where owner = ?${page.sql} order by created_at desc, id desc limit ?`,
+    const uploads = await this.runner.rows(
+      `select ${UPLOAD_COLUMNS} from ${this.uploadsTable} where owner = ?${page.sql} order by created_at desc, id desc limit ?`,
       [owner, ...page.params, query.limit],
     );
-    return rows.map((row) => this.reader.upload(row));
+    return uploads.map((row) => this.reader.upload(row));
   }
 
   async chunks(uploadId: string): Promise<ChunkRecord[]> {
-    const rows = await this.rows(`select * from ${this.chunksTable} where upload_id = ? order by start_byte`, [uploadId]);
-    return rows.map((row) => this.reader.chunk(row));
+    const chunks = await this.runner.rows(
+      `select ${CHUNK_COLUMNS} from ${this.chunksTable} where upload_id = ? order by start_byte`,
+      [uploadId],
+    );
+    return chunks.map((row) => this.reader.chunk(row));
   }
 
   async claimRange(
@@ -154,7 +183,7 @@ export class MikroOrmRepository implements UploadRepository {
   ): Promise<ClaimResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.connection().transactional((trx) => this.claimOnce(trx, uploadId, range, claim));
+        return await this.runner.transaction(() => this.claimOnce(uploadId, range, claim));
       } catch (error) {
         // The unique (upload_id, start_byte) key only fires if a claim slipped past the
         // upload row's lock; trying again then finds the winner and reports it.
@@ -164,7 +193,7 @@ export class MikroOrmRepository implements UploadRepository {
   }
 
   async renewClaim(uploadId: string, claimId: string, leaseUntil: Date): Promise<boolean> {
-    const changed = await this.affected(
+    const changed = await this.runner.affected(
       `update ${this.chunksTable} set lease_until = ? where upload_id = ? and claim_id = ? and state = 'pending'`,
       [leaseUntil, uploadId, claimId],
     );
@@ -175,8 +204,8 @@ export class MikroOrmRepository implements UploadRepository {
     // FOR SHARE makes a concurrent transition of the upload wait for this statement
     // (and this statement wait for it), so a chunk is never stored after the upload
     // left in_progress, and a finalizer always sees every chunk stored before it.
-    const lock = this.dialect === 'postgresql' ? ' for share' : '';
-    const changed = await this.affected(
+    const lock = rowLock(this.dialect, 'share');
+    const changed = await this.runner.affected(
       `update ${this.chunksTable} set state = 'stored', lease_until = null, storage_data = ?
        where upload_id = ? and claim_id = ? and state = 'pending'
        and exists (select 1 from ${this.uploadsTable} where id = ? and status = 'in_progress'${lock})`,
@@ -186,7 +215,7 @@ export class MikroOrmRepository implements UploadRepository {
   }
 
   async releaseClaim(uploadId: string, claimId: string): Promise<void> {
-    await this.affected(`delete from ${this.chunksTable} where upload_id = ? and claim_id = ? and state = 'pending'`, [
+    await this.runner.affected(`delete from ${this.chunksTable} where upload_id = ? and claim_id = ? and state = 'pending'`, [
       uploadId,
       claimId,
     ]);
@@ -216,15 +245,15 @@ export class MikroOrmRepository implements UploadRepository {
       leaseCondition = ' and (lease_until is null or lease_until < ?)';
       params.push(guard.leaseExpiredBefore);
     }
-    const [row] = await this.rows(
-      `update ${this.uploadsTable} set ${sets.join(', ')} where id = ? and status = ?${leaseCondition} returning *`,
+    const [row] = await this.runner.rows(
+      `update ${this.uploadsTable} set ${sets.join(', ')} where id = ? and status = ?${leaseCondition} returning ${UPLOAD_COLUMNS}`,
       params,
     );
     return row === undefined ? null : this.reader.upload(row);
   }
 
   async saveHashProgress(uploadId: string, fromOffset: number, progress: HashProgress): Promise<boolean> {
-    const changed = await this.affected(
+    const changed = await this.runner.affected(
       `update ${this.uploadsTable} set hash_offset = ?, hash_state = ?
        where id = ? and hash_offset = ? and hash_algorithm = ?`,
       [progress.offset, progress.state === null ? null : Buffer.from(progress.state), uploadId, fromOffset, progress.algorithm],
@@ -233,95 +262,96 @@ export class MikroOrmRepository implements UploadRepository {
   }
 
   async findExpired(now: Date, limit: number): Promise<UploadRecord[]> {
-    const rows = await this.rows(
-      `select * from ${this.uploadsTable}
+    const uploads = await this.runner.rows(
+      `select ${UPLOAD_COLUMNS} from ${this.uploadsTable}
        where (status = 'in_progress' and expires_at < ?) or status in ('expired', 'aborted')
        order by expires_at limit ?`,
       [now, limit],
     );
-    return rows.map((row) => this.reader.upload(row));
+    return uploads.map((row) => this.reader.upload(row));
   }
 
   async delete(uploadId: string): Promise<void> {
-    await this.connection().transactional(async (trx) => {
-      await this.affected(`delete from ${this.uploadsTable} where id = ?`, [uploadId], trx);
-      // The foreign key cascades already; this covers a SQLite connection opened
-      // without `pragma foreign_keys = on`, where the cascade silently does nothing.
-      await this.affected(`delete from ${this.chunksTable} where upload_id = ?`, [uploadId], trx);
-    });
+    await this.runner.transaction(() => this.deleteOnce(uploadId));
   }
 
   async countActive(owner: string): Promise<number> {
-    const [row] = await this.rows(
+    const [row] = await this.runner.rows(
       `select count(*) as active from ${this.uploadsTable} where owner = ? and status in ('in_progress', 'assembling')`,
       [owner],
     );
     return Number(row?.active ?? 0);
   }
 
-  private async claimOnce(
-    trx: Transaction,
+  private *claimOnce(
     uploadId: string,
     range: ByteRange,
     claim: { readonly claimId: string; readonly digest: string | null; readonly leaseUntil: Date; readonly now: Date },
-  ): Promise<ClaimResult> {
-    const dropAbandoned = () =>
-      this.affected(
-        `delete from ${this.chunksTable}
-         where upload_id = ? and state = 'pending' and (lease_until is null or lease_until <= ?)
-         and start_byte <= ? and end_byte >= ?`,
-        [uploadId, claim.now, range.end, range.start],
-        trx,
-      );
-    let uploadRow: Row | undefined;
-    if (this.dialect === 'postgresql') {
-      // Every claim, store and transition of this upload queues behind this lock.
-      [uploadRow] = await this.rows(`select * from ${this.uploadsTable} where id = ? for update`, [uploadId], trx);
-      await dropAbandoned();
-    } else {
-      // SQLite has no row locks. Writing first takes the database's write lock before
-      // anything is read, so two processes never decide on the same snapshot.
-      await dropAbandoned();
-      [uploadRow] = await this.rows(`select * from ${this.uploadsTable} where id = ?`, [uploadId], trx);
-    }
+  ): Script<ClaimResult> {
+    // PostgreSQL: every claim, store and transition of this upload queues behind this
+    // row lock. SQLite has no row locks, but the transaction began with the database's
+    // write lock, so two processes never decide on the same snapshot.
+    const [uploadRow] = yield* rows(
+      `select ${UPLOAD_COLUMNS} from ${this.uploadsTable} where id = ?${rowLock(this.dialect, 'update')}`,
+      [uploadId],
+    );
     if (uploadRow === undefined) return { kind: 'not_in_progress', upload: null };
     if (uploadRow.status !== 'in_progress') return { kind: 'not_in_progress', upload: this.reader.upload(uploadRow) };
 
-    // What is left overlapping the range is live: stored, or pending with a lease.
-    const [blockingRow] = await this.rows(
-      `select * from ${this.chunksTable}
-       where upload_id = ? and start_byte <= ? and end_byte >= ?
-       order by case when start_byte = ? and end_byte = ? then 0 else 1 end, start_byte limit 1`,
-      [uploadId, range.end, range.start, range.start, range.end],
-      trx,
-    );
-    if (blockingRow !== undefined) {
-      const chunk = this.reader.chunk(blockingRow);
-      const same = chunk.start === range.start && chunk.end === range.end;
-      if (!same) return { kind: 'conflict', chunk };
-      return chunk.state === 'stored' ? { kind: 'duplicate', chunk } : { kind: 'in_flight', chunk };
+    // No chunk of this upload can be added while the lock is held, but releases do not
+    // wait for it: chunks that overlap the range can only go away, so this ends.
+    const overlapping = `from ${this.chunksTable} where upload_id = ? and start_byte <= ? and end_byte >= ?`;
+    for (;;) {
+      const inserted = yield* affected(
+        `insert into ${this.chunksTable} (claim_id, upload_id, start_byte, end_byte, size, state, digest, lease_until)
+         select ?, ?, ?, ?, ?, 'pending', ?, ? where not exists (select 1 ${overlapping})`,
+        [
+          claim.claimId,
+          uploadId,
+          range.start,
+          range.end,
+          range.end - range.start + 1,
+          claim.digest,
+          claim.leaseUntil,
+          uploadId,
+          range.end,
+          range.start,
+        ],
+      );
+      if (inserted > 0) return { kind: 'claimed', claimId: claim.claimId };
+      // Abandoned claims give way. What overlaps then is live: stored, or pending with a
+      // lease; when nothing is left, the insert tries again.
+      yield* affected(`delete ${overlapping} and state = 'pending' and (lease_until is null or lease_until <= ?)`, [
+        uploadId,
+        range.end,
+        range.start,
+        claim.now,
+      ]);
+      const [blockingRow] = yield* rows(
+        `select ${CHUNK_COLUMNS} ${overlapping}
+         order by case when start_byte = ? and end_byte = ? then 0 else 1 end, start_byte limit 1`,
+        [uploadId, range.end, range.start, range.start, range.end],
+      );
+      if (blockingRow !== undefined) {
+        const chunk = this.reader.chunk(blockingRow);
+        const same = chunk.start === range.start && chunk.end === range.end;
+        if (!same) return { kind: 'conflict', chunk };
+        return chunk.state === 'stored' ? { kind: 'duplicate', chunk } : { kind: 'in_flight', chunk };
+      }
     }
-    await this.affected(
-      `insert into ${this.chunksTable} (claim_id, upload_id, start_byte, end_byte, size, state, digest, lease_until)
-       values (?, ?, ?, ?, ?, 'pending', ?, ?)`,
-      [claim.claimId, uploadId, range.start, range.end, range.end - range.start + 1, claim.digest, claim.leaseUntil],
-      trx,
-    );
-    return { kind: 'claimed', claimId: claim.claimId };
   }
 
-  private connection(): AbstractSqlConnection {
-    return this.orm.em.getConnection('write');
+  private *deleteOnce(uploadId: string): Script<void> {
+    yield* affected(`delete from ${this.uploadsTable} where id = ?`, [uploadId]);
+    // The foreign key cascades already; this covers a SQLite connection opened
+    // without `pragma foreign_keys = on`, where the cascade silently does nothing.
+    yield* affected(`delete from ${this.chunksTable} where upload_id = ?`, [uploadId]);
   }
+}
 
-  private rows(sql: string, params: readonly unknown[], trx?: Transaction): Promise<Row[]> {
-    return this.connection().execute<Row[]>(sql, [...params], 'all', trx);
-  }
-
-  private async affected(sql: string, params: readonly unknown[], trx?: Transaction): Promise<number> {
-    const result = await this.connection().execute<QueryResult>(sql, [...params], 'run', trx);
-    return result.affectedRows;
-  }
+/** The clause that locks the rows a statement reads: PostgreSQL's row locks; SQLite has none and needs none. */
+function rowLock(dialect: Dialect, strength: 'update' | 'share'): string {
+  return dialect === 'postgresql' ? ` for ${strength}` : '';
 }
 
 function entityName(ref: EntityRef): string {

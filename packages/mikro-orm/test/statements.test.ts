@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '@frago/conformance';
+import type { NewUpload } from '@frago/core';
+import { dialectOf } from '../src/_dialect.js';
+import { runnerFor } from '../src/_runner.js';
+import { FragoChunk, FragoUpload, MikroOrmRepository } from '../src/index.js';
+import { openPostgres, openSqlite, tempDirectory, type TestOrm } from './_databases.js';
+
+// The repository runs its SQL on the driver's own connections, beside the ORM. These
+// tests hold it to what the ORM sees: rows one side writes read the same on the other.
+
+/** An opened test database and a way to remove it. */
+interface Database {
+  readonly orm: TestOrm;
+  drop(): Promise<void>;
+}
+
+async function sqlite(): Promise<Database> {
+  const directory = await tempDirectory();
+  const orm = await openSqlite(join(directory.path, 'frago.sqlite'));
+  return { orm, drop: directory.remove };
+}
+
+const databases: Record<string, () => Promise<Database>> = {
+  SQLite: sqlite,
+  PostgreSQL: async () => {
+    const database = await createTestDatabase();
+    const orm = await openPostgres(database.clientUrl).catch(async (error: unknown) => {
+      await database.drop();
+      throw error;
+    });
+    return { orm, drop: database.drop };
+  },
+};
+
+/** A migrated database for the tests of one `describe`; a failed setup fails every test. */
+function useOrm(open: () => Promise<Database>): () => TestOrm {
+  let database: Database | undefined;
+  let failure: { readonly error: unknown } | undefined;
+  beforeAll(async () => {
+    try {
+      database = await open();
+      await database.orm.migrator.up();
+    } catch (error) {
+      failure = { error };
+    }
+  });
+  afterAll(async () => {
+    await database?.orm.close(true);
+    await database?.drop();
+  });
+  return () => {
+    if (failure !== undefined) throw failure.error;
+    if (database === undefined) throw new Error('Only available inside a test');
+    return database.orm;
+  };
+}
+
+const T0 = new Date('2030-01-02T03:04:05.678Z');
+const at = (offsetMs: number) => new Date(T0.getTime() + offsetMs);
+
+function newUpload(overrides: Partial<NewUpload> = {}): NewUpload {
+  const id = randomUUID();
+  return {
+    id,
+    owner: `user:${randomUUID()}`,
+    filename: "Jane's report.pdf",
+    totalSize: 1000,
+    storageKey: `uploads/${id}`,
+    checksumAlgorithm: 'sha256',
+    expectedChecksum: null,
+    metadata: { constructor: 'kept', nested: { list: [1, 'two'] } },
+    createdAt: T0,
+    expiresAt: at(3_600_000),
+    hash: { algorithm: 'sha256', offset: 0, state: null },
+    ...overrides,
+  };
+}
+
+/** The upload as the ORM's entity holds it once written. */
+function ormUpload(upload: NewUpload) {
+  return {
+    id: upload.id,
+    owner: upload.owner,
+    filename: upload.filename,
+    totalSize: upload.totalSize,
+    status: 'in_progress' as const,
+    storageKey: upload.storageKey,
+    checksumAlgorithm: upload.checksumAlgorithm,
+    expectedChecksum: upload.expectedChecksum,
+    checksum: null,
+    location: null,
+    metadata: upload.metadata,
+    createdAt: upload.createdAt,
+    expiresAt: upload.expiresAt,
+    completedAt: null,
+    leaseUntil: null,
+    hashAlgorithm: upload.hash.algorithm,
+    hashOffset: upload.hash.offset,
+    hashState: upload.hash.state,
+  };
+}
+
+for (const [name, open] of Object.entries(databases)) {
+  describe(`MikroOrmRepository's statements on ${name}`, () => {
+    const orm = useOrm(open);
+
+    it('answers each SQL text with its own statement, however often and in whatever order they run', async () => {
+      const knex = orm().em.getConnection('write').getKnex();
+      const runner = runnerFor(knex, dialectOf(knex), orm().em.getPlatform());
+      // Long texts that differ only at their end, each run several times between the others.
+      const texts = Array.from({ length: 12 }, (_, i) => `select ? as echo, ${'0 + '.repeat(50)}${i} as n`);
+      const order = [...texts.keys(), ...[...texts.keys()].reverse(), 3, 7, 3, 0, 11, 0];
+
+      const results = [];
+      for (const [round, i] of order.entries()) results.push(await runner.rows(texts[i] as string, [`round ${round}`]));
+
+      expect(results).toEqual(order.map((i, round) => [{ echo: `round ${round}`, n: i }]));
+    });
+
+    it('writes uploads and claims that the ORM reads back as they were made', async () => {
+      const repository = new MikroOrmRepository(orm());
+      const upload = newUpload();
+      const claim = { claimId: randomUUID(), digest: 'md5:abc', leaseUntil: at(60_000), now: T0 };
+
+      await repository.create(upload);
+      expect(await repository.claimRange(upload.id, { start: 100, end: 199 }, claim)).toEqual({
+        kind: 'claimed',
+        claimId: claim.claimId,
+      });
+      await repository.saveHashProgress(upload.id, 0, { algorithm: 'sha256', offset: 100, state: Uint8Array.of(1, 2, 254) });
+
+      const em = orm().em.fork();
+      expect(await em.findOne(FragoUpload, upload.id)).toMatchObject({
+        ...ormUpload(upload),
+        hashOffset: 100,
+        hashState: Uint8Array.of(1, 2, 254),
+      });
+      const chunks = await em.find(FragoChunk, { upload: upload.id });
+      expect(chunks).toMatchObject([
+        {
+          claimId: claim.claimId,
+          startByte: 100,
+          endByte: 199,
+          size: 100,
+          state: 'pending',
+          digest: 'md5:abc',
+          leaseUntil: claim.leaseUntil,
+          storageData: null,
+        },
+      ]);
+    });
+
+    it('reads and weighs what the ORM wrote: its dates, bytes and leases', async () => {
+      const repository = new MikroOrmRepository(orm());
+      const upload = newUpload({ hash: { algorithm: 'sha256', offset: 40, state: Uint8Array.of(0, 7) } });
+      const em = orm().em.fork();
+      const uploadEntity = em.create(FragoUpload, ormUpload(upload));
+      const chunk = (startByte: number, leaseUntil: Date) =>
+        em.create(FragoChunk, {
+          claimId: randomUUID(),
+          upload: uploadEntity,
+          startByte,
+          endByte: startByte + 99,
+          size: 100,
+          state: 'pending',
+          digest: null,
+          leaseUntil,
+          storageData: null,
+        });
+      const live = chunk(0, at(1));
+      const lapsed = chunk(100, at(-1));
+      await em.flush();
+
+      expect(await repository.get(upload.id)).toMatchObject({ ...upload, status: 'in_progress', leaseUntil: null });
+      expect(await repository.chunks(upload.id)).toMatchObject([
+        { start: 0, claimId: live.claimId, leaseUntil: at(1) },
+        { start: 100, claimId: lapsed.claimId, leaseUntil: at(-1) },
+      ]);
+      // A lease still running at T0 blocks the range; one that ran out before gives way.
+      const claim = () => ({ claimId: randomUUID(), digest: null, leaseUntil: at(60_000), now: T0 });
+      expect(await repository.claimRange(upload.id, { start: 0, end: 99 }, claim())).toMatchObject({ kind: 'in_flight' });
+      expect(await repository.claimRange(upload.id, { start: 100, end: 199 }, claim())).toMatchObject({ kind: 'claimed' });
+    });
+
+    it('waits for a transaction the application holds, and never sees inside it', async () => {
+      const repository = new MikroOrmRepository(orm());
+      const upload = newUpload();
+      const rolledBack = new Error('rolled back on purpose');
+      let seen: Promise<unknown> | undefined;
+      expect(await repository.get(upload.id)).toBeNull();
+
+      await expect(
+        orm().em.transactional(async (em) => {
+          await em.insert(FragoUpload, { ...ormUpload(upload), metadata: {} });
+          seen = repository.get(upload.id);
+          await new Promise((resolve) => setImmediate(resolve));
+          throw rolledBack;
+        }),
+      ).rejects.toBe(rolledBack);
+
+      expect(await seen).toBeNull();
+      expect(await orm().em.fork().count(FragoUpload, { id: upload.id })).toBe(0);
+    });
+  });
+}
+
+describe("MikroOrmRepository's statements on SQLite, column by column", () => {
+  const orm = useOrm(sqlite);
+
+  it('stores every value in the storage class the ORM uses', async () => {
+    const repository = new MikroOrmRepository(orm());
+    const byRepository = newUpload({ hash: { algorithm: 'sha256', offset: 3, state: Uint8Array.of(9) } });
+    const byOrm = newUpload({ hash: { algorithm: 'sha256', offset: 3, state: Uint8Array.of(9) } });
+    await repository.create(byRepository);
+    await repository.transition(byRepository.id, { status: 'in_progress' }, 'in_progress', { completedAt: T0, leaseUntil: T0 });
+    await repository.claimRange(byRepository.id, { start: 0, end: 9 }, { claimId: randomUUID(), digest: null, leaseUntil: T0, now: T0 });
+    const em = orm().em.fork();
+    const upload = em.create(FragoUpload, { ...ormUpload(byOrm), completedAt: T0, leaseUntil: T0 });
+    em.create(FragoChunk, {
+      claimId: randomUUID(),
+      upload,
+      startByte: 0,
+      endByte: 9,
+      size: 10,
+      state: 'pending',
+      digest: null,
+      leaseUntil: T0,
+      storageData: null,
+    });
+    await em.flush();
+
+    const connection = orm().em.getConnection();
+    const storageClasses = async (table: string, key: string, id: string) => {
+      const [columns] = await connection.execute(`select * from ${table} where ${key} = ?`, [id]);
+      const names = Object.keys(columns ?? {});
+      const [classes] = await connection.execute(
+        `select ${names.map((column) => `typeof(${column}) as ${column}`).join(', ')} from ${table} where ${key} = ?`,
+        [id],
+      );
+      return classes;
+    };
+    const uploadClasses = await storageClasses('frago_upload', 'id', byOrm.id);
+    expect(uploadClasses).toMatchObject({ created_at: 'integer', lease_until: 'integer', total_size: 'integer', hash_state: 'blob' });
+    expect(await storageClasses('frago_upload', 'id', byRepository.id)).toEqual(uploadClasses);
+    const chunkClasses = await storageClasses('frago_chunk', 'upload_id', byOrm.id);
+    expect(chunkClasses).toMatchObject({ lease_until: 'integer', start_byte: 'integer' });
+    expect(await storageClasses('frago_chunk', 'upload_id', byRepository.id)).toEqual(chunkClasses);
+  });
+});
