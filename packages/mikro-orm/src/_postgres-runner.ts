@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Row } from './_rows.js';
 import type { Script, Statement } from './_statements.js';
-import { PooledRunner } from './_statements.js';
+import { PooledRunner, type ConnectionPool } from './_statements.js';
+import type { Platform } from '@mikro-orm/core';
 
 /** The part of a `pg` client the runner uses. */
 export interface PostgresConnection {
@@ -30,16 +31,30 @@ const preparedSql = new Map<string, PreparedSql>();
  * columns, so a column added to a table later does not change what they return.
  */
 export class PostgresRunner extends PooledRunner<PostgresConnection> {
+  constructor(
+    pool: ConnectionPool<PostgresConnection>,
+    platform: Platform,
+    /** False: every statement is parsed anew (for poolers that cannot keep prepared statements). */
+    private readonly named: boolean,
+  ) {
+    super(pool, platform);
+  }
+
   protected async execute(connection: PostgresConnection, statement: Statement): Promise<Row[] | number> {
     try {
       const result =
         statement.params.length === 0
           ? await connection.query({ text: statement.sql, values: [] })
-          : await connection.query({ ...prepared(statement.sql), values: statement.params });
+          : await connection.query({ ...this.numbered(statement.sql), values: statement.params });
       return statement.returns === 'rows' ? result.rows : (result.rowCount ?? 0);
     } catch (error) {
       throw this.driverFailure(error);
     }
+  }
+
+  private numbered(sql: string): { readonly name?: string; readonly text: string } {
+    const statement = prepared(sql);
+    return this.named ? statement : { text: statement.text };
   }
 
   protected async inTransaction<T>(connection: PostgresConnection, script: () => Script<T>): Promise<T> {

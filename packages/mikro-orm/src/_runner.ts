@@ -13,12 +13,12 @@ import type { ConnectionPool, StatementRunner } from './_statements.js';
  *
  * @throws {Error} for a driver other than `pg` (PostgreSQL) or `better-sqlite3` (SQLite).
  */
-export function runnerFor(knex: Knex, dialect: Dialect, platform: Platform): StatementRunner {
+export function runnerFor(knex: Knex, dialect: Dialect, platform: Platform, options: { readonly prepared: boolean }): StatementRunner {
   // knex types its client loosely; these are the members every knex client has.
   const client = knex.client as { readonly driverName: unknown } & ConnectionPool<never>;
   const driver = client.driverName;
   if (dialect === 'postgresql' && driver === 'pg') {
-    return new PostgresRunner(client as ConnectionPool<PostgresConnection>, platform);
+    return new PostgresRunner(client as ConnectionPool<PostgresConnection>, platform, options.prepared);
   }
   if (dialect === 'sqlite' && driver === 'better-sqlite3') {
     return new SqliteRunner(client as ConnectionPool<SqliteConnection>, platform);

@@ -36,6 +36,12 @@ export interface MikroOrmRepositoryOptions {
    * converts them, so a relation takes the related entity's id.
    */
   readonly columns?: (upload: NewUpload) => Record<string, unknown>;
+  /**
+   * PostgreSQL only: run statements as named prepared statements, parsed and planned once
+   * per connection (default true). Turn off behind a pooler that cannot keep them, such
+   * as PgBouncer before 1.21 in transaction mode.
+   */
+  readonly preparedStatements?: boolean;
 }
 
 /** The part of a MikroORM instance the repository uses: its SQL entity manager. */
@@ -96,7 +102,7 @@ export class MikroOrmRepository implements UploadRepository {
     this.chunksTable = platform.quoteIdentifier(metadata.get(entityName(options.chunk ?? CHUNK_ENTITY_NAME)).tableName);
     const knex = orm.em.getConnection('write').getKnex();
     this.dialect = dialectOf(knex);
-    this.runner = runnerFor(knex, this.dialect, platform);
+    this.runner = runnerFor(knex, this.dialect, platform, { prepared: options.preparedStatements ?? true });
     this.reader = new RowReader(platform);
     this.columns = options.columns;
   }

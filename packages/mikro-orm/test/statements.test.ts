@@ -107,9 +107,9 @@ for (const [name, open] of Object.entries(databases)) {
   describe(`MikroOrmRepository's statements on ${name}`, () => {
     const orm = useOrm(open);
 
-    it('answers each SQL text with its own statement, however often and in whatever order they run', async () => {
+    it.each([true, false])('answers each SQL text with its own statement, however often and in whatever order they run (prepared: %s)', async (prepared) => {
       const knex = orm().em.getConnection('write').getKnex();
-      const runner = runnerFor(knex, dialectOf(knex), orm().em.getPlatform());
+      const runner = runnerFor(knex, dialectOf(knex), orm().em.getPlatform(), { prepared });
       // Long texts that differ only at their end, each run several times between the others.
       const texts = Array.from({ length: 12 }, (_, i) => `select ? as echo, ${'0 + '.repeat(50)}${i} as n`);
       const order = [...texts.keys(), ...[...texts.keys()].reverse(), 3, 7, 3, 0, 11, 0];
