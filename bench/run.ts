@@ -27,6 +27,8 @@ interface Target {
   readonly args: (dataDir: string, postgresUrl: string) => string[];
   readonly env?: Record<string, string>;
   readonly postgres?: boolean;
+  /** Whether the server answers SIGUSR2 with its heap after a full collection (frago's do). */
+  readonly reportsHeap?: boolean;
   /** Where the target keeps an upload's finished file. */
   readonly fileOf: (dataDir: string, id: string) => string;
 }
@@ -46,6 +48,7 @@ const frago = (adapter: string, database: 'sqlite' | 'postgres', settings: Frago
     args: (dataDir, url) => [adapter, database, dataDir, url],
     env: { FRAGO_FSYNC: fsync, FRAGO_HASHING: hashing },
     postgres: database === 'postgres',
+    reportsHeap: true,
     fileOf: fragoFile,
   };
 };
@@ -72,6 +75,8 @@ interface BigRun {
   readonly finalizeMs: number;
   readonly cpuPerGiB: number;
   readonly peakRss: number;
+  /** The server's V8 heap in use after a full collection, once the upload is complete; null for the bare server. */
+  readonly heapAfterGc: number | null;
 }
 
 async function bigUpload(target: Target, file: string, size: number, md5: string, checksum: boolean): Promise<BigRun> {
@@ -85,9 +90,10 @@ async function bigUpload(target: Target, file: string, size: number, md5: string
     });
     const cpu = (await server.cpuSeconds()) - cpuBefore;
     const { peak } = await server.memory();
+    const heapAfterGc = target.reportsHeap === true ? await server.heapAfterGc() : null;
     const stored = await md5File(target.fileOf(dataDir, timing.id));
     if (stored !== md5) throw new Error(`${target.name}: stored file differs from the source`);
-    return { idleRss, mbps: size / MiB / (timing.totalMs / 1000), finalizeMs: timing.finalizeMs, cpuPerGiB: (cpu * GiB) / size, peakRss: peak };
+    return { idleRss, mbps: size / MiB / (timing.totalMs / 1000), finalizeMs: timing.finalizeMs, cpuPerGiB: (cpu * GiB) / size, peakRss: peak, heapAfterGc };
   });
 }
 
@@ -181,12 +187,13 @@ async function memoryWorkload(work: string): Promise<void> {
     const file = await randomFile(work, size);
     const run = await bigUpload(target, file, size, await md5File(file), true);
     peaks.push(run.peakRss);
-    rows.push([`${size / MiB} MiB`, (run.idleRss / MiB).toFixed(1), (run.peakRss / MiB).toFixed(1), run.mbps.toFixed(0)]);
+    const heap = run.heapAfterGc === null ? 'n/a' : (run.heapAfterGc / MiB).toFixed(1);
+    rows.push([`${size / MiB} MiB`, (run.idleRss / MiB).toFixed(1), (run.peakRss / MiB).toFixed(1), heap, run.mbps.toFixed(0)]);
     await rm(file);
   }
-  rows.push(['difference', '', (((peaks[1] ?? 0) - (peaks[0] ?? 0)) / MiB).toFixed(1), '']);
+  rows.push(['difference', '', (((peaks[1] ?? 0) - (peaks[0] ?? 0)) / MiB).toFixed(1), '', '']);
   console.log(`\nW3: peak RSS of ${target.name} (idle it holds the modules: Express, MikroORM, SQLite)`);
-  printTable(['file', 'idle RSS MB', 'peak RSS MB', 'MB/s'], rows);
+  printTable(['file', 'idle RSS MB', 'peak RSS MB', 'heap after GC MB', 'MB/s'], rows);
 }
 
 /** W2: many small uploads, each start + one chunk + finalize. */
