@@ -5,7 +5,6 @@ import type { AssembleTarget } from '@frago/core';
 import { FragoError } from '@frago/core';
 import { errnoCode, storageFailure } from './fs-errors.js';
 import { assertSafeSegment, candidateName, isInside, targetFolder } from './paths.js';
-import { syncDirectory } from './sync.js';
 
 /** More collisions than this on one upload id means something is wrong with the folder. */
 const MAX_ATTEMPTS = 100;
@@ -18,8 +17,8 @@ export interface AssembleJob {
   readonly record: string;
   readonly assembledRoot: string;
   readonly target: AssembleTarget;
-  /** Sync folder entries and the record to the device. */
-  readonly durable: boolean;
+  /** Syncs a folder's entries to the device; absent when nothing is synced. */
+  readonly syncFolder?: ((path: string) => Promise<void>) | undefined;
 }
 
 /**
@@ -94,7 +93,7 @@ async function linkUnlessTaken(part: string, destination: string, source: Stats)
 
 async function remember(job: AssembleJob, name: string): Promise<void> {
   try {
-    await writeFile(job.record, name, { flush: job.durable });
+    await writeFile(job.record, name, { flush: job.syncFolder !== undefined });
   } catch (error) {
     throw storageFailure(error, 'Could not record the assembled file name');
   }
@@ -102,12 +101,12 @@ async function remember(job: AssembleJob, name: string): Promise<void> {
 
 async function finish(job: AssembleJob, folder: string): Promise<void> {
   try {
-    if (job.durable) await syncDirectory(folder);
+    await job.syncFolder?.(folder);
     await unlink(job.part).catch((error: unknown) => {
       // A concurrent retry removed it first.
       if (errnoCode(error) !== 'ENOENT') throw error;
     });
-    if (job.durable) await syncDirectory(dirname(job.part));
+    await job.syncFolder?.(dirname(job.part));
   } catch (error) {
     throw storageFailure(error, 'Could not move the assembled file into place');
   }

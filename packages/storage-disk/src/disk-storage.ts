@@ -6,7 +6,7 @@ import { assemblePart } from './assemble.js';
 import { errnoCode, missingUpload, storageFailure } from './fs-errors.js';
 import { resolveOptions, type DiskStorageOptions, type ResolvedDiskStorageOptions } from './options.js';
 import { partPath, recordPath } from './paths.js';
-import { syncDirectory } from './sync.js';
+import { SharedFolderSync } from './sync.js';
 import { writeBodyAt } from './write-at.js';
 
 /**
@@ -24,6 +24,7 @@ export class DiskStorage implements Storage {
   /** The options in effect, every folder absolute. */
   readonly options: ResolvedDiskStorageOptions;
   private incomingReady: Promise<void> | undefined;
+  private readonly folders = new SharedFolderSync();
 
   /** @throws {FragoError} `STORAGE_FAILED` for options that cannot work. */
   constructor(options: DiskStorageOptions) {
@@ -56,7 +57,7 @@ export class DiskStorage implements Storage {
       } finally {
         await handle.close();
       }
-      if (this.durable) await syncDirectory(this.options.incomingDir);
+      if (this.durable) await this.folders.sync(this.options.incomingDir);
     } catch (error) {
       throw storageFailure(error, 'Could not create the upload file');
     }
@@ -139,7 +140,7 @@ export class DiskStorage implements Storage {
       record: recordPath(this.options.incomingDir, key),
       assembledRoot: this.options.assembledDir,
       target,
-      durable: this.durable,
+      syncFolder: this.durable ? (path) => this.folders.sync(path) : undefined,
     });
     return { location };
   }
