@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
-import type { AssembleTarget, ByteRange, Storage, StorageCapabilities } from '@frago/core';
+import type { AssembleTarget, ByteRange, ChunkPlacement, Storage, StorageCapabilities } from '@frago/core';
 import { FragoError } from '@frago/core';
 import { assemblePart } from './assemble.js';
 import { errnoCode, missingUpload, storageFailure } from './fs-errors.js';
@@ -73,13 +73,20 @@ export class DiskStorage implements Storage {
    * {@link FragoError} `INVALID_RANGE` for bytes past the end of the upload;
    * `STORAGE_FAILED` for an unknown upload or a file system failure.
    */
-  async write(key: string, offset: number, body: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
+  async write(
+    key: string,
+    offset: number,
+    body: AsyncIterable<Uint8Array>,
+    signal?: AbortSignal,
+    placement?: ChunkPlacement,
+  ): Promise<void> {
     const path = partPath(this.options.incomingDir, key);
     signal?.throwIfAborted();
     const handle = await this.openPart(path, 'r+');
     let failed = true;
     try {
-      const size = await fileSize(handle);
+      // The core states the upload's size, which is the file's (create made it so).
+      const size = placement?.totalSize ?? (await fileSize(handle));
       if (!Number.isSafeInteger(offset) || offset < 0 || offset > size) {
         throw new FragoError('INVALID_RANGE', 'Write outside the upload');
       }
