@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/better-sqlite';
@@ -67,14 +67,14 @@ describe('a server killed at an aimed moment', () => {
   let running: ServerProcess | undefined;
   const leases = { FRAGO_CLAIM_LEASE_MS: '1500', FRAGO_ASSEMBLY_LEASE_MS: '5000' };
 
-  const startPausing = async (pause: string) =>
+  const startPausing = async (pause: string, env: Record<string, string> = {}) =>
     (running = await startServerProcess(
       PAUSING_SERVER,
-      { PORT: String(port), FRAGO_DATA_DIR: dataDir, FRAGO_PAUSE: pause, ...leases },
+      { PORT: String(port), FRAGO_DATA_DIR: dataDir, FRAGO_PAUSE: pause, ...leases, ...env },
       { nodeArgs: ['--import', 'tsx', '--conditions=@frago/source'] },
     ));
-  const startDefault = async () =>
-    (running = await startServerProcess(DEFAULT_SERVER, { PORT: String(port), HOST: '127.0.0.1', FRAGO_DATA_DIR: dataDir, ...leases }));
+  const startDefault = async (env: Record<string, string> = {}) =>
+    (running = await startServerProcess(DEFAULT_SERVER, { PORT: String(port), HOST: '127.0.0.1', FRAGO_DATA_DIR: dataDir, ...leases, ...env }));
   const status = async (id: string) => (await (await fetch(`${origin}/upload/${id}/`)).json()) as Record<string, any>;
   const client = () => new FragoClient({ endpoint: `${origin}/upload`, chunkSize: CHUNK, parallel: 1, retries: 40, maxRetryDelayMs: 500 });
 
@@ -106,6 +106,34 @@ describe('a server killed at an aimed moment', () => {
     await running?.stop('SIGTERM');
     running = undefined;
     await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('between creating the storage space and answering the start: the sweeper removes the row and the space once it expires', async () => {
+    const paused = await startPausing('create', { FRAGO_EXPIRATION_MS: '1500' });
+    const started = fetch(`${origin}/upload/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ filename: 'never-answered.bin', total_size: 4 * CHUNK }),
+    }).catch(() => null);
+    const [, id] = await printed(paused, /paused: (\S+) created in the storage, not answered/);
+    // The space exists, and so does the row that points to it: nothing is left behind unseen.
+    expect(await readdir(join(dataDir, 'incoming'))).toEqual([`${id}.part`]);
+    expect((await rowsIn(dataDir)).uploads).toEqual([{ id, status: 'in_progress', checksum: null }]);
+    await paused.stop('SIGKILL');
+    running = undefined;
+    expect(await started).toBeNull();
+
+    const sweeping = await startDefault({ FRAGO_SWEEP_INTERVAL_MS: '100' });
+    let rows = await rowsIn(dataDir);
+    for (let i = 0; i < 100 && rows.uploads.length > 0; i += 1) {
+      await sleep(50);
+      rows = await rowsIn(dataDir);
+    }
+    expect(rows).toEqual({ uploads: [], chunks: [] });
+    expect(await readdir(join(dataDir, 'incoming'))).toEqual([]);
+    expect((await fetch(`${origin}/upload/${id}/`)).status).toBe(404);
+    expect(sweeping.output()).not.toContain('sweep failed');
+    console.log('[aimed kill] after creating the storage space, before answering the start: the sweeper removed the row and the space once the upload expired');
   });
 
   it('between storing a chunk and recording it: the chunk counts as missing and is sent again', async () => {

@@ -1,6 +1,6 @@
 // The default server's stack (SQLite in FRAGO_DATA_DIR/frago.sqlite, files below
 // FRAGO_DATA_DIR, so the real default server can take over its data) with its storage
-// paused at FRAGO_PAUSE (`write:<offset>` or `assemble`, see pausing-storage.ts), for
+// paused at FRAGO_PAUSE (`create`, `write:<offset>` or `assemble`, see pausing-storage.ts), for
 // the tests that kill a process at one exact moment. Run from source:
 //   node --import tsx --conditions=@frago/source test/support/pausing-server.ts
 import { createServer } from 'node:http';
@@ -32,6 +32,7 @@ const frago = createFrago({
   storage: pausingStorage(new DiskStorage({ directory: dataDir }), parsePausePoint(pause), (line) => console.log(line)),
   claimLeaseMs: lease('FRAGO_CLAIM_LEASE_MS'),
   assemblyLeaseMs: lease('FRAGO_ASSEMBLY_LEASE_MS'),
+  expirationMs: lease('FRAGO_EXPIRATION_MS'),
 });
 const listener = createNodeListener(frago.handle);
 const server = createServer((req, res) => void listener(req, res));

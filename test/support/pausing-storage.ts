@@ -1,16 +1,19 @@
 import type { Storage } from '@frago/core';
 
 /**
- * Where {@link pausingStorage} stops: once the bytes of the chunk starting at `offset`
- * are written, or once the upload's file is assembled.
+ * Where {@link pausingStorage} stops: once an upload's space is created, once the bytes
+ * of the chunk starting at `offset` are written, or once the upload's file is assembled.
  */
-export type PausePoint = { readonly after: 'write'; readonly offset: number } | { readonly after: 'assemble' };
+export type PausePoint =
+  | { readonly after: 'create' }
+  | { readonly after: 'write'; readonly offset: number }
+  | { readonly after: 'assemble' };
 
-/** Reads a pause point from its text form: `write:<offset>` or `assemble`. */
+/** Reads a pause point from its text form: `create`, `write:<offset>` or `assemble`. */
 export function parsePausePoint(text: string): PausePoint {
-  if (text === 'assemble') return { after: 'assemble' };
+  if (text === 'create' || text === 'assemble') return { after: text };
   const match = /^write:(\d+)$/.exec(text);
-  if (match?.[1] === undefined) throw new Error(`a pause point is write:<offset> or assemble, got "${text}"`);
+  if (match?.[1] === undefined) throw new Error(`a pause point is create, write:<offset> or assemble, got "${text}"`);
   return { after: 'write', offset: Number(match[1]) };
 }
 
@@ -28,7 +31,10 @@ export function pausingStorage(storage: Storage, point: PausePoint, announce: (l
   const seal = storage.seal?.bind(storage);
   return {
     capabilities: storage.capabilities,
-    create: (key, totalSize, target) => storage.create(key, totalSize, target),
+    async create(key, totalSize, target) {
+      await storage.create(key, totalSize, target);
+      if (point.after === 'create') return halt(`paused: ${key} created in the storage, not answered`);
+    },
     async write(key, offset, body, signal, placement) {
       const written = await storage.write(key, offset, body, signal, placement);
       if (point.after === 'write' && point.offset === offset) {

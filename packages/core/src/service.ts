@@ -126,8 +126,8 @@ export class UploadService {
   }
 
   /**
-   * Starts an upload: validates the request, runs the `beforeCreate` hook, opens the
-   * storage space and records the upload.
+   * Starts an upload: validates the request, runs the `beforeCreate` hook, records the
+   * upload and opens its storage space (the record is removed again when that fails).
    *
    * @throws {FragoError} `INVALID_FILENAME`, `INVALID_SIZE`, `UPLOAD_TOO_LARGE`,
    * `UNSUPPORTED_CHECKSUM`, `INVALID_REQUEST`, `TOO_MANY_UPLOADS`, or a hook's error.
@@ -169,29 +169,32 @@ export class UploadService {
     );
     const now = this.options.now();
     const id = this.options.generateId();
-    await this.store(() => storage.create(id, totalSize, { uploadId: id, filename: safeFilename(filename), totalSize }));
+    // The record comes first: a process that dies before the storage space exists leaves
+    // a row the sweeper finds once it expires, never space that nothing points to.
+    const upload = await this.repo(() =>
+      repository.create({
+        id,
+        owner,
+        filename,
+        totalSize,
+        storageKey: id,
+        checksumAlgorithm: algorithm,
+        expectedChecksum: checksum === null ? null : checksum.toLowerCase(),
+        metadata: hooked ?? (metadata as Record<string, unknown>),
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + this.options.expirationMs),
+        hash: { algorithm, offset: 0, state: null },
+      }),
+    );
     try {
-      const upload = await this.repo(() =>
-        repository.create({
-          id,
-          owner,
-          filename,
-          totalSize,
-          storageKey: id,
-          checksumAlgorithm: algorithm,
-          expectedChecksum: checksum === null ? null : checksum.toLowerCase(),
-          metadata: hooked ?? (metadata as Record<string, unknown>),
-          createdAt: now,
-          expiresAt: new Date(now.getTime() + this.options.expirationMs),
-          hash: { algorithm, offset: 0, state: null },
-        }),
-      );
-      this.events.emit('upload:started', { upload });
-      return upload;
+      await this.store(() => storage.create(id, totalSize, { uploadId: id, filename: safeFilename(filename), totalSize }));
     } catch (error) {
       await storage.delete(id).catch(() => undefined);
+      await repository.delete(id).catch(() => undefined);
       throw error;
     }
+    this.events.emit('upload:started', { upload });
+    return upload;
   }
 
   /**

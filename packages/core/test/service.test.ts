@@ -138,6 +138,33 @@ describe('a finalize that died half-way', () => {
   });
 });
 
+describe('starting an upload', () => {
+  it('records nothing when the storage cannot open its space, and keeps no space when the record fails', async () => {
+    class FullStorage extends MemoryStorage {
+      override async create(): Promise<void> {
+        throw new Error('ENOSPC: no space left on device, open /srv/frago/incoming/x.part');
+      }
+    }
+    const full = setup({ storage: new FullStorage(), generateId: () => 'u-1' });
+    const refused = await full.call('POST', '/', { json: { filename: 'a.bin', total_size: 10 }, identity: alice });
+    expect(refused).toMatchObject({ status: 500, body: { error: 'STORAGE_FAILED' } });
+    expect(JSON.stringify(refused.body)).not.toContain('/srv/frago');
+    expect(await full.repository.get('u-1')).toBeNull();
+    expect(await full.repository.countActive('user:alice')).toBe(0);
+
+    class DownRepository extends MemoryRepository {
+      override async create(): Promise<never> {
+        throw new Error('connection refused');
+      }
+    }
+    const storage = new MemoryStorage();
+    const down = setup({ repository: new DownRepository(), storage, generateId: () => 'u-2' });
+    const failed = await down.call('POST', '/', { json: { filename: 'a.bin', total_size: 10 } });
+    expect(failed).toMatchObject({ status: 503, body: { error: 'REPOSITORY_FAILED' } });
+    expect(storage.has('u-2')).toBe(false);
+  });
+});
+
 describe('hooks and limits', () => {
   it('lets beforeCreate veto an upload and replace its metadata', async () => {
     const { call, frago } = setup({
