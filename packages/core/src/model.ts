@@ -81,6 +81,8 @@ export interface ListQuery {
 /** Fields a status transition may set at the same time. */
 export interface TransitionPatch {
   readonly checksum?: string | null;
+  /** The algorithm of `checksum`, when finalize verified with another than the upload's. */
+  readonly checksumAlgorithm?: ChecksumAlgorithm;
   readonly location?: string | null;
   readonly completedAt?: Date | null;
   readonly leaseUntil?: Date | null;

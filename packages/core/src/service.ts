@@ -409,10 +409,13 @@ export class UploadService {
     let location: string;
     try {
       await this.seal(assembling);
+      // A finalizer that died after assembling left the digest it verified: the bytes it
+      // hashed may be gone from the storage now.
+      const verified = assembling.checksum !== null && assembling.checksumAlgorithm === algorithm ? assembling.checksum : null;
       if (settings.mode !== 'off') {
-        const waited = await this.checksums.settled(uploadId);
+        const waited = verified === null && (await this.checksums.settled(uploadId));
         const latest = waited ? ((await this.repo(() => repository.get(uploadId))) ?? assembling) : assembling;
-        checksum = await this.store(() => this.checksums.digest(latest, algorithm));
+        checksum = verified ?? (await this.store(() => this.checksums.digest(latest, algorithm)));
       }
       if (checksum !== null && expected !== null && !digestsEqual(checksum, expected)) {
         const reverted = (await giveBack()) ?? assembling;
@@ -420,6 +423,11 @@ export class UploadService {
         throw new FragoError('CHECKSUM_MISMATCH', 'Checksum mismatch', {
           details: { expected, actual: checksum, checksum_algo: algorithm },
         });
+      }
+      if (checksum !== null && verified === null && algorithm !== assembling.hash.algorithm) {
+        // Only the saved progress of the upload's own algorithm survives assembling; a
+        // digest of another one is kept with the upload before its bytes move.
+        await this.repo(() => repository.transition(uploadId, { status: 'assembling' }, 'assembling', { checksum, checksumAlgorithm: algorithm }));
       }
       const target = await hooks.assembleTarget?.(assembling);
       ({ location } = await this.store(() =>
@@ -437,6 +445,7 @@ export class UploadService {
     const completed = await this.repo(() =>
       repository.transition(uploadId, { status: 'assembling' }, 'complete', {
         checksum,
+        ...(checksum === null ? {} : { checksumAlgorithm: algorithm }),
         location,
         completedAt: this.options.now(),
         leaseUntil: null,

@@ -136,6 +136,49 @@ describe('a finalize that died half-way', () => {
     expect(done.status, JSON.stringify(done.body)).toBe(201);
     expect((await call('GET', `/${id}/`)).body.status).toBe('complete');
   });
+
+  it('is taken over without the bytes when it had verified them with another algorithm than the upload\'s', async () => {
+    let clock = Date.parse('2030-01-01T00:00:00Z');
+    let dies = true;
+    // The process dies after assembling, before recording the upload complete.
+    class DyingRepository extends MemoryRepository {
+      override async transition(...args: Parameters<MemoryRepository['transition']>) {
+        if (args[2] === 'complete' && dies) {
+          dies = false;
+          throw new Error('the process died');
+        }
+        return super.transition(...args);
+      }
+    }
+    const { start, put, call } = setup({ repository: new DyingRepository(), now: () => new Date(clock), assemblyLeaseMs: 60_000 });
+    const data = new Uint8Array(randomBytes(1000));
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    const id = await start(data.length);
+    await put(id, data, 0, 999);
+    const died = await call('POST', `/${id}/`, { json: { checksum: sha256, checksum_algo: 'sha256' } });
+    expect(died.body.error).toBe('REPOSITORY_FAILED');
+    // Assembled: the bytes it hashed are no longer where chunks are kept.
+    expect((await call('GET', `/${id}/`)).body.status).toBe('assembling');
+    clock += 61_000;
+    const done = await call('POST', `/${id}/`, { json: { checksum: sha256, checksum_algo: 'sha256' } });
+    expect(done.status, JSON.stringify(done.body)).toBe(201);
+    expect(done.body).toMatchObject({ checksum: sha256, checksum_algo: 'sha256' });
+    expect((await call('GET', `/${id}/`)).body).toMatchObject({ status: 'complete', checksum: sha256, checksum_algo: 'sha256' });
+  });
+});
+
+describe('finalize with another algorithm than the upload\'s', () => {
+  it('records the algorithm with the checksum, so the status names the right one', async () => {
+    const { start, put, call } = setup();
+    const data = new Uint8Array(randomBytes(3000));
+    const id = await start(data.length);
+    await put(id, data, 1000, 2999);
+    await put(id, data, 0, 999);
+    const sha1 = createHash('sha1').update(data).digest('hex');
+    const done = await call('POST', `/${id}/`, { json: { checksum: sha1, checksum_algo: 'sha1' } });
+    expect(done.body).toMatchObject({ checksum: sha1, checksum_algo: 'sha1' });
+    expect((await call('GET', `/${id}/`)).body).toMatchObject({ status: 'complete', checksum: sha1, checksum_algo: 'sha1' });
+  });
 });
 
 describe('starting an upload', () => {

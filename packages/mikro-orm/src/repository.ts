@@ -237,6 +237,7 @@ export class MikroOrmRepository implements UploadRepository {
     const params: unknown[] = [to];
     for (const [column, value] of [
       ['checksum', patch.checksum],
+      ['checksum_algorithm', patch.checksumAlgorithm],
       ['location', patch.location],
       ['completed_at', patch.completedAt],
       ['lease_until', patch.leaseUntil],

@@ -578,7 +578,8 @@ export function shouldTransitionAtomically(fixture: RepositoryAccess): void {
       expect(await inspect.upload(upload.id)).toMatchObject({ status: 'assembling' });
 
       const complete = await repository.transition(upload.id, { status: 'assembling' }, 'complete', {
-        checksum: 'ab'.repeat(32),
+        checksum: 'ab'.repeat(16),
+        checksumAlgorithm: 'md5',
         location: "/files/2030/résumé 'final'.pdf",
         completedAt: at(61 * SECOND),
         leaseUntil: null,
@@ -586,7 +587,8 @@ export function shouldTransitionAtomically(fixture: RepositoryAccess): void {
       const expected: UploadRecord = {
         ...upload,
         status: 'complete',
-        checksum: 'ab'.repeat(32),
+        checksum: 'ab'.repeat(16),
+        checksumAlgorithm: 'md5',
         location: "/files/2030/résumé 'final'.pdf",
         completedAt: at(61 * SECOND),
         leaseUntil: null,
