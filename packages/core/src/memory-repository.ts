@@ -11,6 +11,7 @@ import type {
   UploadRecord,
   UploadStatus,
 } from './model.js';
+import { newUploadRecord } from './model.js';
 import type { UploadRepository } from './ports.js';
 
 const ACTIVE: readonly UploadStatus[] = ['in_progress', 'assembling'];
@@ -25,14 +26,7 @@ export class MemoryRepository implements UploadRepository {
   private readonly chunkMap = new Map<string, ChunkRecord[]>();
 
   async create(upload: NewUpload): Promise<UploadRecord> {
-    const record: UploadRecord = {
-      ...upload,
-      status: 'in_progress',
-      checksum: null,
-      location: null,
-      completedAt: null,
-      leaseUntil: null,
-    };
+    const record = newUploadRecord(upload);
     this.uploads.set(record.id, record);
     this.chunkMap.set(record.id, []);
     return record;

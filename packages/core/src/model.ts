@@ -46,6 +46,11 @@ export interface UploadRecord {
 /** What the service asks the repository to create. */
 export type NewUpload = Omit<UploadRecord, 'status' | 'checksum' | 'location' | 'completedAt' | 'leaseUntil'>;
 
+/** The record a repository keeps for a new upload: `in_progress`, nothing verified, assembled or leased yet. */
+export function newUploadRecord(upload: NewUpload): UploadRecord {
+  return { ...upload, status: 'in_progress', checksum: null, location: null, completedAt: null, leaseUntil: null };
+}
+
 /** A byte range of an upload that a request has claimed (`pending`) or whose bytes are persisted (`stored`). */
 export interface ChunkRecord extends ByteRange {
   readonly size: number;

@@ -11,6 +11,7 @@ import type {
   UploadRepository,
   UploadStatus,
 } from '@frago/core';
+import { newUploadRecord } from '@frago/core';
 import { raw, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Dialect } from './_dialect.js';
@@ -108,14 +109,7 @@ export class MikroOrmRepository implements UploadRepository {
   }
 
   async create(upload: NewUpload): Promise<UploadRecord> {
-    const record: UploadRecord = {
-      ...upload,
-      status: 'in_progress',
-      checksum: null,
-      location: null,
-      completedAt: null,
-      leaseUntil: null,
-    };
+    const record = newUploadRecord(upload);
     const values = {
       id: record.id,
       owner: record.owner,
