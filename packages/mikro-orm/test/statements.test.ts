@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '@frago/conformance';
 import type { NewUpload } from '@frago/core';
+import { newUpload as uploadFixture } from '@frago/testing';
 import { dialectOf } from '../src/_dialect.js';
 import { runnerFor } from '../src/_runner.js';
 import { FragoChunk, FragoUpload, MikroOrmRepository } from '../src/index.js';
@@ -61,22 +62,16 @@ function useOrm(open: () => Promise<Database>): () => TestOrm {
 const T0 = new Date('2030-01-02T03:04:05.678Z');
 const at = (offsetMs: number) => new Date(T0.getTime() + offsetMs);
 
+/** An upload whose values test quoting and conversion: a quote in its name, `constructor` in its metadata. */
 function newUpload(overrides: Partial<NewUpload> = {}): NewUpload {
-  const id = randomUUID();
-  return {
-    id,
-    owner: `user:${randomUUID()}`,
+  return uploadFixture({
     filename: "Jane's report.pdf",
     totalSize: 1000,
-    storageKey: `uploads/${id}`,
-    checksumAlgorithm: 'sha256',
-    expectedChecksum: null,
     metadata: { constructor: 'kept', nested: { list: [1, 'two'] } },
     createdAt: T0,
     expiresAt: at(3_600_000),
-    hash: { algorithm: 'sha256', offset: 0, state: null },
     ...overrides,
-  };
+  });
 }
 
 /** The upload as the ORM's entity holds it once written. */

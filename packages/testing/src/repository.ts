@@ -100,8 +100,8 @@ const T0 = Date.parse('2030-01-02T03:04:05.678Z');
 const at = (offsetMs: number): Date => new Date(T0 + offsetMs);
 const SECOND = 1000;
 
-/** A new upload with fresh id, key and owner; `overrides` replace any field. */
-function newUpload(overrides: Partial<NewUpload> = {}): NewUpload {
+/** A new upload with fresh id, key and owner, for repository tests; `overrides` replace any field. */
+export function newUpload(overrides: Partial<NewUpload> = {}): NewUpload {
   const id = randomUUID();
   return {
     id,
