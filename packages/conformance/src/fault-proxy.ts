@@ -45,12 +45,16 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   async function forward(req: IncomingMessage, res: ServerResponse, entry: FaultProxy['log'][number]): Promise<void> {
     const { action } = entry;
     const upstream = httpRequest(`${target}${req.url ?? '/'}`, { method: req.method, headers: req.headers });
+    let answered = false;
     upstream.on('response', (answer) => {
       entry.status = answer.statusCode;
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
+      answer.on('end', () => (answered = true));
     });
-    upstream.on('error', () => res.destroy());
+    // A server that answers before reading the body (a refused chunk) closes the connection,
+    // and the rest of the body meets a reset: the answer it gave still reaches the client.
+    upstream.on('error', () => answered || res.destroy());
     res.on('close', () => upstream.destroy());
     const declared = Number(req.headers['content-length'] ?? 0);
     let sent = 0;
@@ -67,7 +71,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         req.socket.destroy();
         return;
       }
-      if (!upstream.write(bytes)) await new Promise((resolve) => upstream.once('drain', resolve));
+      if (upstream.destroyed) continue; // the server has gone: read the rest and drop it
+      if (!upstream.write(bytes)) await new Promise((resolve) => upstream.once('drain', resolve).once('close', resolve));
       sent += bytes.length;
       if (rate > 0) await sleep((bytes.length / rate) * 1000);
     }
