@@ -7,6 +7,9 @@ import type { Storage, UploadRepository } from './ports.js';
 /** How often a long catch-up saves what it hashed, so a crash or another process loses little. */
 const SAVE_EVERY = 64 * 1024 * 1024;
 
+/** How many chunk rows a catch-up reads at a time. */
+const CHUNK_PAGE = 64;
+
 /** A chunk response waiting for the catch-up to reach `offset`. */
 interface Waiter {
   readonly offset: number;
@@ -103,9 +106,8 @@ export class ChecksumProgress {
   private async advanceOnce(uploadId: string, run: Run): Promise<void> {
     const upload = await this.repository.get(uploadId);
     if (upload === null || upload.status !== 'in_progress') return;
-    const stored = IntervalSet.from((await this.repository.chunks(uploadId)).filter((chunk) => chunk.state === 'stored'));
     let saved = upload.hash.offset;
-    const to = stored.contiguousEnd(saved);
+    const to = await this.storedUntil(uploadId, saved);
     this.moved(run, saved);
     if (to <= saved) return;
     const algorithm = upload.hash.algorithm;
@@ -127,6 +129,23 @@ export class ChecksumProgress {
       this.moved(run, to);
     } finally {
       hasher.close();
+    }
+  }
+
+  /**
+   * Where the stored bytes that run on from `offset` end, read a page of chunks at a
+   * time: a run reads about as many rows as it has chunks to hash, however many the
+   * upload has.
+   */
+  private async storedUntil(uploadId: string, offset: number): Promise<number> {
+    let end = offset;
+    for (;;) {
+      const page = await this.repository.chunks(uploadId, { from: end, limit: CHUNK_PAGE });
+      const next = IntervalSet.from(page.filter((chunk) => chunk.state === 'stored')).contiguousEnd(end);
+      // A full page hashable to its last chunk may go on in the next one.
+      const last = page[page.length - 1];
+      if (page.length < CHUNK_PAGE || last === undefined || next <= end || next <= last.end) return next;
+      end = next;
     }
   }
 

@@ -1,6 +1,7 @@
 import type { ByteRange } from './intervals.js';
 import { rangesOverlap } from './intervals.js';
 import type {
+  ChunkQuery,
   ChunkRecord,
   ClaimResult,
   HashProgress,
@@ -50,8 +51,9 @@ export class MemoryRepository implements UploadRepository {
       .slice(0, query.limit);
   }
 
-  async chunks(uploadId: string): Promise<ChunkRecord[]> {
-    return [...(this.chunkMap.get(uploadId) ?? [])].sort((a, b) => a.start - b.start);
+  async chunks(uploadId: string, query?: ChunkQuery): Promise<ChunkRecord[]> {
+    const ordered = [...(this.chunkMap.get(uploadId) ?? [])].sort((a, b) => a.start - b.start);
+    return query === undefined ? ordered : ordered.filter((chunk) => chunk.end >= query.from).slice(0, query.limit);
   }
 
   async claimRange(

@@ -83,6 +83,16 @@ export interface ListQuery {
   readonly after?: { readonly createdAt: Date; readonly id: string } | undefined;
 }
 
+/**
+ * Part of an upload's chunks: those ending at or after `from`, at most `limit`. Chunks
+ * never overlap, so this is a window of the chunks ordered by start; it lets the
+ * checksum catch up over a file of many thousand chunks without reading them all.
+ */
+export interface ChunkQuery {
+  readonly from: number;
+  readonly limit: number;
+}
+
 /** Fields a status transition may set at the same time. */
 export interface TransitionPatch {
   readonly checksum?: string | null;

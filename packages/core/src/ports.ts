@@ -1,5 +1,6 @@
 import type { ByteRange } from './intervals.js';
 import type {
+  ChunkQuery,
   ChunkRecord,
   ClaimResult,
   HashProgress,
@@ -30,8 +31,12 @@ export interface UploadRepository {
    */
   list(owner: string, query: ListQuery): Promise<UploadRecord[]>;
 
-  /** Every chunk of the upload, pending and stored, ordered by `start`. */
-  chunks(uploadId: string): Promise<ChunkRecord[]>;
+  /**
+   * The chunks of the upload, pending and stored, ordered by `start`: every one, or with
+   * `query` only those whose `end` is at least `query.from`, at most `query.limit` of
+   * them. (Returning more than asked is not wrong, only slower.)
+   */
+  chunks(uploadId: string, query?: ChunkQuery): Promise<ChunkRecord[]>;
 
   /**
    * Atomically claims `range` for writing, unless:

@@ -1,5 +1,6 @@
 import type {
   ByteRange,
+  ChunkQuery,
   ChunkRecord,
   ClaimResult,
   HashProgress,
@@ -168,11 +169,16 @@ export class MikroOrmRepository implements UploadRepository {
     return uploads.map((row) => this.reader.upload(row));
   }
 
-  async chunks(uploadId: string): Promise<ChunkRecord[]> {
-    const chunks = await this.runner.rows(
-      `select ${CHUNK_COLUMNS} from ${this.chunksTable} where upload_id = ? order by start_byte`,
-      [uploadId],
-    );
+  async chunks(uploadId: string, query?: ChunkQuery): Promise<ChunkRecord[]> {
+    // Chunks never overlap, so ordering by end is ordering by start, and a window is a
+    // range scan of the (upload_id, end_byte) index.
+    const chunks =
+      query === undefined
+        ? await this.runner.rows(`select ${CHUNK_COLUMNS} from ${this.chunksTable} where upload_id = ? order by start_byte`, [uploadId])
+        : await this.runner.rows(
+            `select ${CHUNK_COLUMNS} from ${this.chunksTable} where upload_id = ? and end_byte >= ? order by end_byte limit ?`,
+            [uploadId, query.from, query.limit],
+          );
     return chunks.map((row) => this.reader.chunk(row));
   }
 

@@ -400,6 +400,35 @@ export function shouldClaimRanges(fixture: RepositoryAccess): void {
       expect((await repository.chunks(upload.id)).map((chunk) => chunk.start)).toEqual([0, 100, 300]);
       expect(await repository.chunks(randomUUID())).toEqual([]);
     });
+
+    it('lists a window of chunks: those ending at or after an offset, at most a limit', async () => {
+      const { repository } = fixture();
+      const upload = await repository.create(newUpload());
+      for (const start of [400, 0, 300, 100]) {
+        const claim = claimOf();
+        await repository.claimRange(upload.id, { start, end: start + 99 }, claim);
+        if (start !== 300) await repository.storeClaim(upload.id, claim.claimId);
+      }
+      const window = async (from: number, limit: number) =>
+        (await repository.chunks(upload.id, { from, limit })).map((chunk) => [chunk.start, chunk.state]);
+
+      expect(await window(0, 1)).toEqual([[0, 'stored']]);
+      expect(await window(150, 2)).toEqual([
+        [100, 'stored'],
+        [300, 'pending'],
+      ]);
+      expect(await window(199, 10)).toEqual([
+        [100, 'stored'],
+        [300, 'pending'],
+        [400, 'stored'],
+      ]);
+      expect(await window(200, 10)).toEqual([
+        [300, 'pending'],
+        [400, 'stored'],
+      ]);
+      expect(await window(500, 10)).toEqual([]);
+      expect(await repository.chunks(randomUUID(), { from: 0, limit: 10 })).toEqual([]);
+    });
   });
 }
 
