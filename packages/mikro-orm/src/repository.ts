@@ -305,13 +305,18 @@ export class MikroOrmRepository implements UploadRepository {
     if (uploadRow === undefined) return { kind: 'not_in_progress', upload: null };
     if (uploadRow.status !== 'in_progress') return { kind: 'not_in_progress', upload: this.reader.upload(uploadRow) };
 
+    // Chunks never overlap (a claim is only inserted when nothing overlaps it), so the
+    // one chunk that can overlap the range first is the first to end at or after its
+    // start: a lookup of one row in the (upload_id, end_byte) index, however many chunks
+    // the upload has and in whatever order they came.
+    const nearest = `from ${this.chunksTable} where upload_id = ? and end_byte >= ? order by end_byte limit 1`;
     // No chunk of this upload can be added while the lock is held, but releases do not
     // wait for it: chunks that overlap the range can only go away, so this ends.
-    const overlapping = `from ${this.chunksTable} where upload_id = ? and start_byte <= ? and end_byte >= ?`;
     for (;;) {
       const inserted = yield* affected(
         `insert into ${this.chunksTable} (claim_id, upload_id, start_byte, end_byte, size, state, digest, lease_until)
-         select ?, ?, ?, ?, ?, 'pending', ?, ? where not exists (select 1 ${overlapping})`,
+         select ?, ?, ?, ?, ?, 'pending', ?, ?
+         where not exists (select 1 from (select start_byte ${nearest}) nearest where nearest.start_byte <= ?)`,
         [
           claim.claimId,
           uploadId,
@@ -321,30 +326,27 @@ export class MikroOrmRepository implements UploadRepository {
           claim.digest,
           claim.leaseUntil,
           uploadId,
-          range.end,
           range.start,
+          range.end,
         ],
       );
       if (inserted > 0) return { kind: 'claimed', claimId: claim.claimId };
-      // Abandoned claims give way. What overlaps then is live: stored, or pending with a
-      // lease; when nothing is left, the insert tries again.
-      yield* affected(`delete ${overlapping} and state = 'pending' and (lease_until is null or lease_until <= ?)`, [
-        uploadId,
-        range.end,
-        range.start,
-        claim.now,
-      ]);
-      const [blockingRow] = yield* rows(
-        `select ${CHUNK_COLUMNS} ${overlapping}
-         order by case when start_byte = ? and end_byte = ? then 0 else 1 end, start_byte limit 1`,
-        [uploadId, range.end, range.start, range.start, range.end],
-      );
-      if (blockingRow !== undefined) {
-        const chunk = this.reader.chunk(blockingRow);
-        const same = chunk.start === range.start && chunk.end === range.end;
-        if (!same) return { kind: 'conflict', chunk };
-        return chunk.state === 'stored' ? { kind: 'duplicate', chunk } : { kind: 'in_flight', chunk };
+      const [blockingRow] = yield* rows(`select ${CHUNK_COLUMNS} ${nearest}`, [uploadId, range.start]);
+      // Released since the insert: try again.
+      if (blockingRow === undefined) continue;
+      const chunk = this.reader.chunk(blockingRow);
+      if (chunk.start > range.end) continue;
+      // An abandoned claim gives way; what blocks then is live: stored, or pending with a lease.
+      if (chunk.state === 'pending' && (chunk.leaseUntil === null || chunk.leaseUntil <= claim.now)) {
+        yield* affected(
+          `delete from ${this.chunksTable} where upload_id = ? and claim_id = ? and state = 'pending' and (lease_until is null or lease_until <= ?)`,
+          [uploadId, chunk.claimId, claim.now],
+        );
+        continue;
       }
+      const same = chunk.start === range.start && chunk.end === range.end;
+      if (!same) return { kind: 'conflict', chunk };
+      return chunk.state === 'stored' ? { kind: 'duplicate', chunk } : { kind: 'in_flight', chunk };
     }
   }
 

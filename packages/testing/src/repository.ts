@@ -379,6 +379,26 @@ export function shouldClaimRanges(fixture: RepositoryAccess): void {
       expect(await repository.storeClaim(upload.id, second.claimId)).toBe(false);
     });
 
+    it('takes over every abandoned claim a range covers, and then meets the live chunk behind them', async () => {
+      const { repository, inspect } = fixture();
+      const upload = await repository.create(newUpload());
+      const abandoned = { leaseUntil: at(10 * SECOND) };
+      for (const start of [0, 100, 300]) await repository.claimRange(upload.id, { start, end: start + 99 }, claimOf(abandoned));
+      const live = claimOf({ leaseUntil: at(60 * SECOND) });
+      await repository.claimRange(upload.id, { start: 400, end: 499 }, live);
+      const later = { now: at(20 * SECOND), leaseUntil: at(80 * SECOND) };
+
+      const covering = await repository.claimRange(upload.id, { start: 0, end: 199 }, claimOf(later));
+      const blocked = await repository.claimRange(upload.id, { start: 300, end: 499 }, claimOf(later));
+
+      expect(covering.kind).toBe('claimed');
+      expect(blocked).toMatchObject({ kind: 'conflict', chunk: { start: 400, end: 499, claimId: live.claimId } });
+      expect((await inspect.chunks(upload.id)).map((chunk) => [chunk.start, chunk.end, chunk.claimId])).toEqual([
+        [0, 199, claimedId(covering)],
+        [400, 499, live.claimId],
+      ]);
+    });
+
     it('does not take over a claim whose lease is still running', async () => {
       const { repository } = fixture();
       const upload = await repository.create(newUpload());
