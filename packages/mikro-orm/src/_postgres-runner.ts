@@ -26,9 +26,15 @@ const preparedSql = new Map<string, PreparedSql>();
  * ORM. The clients keep the ORM's type parsers, so rows come back as the ORM's own
  * queries return them; a transaction is `BEGIN`, the script's statements, `COMMIT`.
  *
- * Statements with parameters are named prepared statements: each connection parses and
- * plans one the first time it runs it (`pg` remembers which it has). They name their
- * columns, so a column added to a table later does not change what they return.
+ * Statements with parameters are named prepared statements: each connection parses one
+ * the first time it runs it (`pg` remembers which it has). They name their columns, so
+ * a column added to a table later does not change what they return.
+ *
+ * Each execution is still planned for its values and the tables as they are then
+ * (`plan_cache_mode = force_custom_plan` on the connection): a plan kept from when a
+ * table was nearly empty would scan it whole once it holds thousands of chunks, until an
+ * ANALYZE happened to replace it. The setting changes nothing for unnamed statements,
+ * which the ORM uses.
  */
 export class PostgresRunner extends PooledRunner<PostgresConnection> {
   constructor(
@@ -38,6 +44,15 @@ export class PostgresRunner extends PooledRunner<PostgresConnection> {
     private readonly named: boolean,
   ) {
     super(pool, platform);
+  }
+
+  // Connections already told to plan each execution; a connection the pool closes drops out.
+  private readonly planning = new WeakSet<PostgresConnection>();
+
+  protected override async ready(connection: PostgresConnection): Promise<void> {
+    if (!this.named || this.planning.has(connection)) return;
+    await this.execute(connection, { sql: 'set plan_cache_mode = force_custom_plan', params: [], returns: 'affected' });
+    this.planning.add(connection);
   }
 
   protected async execute(connection: PostgresConnection, statement: Statement): Promise<Row[] | number> {

@@ -79,6 +79,9 @@ export abstract class PooledRunner<Connection> implements StatementRunner {
   /** Runs the script's statements in one transaction and returns what the script returns. */
   protected abstract inTransaction<T>(connection: Connection, script: () => Script<T>): T | Promise<T>;
 
+  /** Makes a connection ready for the runner's statements, each time one is taken from the pool. */
+  protected ready(_connection: Connection): void | Promise<void> {}
+
   /** A failure of the driver as the ORM's exception, as the ORM's own queries throw it. */
   protected driverFailure(error: unknown): Error {
     return this.platform.getExceptionConverter().convertException(error as Error);
@@ -87,6 +90,7 @@ export abstract class PooledRunner<Connection> implements StatementRunner {
   private async on<T>(work: (connection: Connection) => T | Promise<T>): Promise<T> {
     const connection = await this.pool.acquireConnection();
     try {
+      await this.ready(connection);
       return await work(connection);
     } finally {
       await this.pool.releaseConnection(connection);

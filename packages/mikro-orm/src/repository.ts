@@ -39,8 +39,8 @@ export interface MikroOrmRepositoryOptions {
    */
   readonly columns?: (upload: NewUpload) => Record<string, unknown>;
   /**
-   * PostgreSQL only: run statements as named prepared statements, parsed and planned once
-   * per connection (default true). Turn off behind a pooler that cannot keep them, such
+   * PostgreSQL only: run statements as named prepared statements, parsed once per
+   * connection (default true). Turn off behind a pooler that cannot keep them, such
    * as PgBouncer before 1.21 in transaction mode.
    */
   readonly preparedStatements?: boolean;

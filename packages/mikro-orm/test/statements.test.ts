@@ -245,3 +245,36 @@ describe("MikroOrmRepository's statements on SQLite, column by column", () => {
     expect(await storageClasses('frago_chunk', 'upload_id', byRepository.id)).toEqual(chunkClasses);
   });
 });
+
+describe("MikroOrmRepository's prepared statements on PostgreSQL", () => {
+  // One connection, so that the session the statements ran in is the one asked.
+  const orm = useOrm(async () => {
+    const database = await createTestDatabase();
+    const opened = await openPostgres(database.clientUrl, { pool: { min: 1, max: 1 } }).catch(async (error: unknown) => {
+      await database.drop();
+      throw error;
+    });
+    return { orm: opened, drop: database.drop };
+  });
+
+  it('plans each execution for the tables as they are, never from a plan made while they were nearly empty', async () => {
+    const repository = new MikroOrmRepository(orm());
+    const upload = newUpload();
+    await repository.create(upload);
+    for (let start = 0; start < 1000; start += 100) {
+      const claim = { claimId: randomUUID(), digest: null, leaseUntil: at(60_000), now: T0 };
+      expect((await repository.claimRange(upload.id, { start, end: start + 99 }, claim)).kind).toBe('claimed');
+      expect(await repository.storeClaim(upload.id, claim.claimId)).toBe(true);
+    }
+
+    const knex = orm().em.getConnection('write').getKnex();
+    const session = runnerFor(knex, dialectOf(knex), orm().em.getPlatform(), { prepared: true });
+    const statements = await session.rows(
+      "select statement, generic_plans, custom_plans from pg_prepared_statements where name like 'frago\\_%' and statement like '%frago_chunk%'",
+      [],
+    );
+    // PostgreSQL's default turns to a generic plan after five executions, made then for tables of a few rows.
+    expect(statements.filter((row) => Number(row.custom_plans) >= 10).length).toBeGreaterThanOrEqual(2);
+    expect(statements.map((row) => Number(row.generic_plans))).toEqual(statements.map(() => 0));
+  });
+});
