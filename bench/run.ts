@@ -1,6 +1,6 @@
 // `pnpm bench`: frago against a bare streaming server, on loopback, in one run.
 // Settings (environment): BENCH_RUNS (3), BENCH_BIG_MIB (1024), BENCH_HUGE_MIB (4096),
-// BENCH_SMALL_COUNT (2000), BENCH_WORKLOADS (w1,w3,w2: which to run).
+// BENCH_SMALL_COUNT (2000), BENCH_MANY_CHUNKS (16384), BENCH_WORKLOADS (w1,w3,w2,w5: which to run).
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,9 @@ const BIG = env('BENCH_BIG_MIB', 1024) * MiB;
 const HUGE = env('BENCH_HUGE_MIB', 4096) * MiB;
 const SMALL_COUNT = env('BENCH_SMALL_COUNT', 2000);
 const SMALL_SIZE = 64 * 1024;
-const WORKLOADS = new Set((process.env.BENCH_WORKLOADS ?? 'w1,w3,w2').split(','));
+const MANY_CHUNKS = env('BENCH_MANY_CHUNKS', 16384);
+const MANY_CHUNK_SIZE = 16 * 1024;
+const WORKLOADS = new Set((process.env.BENCH_WORKLOADS ?? 'w1,w3,w2,w5').split(','));
 
 interface Target {
   readonly name: string;
@@ -220,6 +222,47 @@ async function smallFilesWorkload(work: string): Promise<void> {
   );
 }
 
+interface ManyChunksRun {
+  /** Milliseconds per chunk over the second eighth of the chunks (the first warms up) and over the last. */
+  readonly earlyMs: number;
+  readonly lastMs: number;
+  readonly totalMs: number;
+}
+
+async function manyChunks(target: Target, file: string, md5: string): Promise<ManyChunksRun> {
+  return withServer(target, async (server, dataDir) => {
+    const done: number[] = [];
+    const timing = await uploadFile(`${server.origin}/upload`, { path: file }, MANY_CHUNKS * MANY_CHUNK_SIZE, {
+      chunkSize: MANY_CHUNK_SIZE,
+      parallel: 4,
+      checksum: target === bare ? undefined : md5,
+      onChunk: () => done.push(performance.now()),
+    });
+    if ((await md5File(target.fileOf(dataDir, timing.id))) !== md5) throw new Error(`${target.name}: stored file differs from the source`);
+    const eighth = Math.floor(MANY_CHUNKS / 8);
+    return {
+      earlyMs: (done[2 * eighth]! - done[eighth]!) / eighth,
+      lastMs: (done[done.length - 1]! - done[done.length - 1 - eighth]!) / eighth,
+      totalMs: timing.totalMs,
+    };
+  });
+}
+
+/** W5: one upload of many small chunks; a chunk late in the upload should cost what an early one does. */
+async function manyChunksWorkload(work: string): Promise<void> {
+  const file = await randomFile(work, MANY_CHUNKS * MANY_CHUNK_SIZE);
+  const md5 = await md5File(file);
+  const targets = [bare, frago('express', 'sqlite'), frago('express', 'postgres')];
+  console.log(`\nW5: ${MANY_CHUNKS} chunks of 16 KiB in one upload, 4 in parallel, md5 verified; one run each`);
+  const rows: string[][] = [];
+  for (const target of targets) {
+    const run = await manyChunks(target, file, md5);
+    rows.push([target.name, run.earlyMs.toFixed(2), run.lastMs.toFixed(2), (run.lastMs / run.earlyMs).toFixed(2), (run.totalMs / 1000).toFixed(1)]);
+  }
+  printTable(['target', 'ms/chunk, 2nd 1/8', 'ms/chunk, last 1/8', 'last / 2nd', 'upload s'], rows);
+  await rm(file);
+}
+
 async function main(): Promise<void> {
   const began = performance.now();
   const work = await mkdtemp(join(tmpdir(), 'frago-bench-files-'));
@@ -227,6 +270,7 @@ async function main(): Promise<void> {
     if (WORKLOADS.has('w1')) await bigFileWorkload(work);
     if (WORKLOADS.has('w3')) await memoryWorkload(work);
     if (WORKLOADS.has('w2')) await smallFilesWorkload(work);
+    if (WORKLOADS.has('w5')) await manyChunksWorkload(work);
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -47,7 +47,7 @@ export async function uploadFile(
   api: string,
   source: { path: string } | { data: Buffer },
   size: number,
-  options: { chunkSize: number; parallel: number; checksum?: string },
+  options: { chunkSize: number; parallel: number; checksum?: string; onChunk?: () => void },
 ): Promise<UploadTiming> {
   const began = performance.now();
   const started = await json(`${api}/`, { filename: 'bench.bin', total_size: size });
@@ -67,6 +67,7 @@ export async function uploadFile(
         };
         const result = await send(`${api}/${id}/`, 'PUT', headers, body);
         if (result.status !== 200) throw new Error(`chunk failed: ${result.status} ${JSON.stringify(result.json)}`);
+        options.onChunk?.();
       }
     }),
   );
