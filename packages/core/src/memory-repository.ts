@@ -12,7 +12,7 @@ import type {
   UploadRecord,
   UploadStatus,
 } from './model.js';
-import { newUploadRecord } from './model.js';
+import { isLiveClaim, newUploadRecord } from './model.js';
 import type { UploadRepository } from './ports.js';
 
 const ACTIVE: readonly UploadStatus[] = ['in_progress', 'assembling'];
@@ -67,7 +67,7 @@ export class MemoryRepository implements UploadRepository {
       return { kind: 'not_in_progress', upload: upload ?? null };
     }
     const live = chunks.filter(
-      (chunk) => chunk.state === 'stored' || (chunk.leaseUntil !== null && chunk.leaseUntil > claim.now),
+      (chunk) => chunk.state === 'stored' || isLiveClaim(chunk, claim.now),
     );
     const same = live.find((chunk) => chunk.start === range.start && chunk.end === range.end);
     if (same !== undefined) return { kind: same.state === 'stored' ? 'duplicate' : 'in_flight', chunk: same };

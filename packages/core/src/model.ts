@@ -46,6 +46,14 @@ export interface UploadRecord {
 /** What the service asks the repository to create. */
 export type NewUpload = Omit<UploadRecord, 'status' | 'checksum' | 'location' | 'completedAt' | 'leaseUntil'>;
 
+/**
+ * Whether a pending claim's request may still be sending its bytes: its lease runs past
+ * `now`. A claim whose lease ran out is abandoned; its range may be claimed again.
+ */
+export function isLiveClaim(chunk: ChunkRecord, now: Date): boolean {
+  return chunk.state === 'pending' && chunk.leaseUntil !== null && chunk.leaseUntil > now;
+}
+
 /** The record a repository keeps for a new upload: `in_progress`, nothing verified, assembled or leased yet. */
 export function newUploadRecord(upload: NewUpload): UploadRecord {
   return { ...upload, status: 'in_progress', checksum: null, location: null, completedAt: null, leaseUntil: null };

@@ -9,7 +9,7 @@ import { idleTimeout } from './idle-timeout.js';
 import { safeDirectory, safeFilename, validateFilename } from './filename.js';
 import { assertOwner, ownerKey, type Identity } from './identity.js';
 import { IntervalSet, rangeSize, type ByteRange } from './intervals.js';
-import type { ChunkRecord, UploadRecord } from './model.js';
+import { isLiveClaim, type ChunkRecord, type UploadRecord } from './model.js';
 import type { ResolvedOptions } from './options.js';
 import type { WrittenChunk } from './ports.js';
 import { expiredError, statusError } from './status-errors.js';
@@ -537,7 +537,7 @@ export class UploadService {
     const received = IntervalSet.from(chunks.filter((chunk) => chunk.state === 'stored'));
     const missing = upload.status === 'complete' ? [] : received.missing(upload.totalSize);
     const now = this.options.now();
-    const inFlight = chunks.filter((chunk) => chunk.state === 'pending' && chunk.leaseUntil !== null && chunk.leaseUntil > now);
+    const inFlight = chunks.filter((chunk) => isLiveClaim(chunk, now));
     return { upload, chunks, received, missing, inFlight };
   }
 

@@ -12,7 +12,7 @@ import type {
   UploadRepository,
   UploadStatus,
 } from '@frago/core';
-import { newUploadRecord } from '@frago/core';
+import { isLiveClaim, newUploadRecord } from '@frago/core';
 import { raw, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Dialect } from './_dialect.js';
@@ -337,7 +337,7 @@ export class MikroOrmRepository implements UploadRepository {
       const chunk = this.reader.chunk(blockingRow);
       if (chunk.start > range.end) continue;
       // An abandoned claim gives way; what blocks then is live: stored, or pending with a lease.
-      if (chunk.state === 'pending' && (chunk.leaseUntil === null || chunk.leaseUntil <= claim.now)) {
+      if (chunk.state === 'pending' && !isLiveClaim(chunk, claim.now)) {
         yield* affected(
           `delete from ${this.chunksTable} where upload_id = ? and claim_id = ? and state = 'pending' and (lease_until is null or lease_until <= ?)`,
           [uploadId, chunk.claimId, claim.now],
