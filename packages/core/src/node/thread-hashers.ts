@@ -124,19 +124,22 @@ class ThreadHashJob implements HashJob {
     try {
       return await this.thread.ask<string>({ job: this.job, op: 'digest' });
     } finally {
-      this.closed = true;
-      this.thread.jobs -= 1;
-      this.batches.give(this.batch);
+      this.release();
       await this.drain(0).catch(() => undefined);
     }
   }
 
   close(): void {
     if (this.closed) return;
-    this.closed = true;
-    this.thread.jobs -= 1;
+    this.release();
     this.thread.tell({ job: this.job, op: 'close' });
     this.sent.length = 0;
+  }
+
+  /** Marks the job closed: its thread has one job less and its batch goes back to the pool. */
+  private release(): void {
+    this.closed = true;
+    this.thread.jobs -= 1;
     this.batches.give(this.batch);
   }
 
