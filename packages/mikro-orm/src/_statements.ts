@@ -90,7 +90,9 @@ export abstract class PooledRunner<Connection> implements StatementRunner {
   private async on<T>(work: (connection: Connection) => T | Promise<T>): Promise<T> {
     const connection = await this.pool.acquireConnection();
     try {
-      await this.ready(connection);
+      // Most runners need nothing per connection: no extra turn of the event loop for them.
+      const preparing = this.ready(connection);
+      if (preparing !== undefined) await preparing;
       return await work(connection);
     } finally {
       await this.pool.releaseConnection(connection);
