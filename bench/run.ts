@@ -70,6 +70,11 @@ async function withServer<T>(target: Target, run: (server: ServerProcess, dataDi
   }
 }
 
+/** Checks, outside the timing, that the target stored the upload byte for byte. */
+async function verifyStored(target: Target, dataDir: string, id: string, md5: string): Promise<void> {
+  if ((await md5File(target.fileOf(dataDir, id))) !== md5) throw new Error(`${target.name}: stored file differs from the source`);
+}
+
 interface BigRun {
   /** Resident memory of the server after start, before the upload. */
   readonly idleRss: number;
@@ -93,8 +98,7 @@ async function bigUpload(target: Target, file: string, size: number, md5: string
     const cpu = (await server.cpuSeconds()) - cpuBefore;
     const { peak } = await server.memory();
     const heapAfterGc = target.reportsHeap === true ? await server.heapAfterGc() : null;
-    const stored = await md5File(target.fileOf(dataDir, timing.id));
-    if (stored !== md5) throw new Error(`${target.name}: stored file differs from the source`);
+    await verifyStored(target, dataDir, timing.id, md5);
     return { idleRss, mbps: size / MiB / (timing.totalMs / 1000), finalizeMs: timing.finalizeMs, cpuPerGiB: (cpu * GiB) / size, peakRss: peak, heapAfterGc };
   });
 }
@@ -238,7 +242,7 @@ async function manyChunks(target: Target, file: string, md5: string): Promise<Ma
       checksum: target === bare ? undefined : md5,
       onChunk: () => done.push(performance.now()),
     });
-    if ((await md5File(target.fileOf(dataDir, timing.id))) !== md5) throw new Error(`${target.name}: stored file differs from the source`);
+    await verifyStored(target, dataDir, timing.id, md5);
     const eighth = Math.floor(MANY_CHUNKS / 8);
     return {
       earlyMs: (done[2 * eighth]! - done[eighth]!) / eighth,
