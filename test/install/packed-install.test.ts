@@ -37,7 +37,7 @@ describe("the README's \"Use it in your server\", in a new npm project with the 
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  it('installs every package its snippet imports with its install line', () => {
+  it('names in its install line every package its snippet imports', () => {
     const installed = usage.install.map(packageName);
     expect(importedPackages(usage.snippet).filter((name) => !installed.includes(name))).toEqual([]);
     const names = published.map((pkg) => pkg.manifest.name);
