@@ -15,10 +15,11 @@ export interface ServerProcess {
   exited(): Promise<number | null>;
 }
 
-/** How to run the script: Node's own flags before it, arguments after it. */
+/** How to run the script: Node's own flags before it, arguments after it, and where (the repository root by default). */
 export interface ServerProcessArgs {
   readonly nodeArgs?: readonly string[];
   readonly args?: readonly string[];
+  readonly cwd?: string;
 }
 
 /**
@@ -27,7 +28,7 @@ export interface ServerProcessArgs {
  */
 export async function startServerProcess(script: string, env: Record<string, string>, run: ServerProcessArgs = {}): Promise<ServerProcess> {
   const argv = [...(run.nodeArgs ?? []), script, ...(run.args ?? [])];
-  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, argv, { cwd: run.cwd ?? ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (piece: Buffer) => (output += piece.toString()));
   child.stderr?.on('data', (piece: Buffer) => (output += piece.toString()));
