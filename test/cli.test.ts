@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy, type FaultProxy } from '@frago/conformance';
+import { closedPort } from './support/closed-port.js';
 import { startDefaultServer, type DefaultServer } from './support/default-server.js';
 import { ROOT } from './support/server-process.js';
 
@@ -36,6 +37,21 @@ describe('the frago CLI against the default server process', () => {
   const file = (name: string, size: number) => server.sourceFile(name, size);
   const assembled = (uploadId: string, name: string) => server.assembled(uploadId, name);
   const ids = (output: string) => [...output.matchAll(/complete, upload ([\w-]+)/g)].map((match) => match[1]!);
+  const startedId = (output: string) => /started upload ([\w-]+)/.exec(output)![1]!;
+
+  /** Presses Ctrl-C (SIGINT) once the server holds `bytes` of the upload the CLI started. */
+  const interruptAt = (bytes: number) => (child: ReturnType<typeof spawn>, stdout: () => string) => {
+    const timer = setInterval(async () => {
+      const id = /started upload ([\w-]+)/.exec(stdout())?.[1];
+      if (!id) return;
+      const status = (await (await fetch(`${server.origin}/upload/${id}/`)).json()) as { received_bytes: number };
+      if (status.received_bytes >= bytes) {
+        clearInterval(timer);
+        child.kill('SIGINT');
+      }
+    }, 100);
+    child.on('close', () => clearInterval(timer));
+  };
 
   beforeAll(async () => {
     server = await startDefaultServer();
@@ -110,30 +126,21 @@ describe('the frago CLI against the default server process', () => {
     const run = await frago(['upload', path, '--url', proxy.origin, '--chunk-size', '1MiB', '--state', state]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('corrupt.bin: failed (CHECKSUM_MISMATCH)');
-    const unreachable = await frago(['upload', path, '--url', 'http://127.0.0.1:9', '--retries', '1', '--state', state]);
+    const down = await closedPort();
+    const unreachable = await frago(['upload', path, '--url', `http://127.0.0.1:${down}`, '--retries', '1', '--state', state]);
     expect(unreachable.code).toBe(1);
-    expect(unreachable.stderr).toContain('failed (NETWORK)');
+    expect(unreachable.stderr).toContain('corrupt.bin: retrying in 1 s: connection refused');
+    expect(unreachable.stderr).toContain(`corrupt.bin: failed (NETWORK): The request to 127.0.0.1:${down} failed: connection refused`);
   });
 
   it('stops on Ctrl-C and resumes where it stopped when run again', async () => {
     const { path, bytes } = await file('interrupted.bin', 24 * MiB);
     const args = ['upload', path, '--url', proxy.origin, '--chunk-size', '1MiB', '--parallel', '2', '--state', state];
     proxy.throttle(8 * MiB);
-    const interrupted = await frago(args, (child, stdout) => {
-      const timer = setInterval(async () => {
-        const id = /started upload ([\w-]+)/.exec(stdout())?.[1];
-        if (!id) return;
-        const status = (await (await fetch(`${server.origin}/upload/${id}/`)).json()) as { received_bytes: number };
-        if (status.received_bytes >= 4 * MiB) {
-          clearInterval(timer);
-          child.kill('SIGINT');
-        }
-      }, 100);
-      child.on('close', () => clearInterval(timer));
-    });
+    const interrupted = await frago(args, interruptAt(4 * MiB));
     expect(interrupted.code).toBe(130);
     expect(interrupted.stderr).toMatch(/interrupted\.bin: interrupted at \d+% \(upload [\w-]+\); run the same command again to resume/);
-    const id = /started upload ([\w-]+)/.exec(interrupted.stdout)![1]!;
+    const id = startedId(interrupted.stdout);
     expect(Object.values(JSON.parse(await readFile(state, 'utf8')).uploads)).toEqual([expect.objectContaining({ uploadId: id, chunkSize: MiB })]);
 
     proxy.throttle(0);
@@ -151,4 +158,37 @@ describe('the frago CLI against the default server process', () => {
     expect(sent.length).toBe((bytes.length - received) / MiB);
     expect((await assembled(id, 'interrupted.bin')).equals(bytes)).toBe(true);
   });
+  it('--fresh aborts the remembered upload and remembers the new one: Ctrl-C after --fresh resumes without it', async () => {
+    const { path, bytes } = await file('fresh.bin', 24 * MiB);
+    const args = ['upload', path, '--url', proxy.origin, '--chunk-size', '1MiB', '--parallel', '2', '--state', state];
+    proxy.throttle(8 * MiB);
+    const first = await frago(args, interruptAt(2 * MiB));
+    expect(first.code).toBe(130);
+    const abandoned = startedId(first.stdout);
+
+    const fresh = await frago([...args, '--fresh'], interruptAt(2 * MiB));
+    expect(fresh.code).toBe(130);
+    expect(fresh.stdout).toContain(`fresh.bin: aborted the remembered upload ${abandoned}; starting over`);
+    const id = startedId(fresh.stdout);
+    expect(id).not.toBe(abandoned);
+    expect(fresh.stderr).toMatch(new RegExp(`fresh\\.bin: interrupted at \\d+% \\(upload ${id}\\); run the same command without --fresh to resume`));
+    expect((await fetch(`${server.origin}/upload/${abandoned}/`)).status).toBe(404);
+
+    proxy.throttle(0);
+    const resumed = await frago(args);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(new RegExp(`fresh\\.bin: resuming upload ${id} \\([\\d.]+ MiB of 24\\.00 MiB already on the server\\)`));
+    expect(resumed.stdout).toContain(`complete, upload ${id}`);
+    expect((await assembled(id, 'fresh.bin')).equals(bytes)).toBe(true);
+  });
+
+  it('prints its version and says why a file cannot be read', async () => {
+    const version = await frago(['--version']);
+    expect(version).toMatchObject({ code: 0, stdout: `frago ${JSON.parse(await readFile(join(ROOT, 'packages/client/package.json'), 'utf8')).version}\n` });
+    const missing = await frago(['upload', 'no-such.bin', '--url', server.origin, '--state', state]);
+    expect(missing).toMatchObject({ code: 1, stderr: 'frago: Cannot read no-such.bin: no such file\n' });
+    const folder = await frago(['upload', server.dataDir, '--url', server.origin, '--state', state]);
+    expect(folder).toMatchObject({ code: 1, stderr: `frago: Cannot read ${server.dataDir}: is a directory\n` });
+  });
 });
+
