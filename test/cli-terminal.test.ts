@@ -44,6 +44,7 @@ describe(`the frago CLI in a ${COLUMNS}-column terminal`, () => {
     proxy = await startFaultProxy(server.origin);
   });
   afterEach(async () => {
+    proxy.decide(() => 'pass');
     proxy.throttle(0);
     await Promise.all(terminals.splice(0).map((terminal) => terminal.close()));
   });
@@ -76,6 +77,22 @@ describe(`the frago CLI in a ${COLUMNS}-column terminal`, () => {
     expect(flat(afterCtrlC)).toContain(`holiday.mp4: interrupted at `);
     expect(flat(afterCtrlC)).toMatch(new RegExp(`interrupted at \\d+% \\(upload ${id}\\); run the same command again to resume`));
     expect(afterCtrlC).toMatch(/\d+% \| .+ left \| interrupted$/m);
+  });
+
+  it('shows a retry mid-upload with its cause, and goes on when the server answers again', async () => {
+    await server.sourceFile('camera.raw', 48 * MiB);
+    proxy.throttle(4 * MiB);
+    const terminal = await frago(['upload', 'camera.raw', '--url', proxy.origin, '--chunk-size', '1MiB', '--parallel', '2', '--state', state]);
+    await terminal.waitFor(/[1-9]\d% \| .+ left \| uploading$/m);
+    proxy.decide((request) => (request.method === 'PUT' ? 'drop' : 'pass'));
+    const retrying = await terminal.waitFor(/^camera\.raw .*\d+% \| .+ left \| retrying(?: in \d+ s)?: connection (?:reset|closed by the server)$/m);
+    await keep('cli-80-retrying-mid-upload.txt', retrying);
+    proxy.decide(() => 'pass');
+    proxy.throttle(0);
+    expect(await terminal.exited()).toBe(0);
+    const done = await terminal.screen();
+    expect(done).toMatch(/camera\.raw: complete, upload [\w-]+/);
+    expect(done).toMatch(/^camera\.raw .*100% \| .+ \| complete$/m);
   });
 
   it('shows the retry state with its cause while the server is down, and names the cause when it gives up', async () => {
