@@ -79,6 +79,19 @@ describe(`the frago CLI in a ${COLUMNS}-column terminal`, () => {
     expect(afterCtrlC).toMatch(/\d+% \| .+ left \| interrupted$/m);
   });
 
+  it('follows a resize: narrower, the next frame still ends with percent, speed, time left and state', async () => {
+    await server.sourceFile('resized.bin', 48 * MiB);
+    proxy.throttle(4 * MiB);
+    const terminal = await frago(['upload', 'resized.bin', '--url', proxy.origin, '--chunk-size', '1MiB', '--parallel', '2', '--state', state]);
+    await terminal.waitFor(/[1-9]\d% \| .+ left \| uploading$/m);
+    await terminal.resize(56, 24);
+    const narrow = await terminal.waitFor(/^resized\.bin +\d+% \| [\d.]+ [KM]iB\/s \| .+ left \| uploading$/m);
+    const line = narrow.split('\n').find((row) => /^resized\.bin +\d+%/.test(row))!;
+    expect(line.length).toBeLessThan(56);
+    await terminal.press('C-c');
+    expect(await terminal.exited()).toBe(130);
+  });
+
   it('shows a retry mid-upload with its cause, and goes on when the server answers again', async () => {
     await server.sourceFile('camera.raw', 48 * MiB);
     proxy.throttle(4 * MiB);

@@ -18,6 +18,8 @@ export interface Terminal {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Types a key as tmux names it (`C-c` is Ctrl-C: the terminal sends SIGINT to the program). */
   press(key: string): Promise<void>;
+  /** Resizes the terminal, as a user dragging its window's edge (the program gets SIGWINCH). */
+  resize(columns: number, rows: number): Promise<void>;
   /** Waits for the program to end and returns its exit status. */
   exited(timeoutMs?: number): Promise<number>;
   close(): Promise<void>;
@@ -76,6 +78,9 @@ export async function openTerminal(argv: readonly string[], options: TerminalOpt
     },
     async press(key) {
       await run('send-keys', '-t', 'cli', key);
+    },
+    async resize(columns, rows) {
+      await run('resize-window', '-t', 'cli', '-x', String(columns), '-y', String(rows));
     },
     async exited(timeoutMs = 30_000) {
       const until = Date.now() + timeoutMs;
