@@ -39,10 +39,10 @@ describe('the frago CLI against the default server process', () => {
   const ids = (output: string) => [...output.matchAll(/complete, upload ([\w-]+)/g)].map((match) => match[1]!);
   const startedId = (output: string) => /started upload ([\w-]+)/.exec(output)![1]!;
 
-  /** Presses Ctrl-C (SIGINT) once the server holds `bytes` of the upload the CLI started. */
-  const interruptAt = (bytes: number) => (child: ReturnType<typeof spawn>, stdout: () => string) => {
+  /** Presses Ctrl-C (SIGINT) once the server holds `bytes` of the upload the CLI started (the `nth` one, from 0). */
+  const interruptAt = (bytes: number, nth = 0) => (child: ReturnType<typeof spawn>, stdout: () => string) => {
     const timer = setInterval(async () => {
-      const id = /started upload ([\w-]+)/.exec(stdout())?.[1];
+      const id = [...stdout().matchAll(/started upload ([\w-]+)/g)][nth]?.[1];
       if (!id) return;
       const status = (await (await fetch(`${server.origin}/upload/${id}/`)).json()) as { received_bytes: number };
       if (status.received_bytes >= bytes) {
@@ -189,6 +189,18 @@ describe('the frago CLI against the default server process', () => {
     expect(missing).toMatchObject({ code: 1, stderr: 'frago: Cannot read no-such.bin: no such file\n' });
     const folder = await frago(['upload', server.dataDir, '--url', server.origin, '--state', state]);
     expect(folder).toMatchObject({ code: 1, stderr: `frago: Cannot read ${server.dataDir}: is a directory\n` });
+  });
+  it('after Ctrl-C in a run of several files, the hint leaves out the files already uploaded', async () => {
+    const small = await file('small.bin', MiB);
+    const large = await file('large.bin', 24 * MiB);
+    const args = ['upload', small.path, large.path, '--url', proxy.origin, '--chunk-size', '1MiB', '--parallel', '2', '--state', state];
+    proxy.throttle(8 * MiB);
+    const run = await frago(args, interruptAt(2 * MiB, 1));
+    expect(run.code).toBe(130);
+    expect(run.stdout).toContain('small.bin: complete');
+    expect(run.stderr).toMatch(
+      new RegExp(`large\\.bin: interrupted at \\d+% \\(upload [\\w-]+\\); run the same command without ${small.path} \\(uploaded\\) to resume`),
+    );
   });
 });
 
