@@ -131,6 +131,11 @@ describe('the frago CLI against the default server process', () => {
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toContain('corrupt.bin: retrying in 1 s: connection refused');
     expect(unreachable.stderr).toContain(`corrupt.bin: failed (NETWORK): The request to 127.0.0.1:${down} failed: connection refused`);
+    const status = await frago(['status', 'some-id', '--url', `http://127.0.0.1:${down}`, '--retries', '1']);
+    expect(status).toMatchObject({
+      code: 1,
+      stderr: `frago: retrying in 1 s: connection refused\nfrago: The request to 127.0.0.1:${down} failed: connection refused (NETWORK)\n`,
+    });
   });
 
   it('stops on Ctrl-C and resumes where it stopped when run again', async () => {

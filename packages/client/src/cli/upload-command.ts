@@ -61,7 +61,7 @@ function resultLine(result: UploadResult, json: boolean, label: string): string 
   const speed = seconds > 0 ? formatSpeed(result.sentBytes / seconds) : formatSpeed(0);
   const resumed = result.resumed ? `, resumed with ${formatBytes(result.resumedBytes)} already on the server` : '';
   const check = result.verified ? 'verified' : 'computed by the server';
-  // Three short lines: a terminal with bars drawn does not wrap long ones.
+  // Three short lines, each a fact of its own (the display wraps any still too long).
   return [
     `${label}: complete, upload ${result.uploadId}`,
     `  ${formatBytes(result.sentBytes)} sent in ${seconds.toFixed(1)} s (${speed})${resumed}`,
@@ -183,12 +183,16 @@ export async function uploadCommand(args: string[]): Promise<number> {
   }
 
   const interrupt = new AbortController();
+  const display = createDisplay({ quiet: values.quiet ?? false });
   const onSigint = () => {
-    if (interrupt.signal.aborted) process.exit(130);
+    if (interrupt.signal.aborted) {
+      // A second Ctrl-C leaves at once, but not with the cursor hidden and line wrapping off.
+      display.stop();
+      process.exit(130);
+    }
     interrupt.abort();
   };
   process.on('SIGINT', onSigint);
-  const display = createDisplay({ quiet: values.quiet ?? false });
   let status = 0;
   const uploaded: string[] = [];
   try {
