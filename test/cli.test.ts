@@ -131,6 +131,15 @@ describe('the frago CLI against the default server process', () => {
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toContain('corrupt.bin: retrying in 1 s: connection refused');
     expect(unreachable.stderr).toContain(`corrupt.bin: failed (NETWORK): The request to 127.0.0.1:${down} failed: connection refused`);
+    proxy.decide((request) => (request.method === 'PUT' ? 'unavailable' : 'pass'));
+    // Its own state file: the failed upload stays remembered there, to be resumed.
+    const kept = join(server.dataDir, 'kept-state.json');
+    const unavailable = await frago(['upload', path, '--url', proxy.origin, '--retries', '1', '--state', kept]);
+    expect(unavailable.code).toBe(1);
+    expect(unavailable.stderr).toContain('corrupt.bin: retrying in 1 s: server error (HTTP 503 REPOSITORY_FAILED)');
+    expect(unavailable.stderr).toMatch(/corrupt\.bin: failed \(REPOSITORY_FAILED\): .+ \[upload [\w-]+\]; run the same command again to resume/);
+    const failedId = /\[upload ([\w-]+)\]/.exec(unavailable.stderr)![1]!;
+    expect(Object.values(JSON.parse(await readFile(kept, 'utf8')).uploads)).toEqual([expect.objectContaining({ uploadId: failedId })]);
     const status = await frago(['status', 'some-id', '--url', `http://127.0.0.1:${down}`, '--retries', '1']);
     expect(status).toMatchObject({
       code: 1,

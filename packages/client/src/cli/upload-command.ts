@@ -4,6 +4,7 @@ import {
   fingerprint,
   isFragoClientError,
   type ChecksumAlgorithm,
+  type ClientErrorCode,
   type UploadResult,
   type UploadSource,
 } from '../index.js';
@@ -69,12 +70,15 @@ function resultLine(result: UploadResult, json: boolean, label: string): string 
   ].join('\n');
 }
 
-function failureLine(label: string, error: unknown, json: boolean, uploadId: string | null): string {
+/** Failures after which the upload stays remembered: the same upload goes on once the server answers again. */
+const RESUMABLE: ReadonlySet<ClientErrorCode> = new Set(['NETWORK', 'TIMEOUT', 'SERVER_ERROR']);
+
+function failureLine(label: string, error: unknown, json: boolean, uploadId: string | null, hint?: string): string {
   const code = isFragoClientError(error) ? error.code : 'ERROR';
   const message = error instanceof Error ? error.message : String(error);
   const serverCode = isFragoClientError(error) ? error.serverCode : undefined;
-  if (json) return JSON.stringify({ file: label, status: 'failed', uploadId, code, serverCode, message });
-  return `${label}: failed (${serverCode ?? code}): ${message}${uploadId ? ` [upload ${uploadId}]` : ''}`;
+  if (json) return JSON.stringify({ file: label, status: 'failed', uploadId, code, serverCode, message, hint });
+  return `${label}: failed (${serverCode ?? code}): ${message}${uploadId ? ` [upload ${uploadId}]` : ''}${hint ? `; ${hint}` : ''}`;
 }
 
 /** How long `--fresh` waits for the server to abort a remembered upload before leaving it to expire. */
@@ -150,7 +154,9 @@ async function sendOne(client: FragoClient, source: UploadSource, label: string,
       );
       return 130;
     }
-    display.print(failureLine(label, error, json, upload.uploadId), json ? 'stdout' : 'stderr');
+    const resumable = upload.uploadId !== null && isFragoClientError(error) && RESUMABLE.has(error.code);
+    const hint = resumable ? resumeHint(true, options.fresh, options.uploaded) : undefined;
+    display.print(failureLine(label, error, json, upload.uploadId, hint), json ? 'stdout' : 'stderr');
     return 1;
   }
 }
