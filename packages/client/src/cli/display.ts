@@ -39,8 +39,11 @@ interface BarPayload {
 /** The terminal's width now (it follows resizes), 80 when the stream does not say. */
 const columns = () => process.stderr.columns || 80;
 
-/** One line per file on a terminal (stderr), redrawn a few times a second. */
-function barDisplay(): Display {
+/**
+ * One line per file on a terminal (stderr), redrawn a few times a second. `json`:
+ * results are JSON lines, printed whole (a wrapped one would not parse once copied).
+ */
+function barDisplay(json: boolean): Display {
   const bars = new MultiBar({
     // Drawn at every frame from the upload's state then and the width then, so a
     // countdown moves and a resized terminal gets lines that fit.
@@ -57,7 +60,7 @@ function barDisplay(): Display {
     print(line, stream = 'stdout') {
       // While bars are drawn, cli-progress prints lines above them; stdout to a file stays clean.
       if (stream === 'stdout' && !process.stdout.isTTY) process.stdout.write(`${line}\n`);
-      else bars.log(`${wrap(line, columns())}\n`);
+      else bars.log(`${json ? line : wrap(line, columns())}\n`);
     },
     stop() {
       // Draw once more so that lines logged since the last frame are not lost.
@@ -97,7 +100,7 @@ function lineDisplay(quiet: boolean, everyMs = 2000): Display {
   };
 }
 
-/** Bars on a terminal, plain lines elsewhere; `quiet` keeps only results. */
-export function createDisplay(options: { quiet: boolean }): Display {
-  return process.stderr.isTTY && !options.quiet ? barDisplay() : lineDisplay(options.quiet);
+/** Bars on a terminal, plain lines elsewhere; `quiet` keeps only results; `json`: results are JSON lines. */
+export function createDisplay(options: { quiet: boolean; json: boolean }): Display {
+  return process.stderr.isTTY && !options.quiet ? barDisplay(options.json) : lineDisplay(options.quiet);
 }

@@ -189,7 +189,7 @@ export async function uploadCommand(args: string[]): Promise<number> {
   }
 
   const interrupt = new AbortController();
-  const display = createDisplay({ quiet: values.quiet ?? false });
+  const display = createDisplay({ quiet: values.quiet ?? false, json });
   const onSigint = () => {
     if (interrupt.signal.aborted) {
       // A second Ctrl-C leaves at once, but not with the cursor hidden and line wrapping off.
