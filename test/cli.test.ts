@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy, type FaultProxy } from '@frago/conformance';
 import { closedPort } from './support/closed-port.js';
@@ -18,9 +19,10 @@ interface Run {
   readonly stderr: string;
 }
 
-/** Runs the built CLI as a user would; `during` may act on the running process. */
-function frago(args: string[], during?: (child: ReturnType<typeof spawn>, output: () => string) => void): Promise<Run> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, FRAGO_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs the built CLI as a user would; `during` may act on the running process; `as` runs it through a command (`setpriv ...`). */
+function frago(args: string[], during?: (child: ReturnType<typeof spawn>, output: () => string) => void, as: readonly string[] = []): Promise<Run> {
+  const [command, ...rest] = [...as, process.execPath, CLI, ...args];
+  const child = spawn(command!, rest, { cwd: ROOT, env: { ...process.env, FRAGO_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (piece: Buffer) => (stdout += piece.toString()));
@@ -203,6 +205,15 @@ describe('the frago CLI against the default server process', () => {
     expect(missing).toMatchObject({ code: 1, stderr: 'frago: Cannot read no-such.bin: no such file\n' });
     const folder = await frago(['upload', server.dataDir, '--url', server.origin, '--state', state]);
     expect(folder).toMatchObject({ code: 1, stderr: `frago: Cannot read ${server.dataDir}: is a directory\n` });
+    const locked = join(await mkdtemp(join(tmpdir(), 'frago-locked-')), 'locked.bin');
+    await writeFile(locked, 'secret');
+    await chmod(dirname(locked), 0o755);
+    await chmod(locked, 0o000);
+    // root reads any file: drop to nobody, as a user without the right to read it.
+    const unprivileged = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+    const denied = await frago(['upload', locked, '--url', server.origin, '--state', state], undefined, unprivileged);
+    expect(denied).toMatchObject({ code: 1, stderr: `frago: Cannot read ${locked}: permission denied\n` });
+    await rm(dirname(locked), { recursive: true, force: true });
   });
   it('after Ctrl-C in a run of several files, the hint leaves out the files already uploaded', async () => {
     const small = await file('small.bin', MiB);
