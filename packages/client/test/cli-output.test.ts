@@ -1,7 +1,9 @@
+import mitt from 'mitt';
 import { describe, expect, it } from 'vitest';
-import { FragoClientError, plainCause } from '@frago/client';
+import { FragoClientError, plainCause, type Upload, type UploadEvents } from '@frago/client';
 import { progressLine, type LineFields } from '../src/cli/progress-line.js';
 import { shortReason } from '../src/cli/reason.js';
+import { RetryWatch } from '../src/cli/retry-watch.js';
 import { wrap } from '../src/cli/wrap.js';
 
 const uploading: LineFields = {
@@ -102,5 +104,47 @@ describe('the cause of a failure in plain words', () => {
     );
     expect(shortReason(new FragoClientError('REFUSED', 'Too many requests', { status: 429 }))).toBe('server busy (HTTP 429)');
     expect(shortReason(new FragoClientError('TIMEOUT', 'No answer within 120000 ms'))).toBe('no answer in time');
+  });
+});
+
+describe('the retry state', () => {
+  /** An upload's events, sent by the test, and a clock it moves. */
+  function watched() {
+    const events = mitt<UploadEvents>();
+    const upload: Pick<Upload, 'on'> = {
+      on: (type, handler) => {
+        events.on(type, handler);
+        return () => events.off(type, handler);
+      },
+    };
+    const clock = { now: 0 };
+    return { events, clock, watch: new RetryWatch(upload, () => clock.now) };
+  }
+  const network = () => new FragoClientError('NETWORK', 'The request to 127.0.0.1:9 failed: connection refused', { cause: refused() });
+
+  it('counts down to the next try, then says a try is under way, until the start succeeds', () => {
+    const { events, clock, watch } = watched();
+    expect(watch.state('starting')).toBe('starting');
+    events.emit('retry', { attempt: 1, delayMs: 1500, error: network(), range: null });
+    expect(watch.state('starting')).toBe('retrying in 2 s: connection refused');
+    clock.now = 600;
+    expect(watch.state('starting')).toBe('retrying in 1 s: connection refused');
+    clock.now = 1600;
+    expect(watch.state('starting')).toBe('retrying: connection refused');
+    events.emit('session', { uploadId: 'u', resumed: false, receivedBytes: 0, chunkSize: 1, checksumAlgorithm: null });
+    expect(watch.state('starting')).toBe('starting');
+  });
+
+  it('lasts mid-upload until every chunk that was retried is done, and never shows on a final phase', () => {
+    const { events, watch } = watched();
+    const failed = new FragoClientError('SERVER_ERROR', 'Storage failed', { status: 503 });
+    events.emit('retry', { attempt: 1, delayMs: 3000, error: failed, range: { start: 0, end: 9 } });
+    events.emit('retry', { attempt: 1, delayMs: 3000, error: failed, range: { start: 10, end: 19 } });
+    events.emit('chunk', { start: 20, end: 29, state: 'done', attempts: 1 });
+    events.emit('chunk', { start: 0, end: 9, state: 'done', attempts: 2 });
+    expect(watch.state('uploading')).toBe('retrying in 3 s: server error (HTTP 503)');
+    expect(watch.state('failed')).toBe('failed');
+    events.emit('chunk', { start: 10, end: 19, state: 'done', attempts: 2 });
+    expect(watch.state('uploading')).toBe('uploading');
   });
 });

@@ -15,7 +15,7 @@ export class RetryWatch {
   private readonly chunks = new Set<number>();
 
   constructor(
-    upload: Upload,
+    upload: Pick<Upload, 'on'>,
     private readonly now: () => number = Date.now,
   ) {
     upload.on('retry', (info) => {
