@@ -2,7 +2,7 @@
 # Sets up a fresh machine for frago: Node.js 24 (from the npm registry, next to the
 # system's own Node.js, never replacing it), pnpm, the workspace's dependencies from the
 # lock file (native modules built for Node.js 24), and the services the tests need
-# (PostgreSQL, MariaDB, Chromium; the S3 test server is started by the tests).
+# (PostgreSQL, MariaDB, Chromium, tmux; the S3 test server is started by the tests).
 #
 #   bash scripts/setup.sh            everything
 #   FRAGO_SETUP_SERVICES=0 bash ...  only Node.js, pnpm and the dependencies
@@ -52,4 +52,9 @@ if [ "${FRAGO_SETUP_SERVICES:-1}" != "0" ]; then
   bash scripts/postgres.sh
   bash scripts/mariadb.sh
   bash scripts/chromium.sh
+  # The CLI's tests run frago in a real 80-column terminal: a tmux pane.
+  if ! command -v tmux >/dev/null 2>&1; then
+    SUDO=$([ "$(id -u)" = "0" ] || echo sudo)
+    $SUDO apt-get update && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y tmux
+  fi
 fi

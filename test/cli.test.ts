@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy, type FaultProxy } from '@frago/conformance';
+import { closedPort } from './support/closed-port.js';
 import { startDefaultServer, type DefaultServer } from './support/default-server.js';
 import { ROOT } from './support/server-process.js';
 
@@ -17,9 +19,10 @@ interface Run {
   readonly stderr: string;
 }
 
-/** Runs the built CLI as a user would; `during` may act on the running process. */
-function frago(args: string[], during?: (child: ReturnType<typeof spawn>, output: () => string) => void): Promise<Run> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, FRAGO_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs the built CLI as a user would; `during` may act on the running process; `as` runs it through a command (`setpriv ...`). */
+function frago(args: string[], during?: (child: ReturnType<typeof spawn>, output: () => string) => void, as: readonly string[] = []): Promise<Run> {
+  const [command, ...rest] = [...as, process.execPath, CLI, ...args];
+  const child = spawn(command!, rest, { cwd: ROOT, env: { ...process.env, FRAGO_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (piece: Buffer) => (stdout += piece.toString()));
@@ -36,6 +39,21 @@ describe('the frago CLI against the default server process', () => {
   const file = (name: string, size: number) => server.sourceFile(name, size);
   const assembled = (uploadId: string, name: string) => server.assembled(uploadId, name);
   const ids = (output: string) => [...output.matchAll(/complete, upload ([\w-]+)/g)].map((match) => match[1]!);
+  const startedId = (output: string) => /started upload ([\w-]+)/.exec(output)![1]!;
+
+  /** Presses Ctrl-C (SIGINT) once the server holds `bytes` of the upload the CLI started (the `nth` one, from 0). */
+  const interruptAt = (bytes: number, nth = 0) => (child: ReturnType<typeof spawn>, stdout: () => string) => {
+    const timer = setInterval(async () => {
+      const id = [...stdout().matchAll(/started upload ([\w-]+)/g)][nth]?.[1];
+      if (!id) return;
+      const status = (await (await fetch(`${server.origin}/upload/${id}/`)).json()) as { received_bytes: number };
+      if (status.received_bytes >= bytes) {
+        clearInterval(timer);
+        child.kill('SIGINT');
+      }
+    }, 100);
+    child.on('close', () => clearInterval(timer));
+  };
 
   beforeAll(async () => {
     server = await startDefaultServer();
@@ -110,30 +128,35 @@ describe('the frago CLI against the default server process', () => {
     const run = await frago(['upload', path, '--url', proxy.origin, '--chunk-size', '1MiB', '--state', state]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('corrupt.bin: failed (CHECKSUM_MISMATCH)');
-    const unreachable = await frago(['upload', path, '--url', 'http://127.0.0.1:9', '--retries', '1', '--state', state]);
+    const down = await closedPort();
+    const unreachable = await frago(['upload', path, '--url', `http://127.0.0.1:${down}`, '--retries', '1', '--state', state]);
     expect(unreachable.code).toBe(1);
-    expect(unreachable.stderr).toContain('failed (NETWORK)');
+    expect(unreachable.stderr).toContain('corrupt.bin: retrying in 1 s: connection refused');
+    expect(unreachable.stderr).toContain(`corrupt.bin: failed (NETWORK): The request to 127.0.0.1:${down} failed: connection refused`);
+    proxy.decide((request) => (request.method === 'PUT' ? 'unavailable' : 'pass'));
+    // Its own state file: the failed upload stays remembered there, to be resumed.
+    const kept = join(server.dataDir, 'kept-state.json');
+    const unavailable = await frago(['upload', path, '--url', proxy.origin, '--retries', '1', '--state', kept]);
+    expect(unavailable.code).toBe(1);
+    expect(unavailable.stderr).toContain('corrupt.bin: retrying in 1 s: server error (HTTP 503 REPOSITORY_FAILED)');
+    expect(unavailable.stderr).toMatch(/corrupt\.bin: failed \(REPOSITORY_FAILED\): .+ \[upload [\w-]+\]; run the same command again to resume/);
+    const failedId = /\[upload ([\w-]+)\]/.exec(unavailable.stderr)![1]!;
+    expect(Object.values(JSON.parse(await readFile(kept, 'utf8')).uploads)).toEqual([expect.objectContaining({ uploadId: failedId })]);
+    const status = await frago(['status', 'some-id', '--url', `http://127.0.0.1:${down}`, '--retries', '1']);
+    expect(status).toMatchObject({
+      code: 1,
+      stderr: `frago: retrying in 1 s: connection refused\nfrago: The request to 127.0.0.1:${down} failed: connection refused (NETWORK)\n`,
+    });
   });
 
   it('stops on Ctrl-C and resumes where it stopped when run again', async () => {
     const { path, bytes } = await file('interrupted.bin', 24 * MiB);
     const args = ['upload', path, '--url', proxy.origin, '--chunk-size', '1MiB', '--parallel', '2', '--state', state];
     proxy.throttle(8 * MiB);
-    const interrupted = await frago(args, (child, stdout) => {
-      const timer = setInterval(async () => {
-        const id = /started upload ([\w-]+)/.exec(stdout())?.[1];
-        if (!id) return;
-        const status = (await (await fetch(`${server.origin}/upload/${id}/`)).json()) as { received_bytes: number };
-        if (status.received_bytes >= 4 * MiB) {
-          clearInterval(timer);
-          child.kill('SIGINT');
-        }
-      }, 100);
-      child.on('close', () => clearInterval(timer));
-    });
+    const interrupted = await frago(args, interruptAt(4 * MiB));
     expect(interrupted.code).toBe(130);
     expect(interrupted.stderr).toMatch(/interrupted\.bin: interrupted at \d+% \(upload [\w-]+\); run the same command again to resume/);
-    const id = /started upload ([\w-]+)/.exec(interrupted.stdout)![1]!;
+    const id = startedId(interrupted.stdout);
     expect(Object.values(JSON.parse(await readFile(state, 'utf8')).uploads)).toEqual([expect.objectContaining({ uploadId: id, chunkSize: MiB })]);
 
     proxy.throttle(0);
@@ -151,4 +174,58 @@ describe('the frago CLI against the default server process', () => {
     expect(sent.length).toBe((bytes.length - received) / MiB);
     expect((await assembled(id, 'interrupted.bin')).equals(bytes)).toBe(true);
   });
+  it('--fresh aborts the remembered upload and remembers the new one: Ctrl-C after --fresh resumes without it', async () => {
+    const { path, bytes } = await file('fresh.bin', 24 * MiB);
+    const args = ['upload', path, '--url', proxy.origin, '--chunk-size', '1MiB', '--parallel', '2', '--state', state];
+    proxy.throttle(8 * MiB);
+    const first = await frago(args, interruptAt(2 * MiB));
+    expect(first.code).toBe(130);
+    const abandoned = startedId(first.stdout);
+
+    const fresh = await frago([...args, '--fresh'], interruptAt(2 * MiB));
+    expect(fresh.code).toBe(130);
+    expect(fresh.stdout).toContain(`fresh.bin: aborted the remembered upload ${abandoned}; starting over`);
+    const id = startedId(fresh.stdout);
+    expect(id).not.toBe(abandoned);
+    expect(fresh.stderr).toMatch(new RegExp(`fresh\\.bin: interrupted at \\d+% \\(upload ${id}\\); run the same command without --fresh to resume`));
+    expect((await fetch(`${server.origin}/upload/${abandoned}/`)).status).toBe(404);
+
+    proxy.throttle(0);
+    const resumed = await frago(args);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(new RegExp(`fresh\\.bin: resuming upload ${id} \\([\\d.]+ MiB of 24\\.00 MiB already on the server\\)`));
+    expect(resumed.stdout).toContain(`complete, upload ${id}`);
+    expect((await assembled(id, 'fresh.bin')).equals(bytes)).toBe(true);
+  });
+
+  it('prints its version and says why a file cannot be read', async () => {
+    const version = await frago(['--version']);
+    expect(version).toMatchObject({ code: 0, stdout: `frago ${JSON.parse(await readFile(join(ROOT, 'packages/client/package.json'), 'utf8')).version}\n` });
+    const missing = await frago(['upload', 'no-such.bin', '--url', server.origin, '--state', state]);
+    expect(missing).toMatchObject({ code: 1, stderr: 'frago: Cannot read no-such.bin: no such file\n' });
+    const folder = await frago(['upload', server.dataDir, '--url', server.origin, '--state', state]);
+    expect(folder).toMatchObject({ code: 1, stderr: `frago: Cannot read ${server.dataDir}: is a directory\n` });
+    const locked = join(await mkdtemp(join(tmpdir(), 'frago-locked-')), 'locked.bin');
+    await writeFile(locked, 'secret');
+    await chmod(dirname(locked), 0o755);
+    await chmod(locked, 0o000);
+    // root reads any file: drop to nobody, as a user without the right to read it.
+    const unprivileged = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+    const denied = await frago(['upload', locked, '--url', server.origin, '--state', state], undefined, unprivileged);
+    expect(denied).toMatchObject({ code: 1, stderr: `frago: Cannot read ${locked}: permission denied\n` });
+    await rm(dirname(locked), { recursive: true, force: true });
+  });
+  it('after Ctrl-C in a run of several files, the hint leaves out the files already uploaded', async () => {
+    const small = await file('small.bin', MiB);
+    const large = await file('large.bin', 24 * MiB);
+    const args = ['upload', small.path, large.path, '--url', proxy.origin, '--chunk-size', '1MiB', '--parallel', '2', '--state', state];
+    proxy.throttle(8 * MiB);
+    const run = await frago(args, interruptAt(2 * MiB, 1));
+    expect(run.code).toBe(130);
+    expect(run.stdout).toContain('small.bin: complete');
+    expect(run.stderr).toMatch(
+      new RegExp(`large\\.bin: interrupted at \\d+% \\(upload [\\w-]+\\); run the same command without ${small.path} \\(uploaded\\) to resume`),
+    );
+  });
 });
+

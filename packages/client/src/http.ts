@@ -1,5 +1,6 @@
 import { cancelledError, FragoClientError, type ClientErrorCode } from './errors.js';
 import { anySignal } from './signals.js';
+import { plainCause } from './system-error.js';
 import type { ChunkBody } from './source.js';
 
 /** Extra request headers: fixed, or computed before every request (e.g. a fresh auth token). */
@@ -146,8 +147,9 @@ export class Http {
       if (timeout.signal.aborted) {
         throw new FragoClientError('TIMEOUT', `No answer within ${this.options.requestTimeoutMs} ms`, { retryable: true, cause: error });
       }
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new FragoClientError('NETWORK', `The request failed: ${reason}`, { retryable: true, cause: error });
+      // "fetch failed" alone tells nothing; the system error under it names the cause.
+      const host = new URL(this.options.endpoint).host;
+      throw new FragoClientError('NETWORK', `The request to ${host} failed: ${plainCause(error)}`, { retryable: true, cause: error });
     } finally {
       clearTimeout(timer);
       release();

@@ -6,6 +6,7 @@ export * from './hasher.js';
 export * from './worker-hasher.js';
 export * from './store.js';
 export * from './retry.js';
+export * from './system-error.js';
 export { resolveEndpoint, type HeaderSource } from './http.js';
 export * from './options.js';
 export * from './speed.js';

@@ -13,6 +13,6 @@ ${SERVER_HELP}`;
 /** `frago abort ID`. */
 export const abortCommand = idCommand(
   ABORT_HELP,
-  (client, uploadId) => client.abort(uploadId),
+  (client, uploadId, options) => client.abort(uploadId, options),
   (answer) => `aborted upload ${answer.upload_id}`,
 );

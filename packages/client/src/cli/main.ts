@@ -4,6 +4,7 @@ import { abortCommand } from './abort-command.js';
 import { UsageError } from './args.js';
 import { statusCommand } from './status-command.js';
 import { uploadCommand } from './upload-command.js';
+import { packageVersion } from './version.js';
 
 const HELP = `Usage: frago COMMAND [options]
 
@@ -13,6 +14,7 @@ Commands:
   upload FILE...  upload files (resumes interrupted ones)
   status ID       show what the server holds of an upload
   abort ID        abort an unfinished upload
+  version         print frago's version (also --version, -V)
 
 Run 'frago COMMAND --help' for a command's options.`;
 
@@ -27,6 +29,10 @@ async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${HELP}\n`);
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`frago ${packageVersion()}\n`);
+    return 0;
   }
   const command = COMMANDS[name];
   if (!command) throw new UsageError(`unknown command "${name}"`);

@@ -27,4 +27,4 @@ function describe(status: StatusAnswer): string {
 }
 
 /** `frago status ID`. */
-export const statusCommand = idCommand(STATUS_HELP, (client, uploadId) => client.status(uploadId), describe);
+export const statusCommand = idCommand(STATUS_HELP, (client, uploadId, options) => client.status(uploadId, options), describe);

@@ -1,7 +1,8 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { FragoClientError } from '../errors.js';
+import { plainCause } from '../system-error.js';
 import type { UploadSource } from '../source.js';
 
 const MiB = 1024 * 1024;
@@ -11,7 +12,7 @@ async function* readRange(path: string, start: number, end: number, highWaterMar
   try {
     for await (const piece of createReadStream(path, { start, end, highWaterMark })) yield piece as Uint8Array;
   } catch (cause) {
-    throw new FragoClientError('READ_FAILED', `Could not read ${path}`, { cause });
+    throw new FragoClientError('READ_FAILED', `Could not read ${path}: ${plainCause(cause)}`, { cause });
   }
 }
 
@@ -25,10 +26,14 @@ async function* readRange(path: string, start: number, end: number, highWaterMar
  */
 export async function fileSource(path: string, options: { name?: string } = {}): Promise<UploadSource> {
   const absolute = resolve(path);
-  const info = await stat(absolute).catch((cause: unknown) => {
-    throw new FragoClientError('READ_FAILED', `Cannot read ${path}`, { cause });
-  });
-  if (!info.isFile()) throw new FragoClientError('READ_FAILED', `${path} is not a regular file`);
+  const unreadable = (cause: unknown): never => {
+    throw new FragoClientError('READ_FAILED', `Cannot read ${path}: ${plainCause(cause)}`, { cause });
+  };
+  const info = await stat(absolute).catch(unreadable);
+  if (info.isDirectory()) throw new FragoClientError('READ_FAILED', `Cannot read ${path}: is a directory`);
+  if (!info.isFile()) throw new FragoClientError('READ_FAILED', `Cannot read ${path}: not a regular file`);
+  // stat needs no read permission on the file itself: ask now, not at the first chunk.
+  await access(absolute, constants.R_OK).catch(unreadable);
   const size = info.size;
   return {
     name: options.name ?? basename(absolute),
