@@ -34,6 +34,11 @@ export function testIdentity(header: string | string[] | undefined, origin?: str
   return ANONYMOUS;
 }
 
+/** {@link testIdentity} for a web `Request`, as a Fetch handler's resolver reads it. */
+export function testRequestIdentity(request: Request): Identity {
+  return testIdentity(request.headers.get(TEST_USER_HEADER) ?? undefined, request.headers.get('origin'));
+}
+
 /** A running server for the HTTP suite. */
 export interface HttpTarget {
   /** Origin of the server, e.g. `http://127.0.0.1:4000`. */
