@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FragoError, type FragoErrorCode } from '@frago/core';
 import { multipartFile } from '../src/multipart.js';
@@ -59,6 +60,20 @@ describe('multipart/form-data file streaming', () => {
     }
     const oneByteReads = Array.from({ length: body.length - 1 }, (_, i) => i + 1);
     expect(await read(inPieces(body, oneByteReads))).toEqual(tricky);
+  });
+
+  it('returns any file made of boundary-like bytes, however the body is cut, byte for byte', async () => {
+    // Bytes drawn from the delimiter itself, so that near-boundaries are everywhere.
+    const alphabet = encoder.encode(`\r\n--${BOUNDARY}`);
+    const file = fc.uint8Array({ maxLength: 400 }).map((bytes) => bytes.map((byte) => alphabet[byte % alphabet.length] as number));
+    await fc.assert(
+      fc.asyncProperty(file, fc.array(fc.nat(), { maxLength: 8 }), async (content, picks) => {
+        const body = form(content);
+        const cuts = [...new Set(picks.map((pick) => pick % (body.length + 1)))].sort((a, b) => a - b);
+        expect(await read(inPieces(body, cuts))).toEqual(content);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('reads a body as FormData serialises it, with a preamble and an epilogue', async () => {
