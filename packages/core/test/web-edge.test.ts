@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { createFrago, FragoError, fragoFetch, MemoryRepository, MemoryStorage, toWebResponse } from '@frago/core';
+
+const ORIGIN = 'https://app.example';
+
+function setup() {
+  const storage = new MemoryStorage();
+  const frago = createFrago({ repository: new MemoryRepository(), storage, cors: { origin: [ORIGIN] } });
+  const handler = fragoFetch(frago, {
+    identify: (request) => {
+      if (request.headers.get('authorization') !== 'Bearer good') throw new FragoError('UNAUTHENTICATED', 'Sign in first');
+      return { kind: 'user', id: 'alice' };
+    },
+  });
+  const signedIn = { authorization: 'Bearer good', 'content-type': 'application/json' };
+  return { frago, storage, handler, signedIn };
+}
+
+describe('the web edge', () => {
+  it('answers with the exact content-length, and turns a body it cannot serialise into a 500 that reveals nothing', async () => {
+    const fine = toWebResponse({ status: 200, headers: { 'content-type': 'application/json' }, body: { name: 'é' } });
+    expect(fine.headers.get('content-length')).toBe(String(new TextEncoder().encode('{"name":"é"}').byteLength));
+    const broken = toWebResponse({ status: 200, headers: {}, body: { size: 1n } });
+    expect(broken.status).toBe(500);
+    const text = await broken.text();
+    expect(JSON.parse(text)).toEqual({ status: false, error: 'INTERNAL_ERROR', message: 'Something went wrong on the server' });
+    expect(broken.headers.get('content-length')).toBe(String(text.length));
+  });
+
+  it('closes the connection after a chunk refused unread, and only then', async () => {
+    const { handler, signedIn } = setup();
+    const started = await handler(new Request('http://x/upload/', { method: 'POST', headers: signedIn, body: '{"filename":"a.bin","total_size":10}' }));
+    const { upload_id: id } = (await started.json()) as { upload_id: string };
+    expect(started.headers.get('connection')).toBeNull();
+    const chunk = (range: string) =>
+      handler(new Request(`http://x/upload/${id}/`, { method: 'PUT', headers: { ...signedIn, 'content-type': 'application/octet-stream', 'content-range': range }, body: new Uint8Array(10) }));
+    const refused = await chunk('bytes 0-9/11');
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('connection')).toBe('close');
+    const taken = await chunk('bytes 0-9/10');
+    expect(taken.status).toBe(200);
+    expect(taken.headers.get('connection')).toBeNull();
+  });
+
+  it('answers a preflight without asking who calls, and a refused caller with its CORS headers', async () => {
+    const { handler } = setup();
+    const preflight = await handler(new Request('http://x/upload/', { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'POST' } }));
+    expect(preflight.status).toBe(200);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    const refused = await handler(new Request('http://x/upload/', { method: 'POST', headers: { origin: ORIGIN, authorization: 'Bearer bad' }, body: '{}' }));
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    expect(await refused.json()).toMatchObject({ error: 'UNAUTHENTICATED', message: 'Sign in first' });
+  });
+});
