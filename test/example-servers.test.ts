@@ -42,6 +42,10 @@ describe('the example servers, started as a user starts them', () => {
     await uploadThroughExample('h3-server');
   });
 
+  it('nestjs-server completes an upload into SQLite and disk', async () => {
+    await uploadThroughExample('nestjs-server');
+  });
+
   it('custom-server (plain node:http) completes an upload to disk', async () => {
     await uploadThroughExample('custom-server');
   });
