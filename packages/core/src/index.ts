@@ -17,5 +17,7 @@ export * from './views.js';
 export * from './cors.js';
 export * from './protocol.js';
 export * from './frago.js';
+export * from './web/index.js';
+export * from './fetch.js';
 export * from './memory-repository.js';
 export * from './memory-storage.js';

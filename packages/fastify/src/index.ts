@@ -1,14 +1,15 @@
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errorResponse, FragoError, identityOf, type Frago, type FragoResponse } from '@frago/core';
-import { toFragoRequest, type IdentityResolver } from '@frago/core/node';
+import { sendFragoResponse, toFragoRequest, type IdentityResolver } from '@frago/core/node';
 
 /** Options of {@link fragoFastify}, besides Fastify's own `prefix`. */
 export interface FragoFastifyOptions {
   /** The frago to serve, at its base path (default `/upload`) under the register prefix. */
   readonly frago: Frago;
   /**
-   * Who is calling. Default: the user an authentication hook put on `request.user`
-   * (by its `id`), or anonymous when there is none.
+   * Who is calling, resolved only when a request needs a caller (a CORS preflight is
+   * answered without it). Default: the user an authentication hook put on
+   * `request.user` (by its `id`), or anonymous when there is none.
    */
   readonly identify?: IdentityResolver<FastifyRequest>;
 }
@@ -16,13 +17,12 @@ export interface FragoFastifyOptions {
 const userOrAnonymous: IdentityResolver<FastifyRequest> = (request) =>
   identityOf('user', (request as { user?: unknown }).user);
 
-function send(request: FastifyRequest, reply: FastifyReply, response: FragoResponse, prefix: string): FastifyReply {
+/** Writes through the one Node response writer; frago's paths are relative to the register prefix. */
+function send(request: FastifyRequest, reply: FastifyReply, response: FragoResponse, prefix: string): void {
   const location = response.headers.location;
-  reply.code(response.status).headers(response.headers);
-  if (location?.startsWith('/')) reply.header('location', `${prefix}${location}`);
-  // A chunk refused before its bytes were read: close rather than read a body nobody wants.
-  if (!request.raw.complete) reply.header('connection', 'close');
-  return reply.send(JSON.stringify(response.body));
+  const headers = location?.startsWith('/') ? { ...response.headers, location: `${prefix}${location}` } : response.headers;
+  reply.hijack();
+  sendFragoResponse(request.raw, reply.raw, { ...response, headers });
 }
 
 /**
@@ -42,20 +42,15 @@ export const fragoFastify: FastifyPluginAsync<FragoFastifyOptions> = async (fast
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (_request, _payload, done) => done(null));
   // Fastify refuses an unparseable Content-Type itself; answer it in frago's words.
-  fastify.setErrorHandler((error: FastifyError, request, reply) => {
+  fastify.setErrorHandler((error: { statusCode?: number }, request, reply) => {
     if (error.statusCode !== 415) throw error;
-    return send(request, reply, errorResponse(new FragoError('UNSUPPORTED_MEDIA_TYPE', 'The Content-Type is malformed')), prefix);
+    send(request, reply, errorResponse(new FragoError('UNSUPPORTED_MEDIA_TYPE', 'The Content-Type is malformed')), prefix);
   });
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.slice(prefix.length);
-    let response: FragoResponse;
-    try {
-      response = await frago.handle(toFragoRequest(request.raw, reply.raw, await identify(request), path));
-    } catch (error) {
-      response = errorResponse(error);
-    }
-    return send(request, reply, response, prefix);
+    const response = await frago.handle(toFragoRequest(request.raw, reply.raw, () => identify(request), path));
+    send(request, reply, response, prefix);
   };
   fastify.all(frago.handle.basePath, handler);
   fastify.all(`${frago.handle.basePath}/*`, handler);

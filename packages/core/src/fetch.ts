@@ -1,0 +1,35 @@
+import type { Frago } from './frago.js';
+import type { Identity } from './identity.js';
+import { fromWebRequest } from './web/request.js';
+import { toWebResponse } from './web/response.js';
+
+/** Options of {@link fragoFetch}. */
+export interface FragoFetchOptions {
+  /**
+   * Who is calling; may throw a `FragoError` (e.g. `UNAUTHENTICATED`). Called only when
+   * a request needs a caller, so a CORS preflight is answered without credentials, and
+   * a refusal carries its CORS headers. Default: anonymous.
+   */
+  readonly identify?: (request: Request) => Identity | Promise<Identity>;
+}
+
+/**
+ * The frago API as a Fetch handler, `(request: Request) => Promise<Response>`, for any
+ * runtime or framework that speaks the Fetch API: Hono, Bun, Deno, Next.js route
+ * handlers, Cloudflare-style workers. Requests outside the frago's base path get a
+ * 404 in frago's words; mount it at the base path (default `/upload`). Never rejects.
+ *
+ * @example
+ * ```ts
+ * const handler = fragoFetch(frago, { identify: (request) => identityOf('device', request.headers.get('x-device-id')) });
+ * Bun.serve({ fetch: handler });
+ * ```
+ */
+export function fragoFetch(frago: Frago, options: FragoFetchOptions = {}): (request: Request) => Promise<Response> {
+  const { identify } = options;
+  return async (request) => {
+    const edge = fromWebRequest(request, identify ? { identify: () => identify(request) } : {});
+    const response = await frago.handle(edge.request);
+    return toWebResponse(response, { bodyUnread: edge.bodyUnread() });
+  };
+}

@@ -1,0 +1,16 @@
+import { errorResponse, type FragoResponse } from './protocol.js';
+
+/**
+ * The status and JSON text to send for `response`. A body that cannot be serialised
+ * (a cycle, a BigInt a hook put in) becomes a 500 that reveals nothing, never a
+ * framework's error page. Both edges write what this returns, so the guard holds on
+ * every runtime.
+ */
+export function responseText(response: FragoResponse): { readonly status: number; readonly text: string } {
+  try {
+    return { status: response.status, text: JSON.stringify(response.body) };
+  } catch (error) {
+    const failure = errorResponse(error);
+    return { status: failure.status, text: JSON.stringify(failure.body) };
+  }
+}
