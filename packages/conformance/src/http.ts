@@ -19,13 +19,19 @@ export function testIdentity(header: string | string[] | undefined): Identity {
 export interface HttpTarget {
   /** Origin of the server, e.g. `http://127.0.0.1:4000`. */
   readonly origin: string;
-  /** The frago the server mounts, at the default base path `/upload`. */
-  readonly frago: Frago;
+  /** The frago the server mounts, at the default base path `/upload`: the suite watches its events and runs its sweeper. */
+  readonly frago: Pick<Frago, 'events' | 'sweepExpired'>;
   /**
    * The repository that frago records uploads in. The suite writes to it only what a
    * server process killed mid-chunk leaves behind: a claim nobody releases.
    */
-  readonly repository: UploadRepository;
+  readonly repository: Pick<UploadRepository, 'claimRange'>;
+  /**
+   * For a server in another process (see {@link remoteTarget}): called before and after
+   * every request the suite sends, to hand the server the suite's clock and to bring
+   * the events the server emitted to {@link HttpTarget.frago}'s emitter.
+   */
+  sync?(): Promise<void>;
   /** The bytes of an assembled file, by the location the storage reported. */
   readAssembled(location: string): Promise<Uint8Array>;
   /** True when `location` lies inside the storage's assembled area. */
@@ -94,14 +100,18 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
       events.filter((event) => event.type === type && (event.payload as { upload: { id: string } }).upload.id === id);
 
     async function send(url: string, init?: RequestInit): Promise<Response> {
+      await target.sync?.();
       const response = await fetch(url, init);
       log.record(await response.clone().text());
+      await target.sync?.();
       return response;
     }
 
     const raw: HttpSuiteContext['raw'] = async (method, url, headers, write) => {
+      await target.sync?.();
       const outcome = await rawRequest(method, url, headers, write);
       if (outcome !== 'reset') log.record(outcome.text);
+      await target.sync?.();
       return outcome;
     };
     const rawPut = (url: string, headers: Record<string, string>, write: Parameters<HttpSuiteContext['raw']>[3]) => raw('PUT', url, headers, write);
