@@ -3,5 +3,5 @@ import { createCustomServer } from '../examples/custom-server/src/app.js';
 import { describeAdapterMatrix } from './support/http-matrix.js';
 
 describeAdapterMatrix('plain node:http (examples/custom-server)', (frago) =>
-  createCustomServer(frago, { identify: (req) => testIdentity(req.headers[TEST_USER_HEADER]) }),
+  createCustomServer(frago, { identify: (req) => testIdentity(req.headers[TEST_USER_HEADER], req.headers.origin) }),
 );

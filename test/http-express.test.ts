@@ -6,6 +6,6 @@ import { describeAdapterMatrix } from './support/http-matrix.js';
 
 describeAdapterMatrix('Express', (frago) => {
   const app = express();
-  app.use(fragoExpress(frago, { identify: (req) => testIdentity(req.headers[TEST_USER_HEADER]) }));
+  app.use(fragoExpress(frago, { identify: (req) => testIdentity(req.headers[TEST_USER_HEADER], req.headers.origin) }));
   return createServer(app);
 });

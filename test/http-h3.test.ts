@@ -6,6 +6,6 @@ import { fragoH3 } from '@frago/h3';
 import { describeAdapterMatrix } from './support/http-matrix.js';
 
 describeAdapterMatrix('h3', (frago) => {
-  const app = new H3().use(fragoH3(frago, { identify: (event) => testIdentity(event.req.headers.get(TEST_USER_HEADER) ?? undefined) }));
+  const app = new H3().use(fragoH3(frago, { identify: (event) => testIdentity(event.req.headers.get(TEST_USER_HEADER) ?? undefined, event.req.headers.get('origin')) }));
   return createServer(toNodeHandler(app));
 });

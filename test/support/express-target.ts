@@ -7,6 +7,6 @@ import { fragoExpress } from '@frago/express';
 /** Serves `frago` with Express on a free port, the caller read from the HTTP suite's test header. */
 export async function serveWithExpress(frago: Frago): Promise<{ origin: string; close: () => Promise<void> }> {
   const app = express();
-  app.use(fragoExpress(frago, { identify: (req) => testIdentity(req.headers[TEST_USER_HEADER]) }));
+  app.use(fragoExpress(frago, { identify: (req) => testIdentity(req.headers[TEST_USER_HEADER], req.headers.origin) }));
   return listen(createServer(app));
 }

@@ -2,6 +2,7 @@ import { describe, expect } from 'vitest';
 import type { HttpSuiteContext } from './http-context.js';
 import { describeHostileChunks } from './hostile-chunks.js';
 import { describeHostileRequests } from './hostile-requests.js';
+import { describeHostileTransferCodings } from './hostile-transfer-codings.js';
 
 /** What a refused request must leave as it was: what the API shows, and the stored state. */
 export interface Observation {
@@ -60,6 +61,7 @@ export function describeHostileInput(context: HttpSuiteContext): { readonly trie
   describe('hostile input catalogue', () => {
     describeHostileChunks(hostile);
     describeHostileRequests(hostile);
+    describeHostileTransferCodings(hostile);
   });
   return { tried: () => tried };
 }

@@ -2,7 +2,7 @@ import type { ClientRequest } from 'node:http';
 import type { FragoEvents } from '@frago/core';
 import type { HttpTarget } from './http.js';
 import type { ResponseLog } from './leaks.js';
-import type { RawOutcome } from './raw-http.js';
+import type { RawOutcome, socketRequest } from './raw-http.js';
 
 /** The answer of a call: its status, headers and JSON body. */
 export interface CallResult {
@@ -32,6 +32,8 @@ export interface HttpSuiteContext {
   send(url: string, init?: RequestInit): Promise<Response>;
   /** A request with a hand-written body (see {@link rawRequest}), recording the response. */
   raw(method: string, url: string, headers: Record<string, string>, write: (req: ClientRequest) => void): Promise<RawOutcome>;
+  /** A request written byte for byte onto a socket (see {@link socketRequest}), recording the response. */
+  socket(url: string, head: readonly string[], body: string | Uint8Array): Promise<RawOutcome>;
   /** Starts an upload of `totalSize` bytes and returns its id. */
   start(totalSize: number, extra?: Record<string, unknown>, user?: string): Promise<string>;
   /** Sends bytes `[start, end]` of `bytes` as one chunk. */

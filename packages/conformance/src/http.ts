@@ -1,18 +1,37 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { identityOf, ANONYMOUS, type Frago, type FragoEvents, type FragoOptions, type Identity, type UploadRepository } from '@frago/core';
+import { identityOf, ANONYMOUS, FragoError, type Frago, type FragoEvents, type FragoOptions, type Identity, type ProtocolOptions, type UploadRepository } from '@frago/core';
+import { describeCorsIdentity } from './cors-identity.js';
 import type { HttpSuiteContext } from './http-context.js';
 import { describeHostileInput } from './hostile-input.js';
 import { ResponseLog } from './leaks.js';
-import { rawRequest } from './raw-http.js';
+import { rawRequest, socketRequest } from './raw-http.js';
 
 /** The header the servers under test read the caller from; absent means anonymous. */
 export const TEST_USER_HEADER = 'x-frago-test-user';
 
-/** The identity a server under test must give a request, from {@link TEST_USER_HEADER}. */
-export function testIdentity(header: string | string[] | undefined): Identity {
+/** The origin of the browser app the suite plays; the suite's frago allows it cross-origin calls. */
+export const TEST_ORIGIN = 'https://app.frago.test';
+
+/** A {@link TEST_USER_HEADER} value that names nobody: credentials the server must refuse. */
+export const TEST_BAD_CREDENTIALS = '!forged';
+
+/**
+ * The identity a server under test must give a request, from {@link TEST_USER_HEADER}
+ * and its `Origin`: a user by that name, or anonymous without the header. A value that
+ * is not a name ({@link TEST_BAD_CREDENTIALS}) is refused, and so is a call from
+ * another origin without the header: a browser app must sign in. A preflight carries
+ * no credentials, so an adapter that resolves the caller before the preflight is
+ * answered fails the suite.
+ *
+ * @throws {FragoError} `UNAUTHENTICATED`.
+ */
+export function testIdentity(header: string | string[] | undefined, origin?: string | string[] | null): Identity {
   const value = Array.isArray(header) ? header[0] : header;
-  return value ? identityOf('user', value) : ANONYMOUS;
+  if (value && !/^[\w.-]+$/.test(value)) throw new FragoError('UNAUTHENTICATED', 'These credentials are not valid');
+  if (value) return identityOf('user', value);
+  if (origin) throw new FragoError('UNAUTHENTICATED', 'Sign in to call from another origin');
+  return ANONYMOUS;
 }
 
 /** A running server for the HTTP suite. */
@@ -46,8 +65,8 @@ export interface HttpTarget {
   close(): Promise<void>;
 }
 
-/** Service options the suite sets; a setup passes them on to `createFrago` with its repository and storage. */
-export type HttpSuiteOptions = Pick<FragoOptions, 'limits' | 'expirationMs' | 'now' | 'bodyIdleTimeoutMs'>;
+/** Options the suite sets; a setup passes them on to `createFrago` with its repository and storage. */
+export type HttpSuiteOptions = Pick<FragoOptions, 'limits' | 'expirationMs' | 'now' | 'bodyIdleTimeoutMs'> & Pick<ProtocolOptions, 'cors'>;
 
 type EventLog = Array<{ type: keyof FragoEvents; payload: unknown }>;
 
@@ -88,7 +107,8 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
     const log = new ResponseLog();
 
     beforeAll(async () => {
-      target = await setup({ limits, bodyIdleTimeoutMs, expirationMs: 60 * 60 * 1000, now: () => new Date(clock) });
+      const cors = { origin: [TEST_ORIGIN], allowHeaders: [TEST_USER_HEADER] };
+      target = await setup({ limits, bodyIdleTimeoutMs, expirationMs: 60 * 60 * 1000, now: () => new Date(clock), cors });
       target.frago.events.on('*', (type, payload) => events.push({ type, payload }));
     });
     afterAll(async () => {
@@ -167,6 +187,11 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
       call,
       send,
       raw,
+      socket: async (url, head, body) => {
+        const outcome = await socketRequest(url, head, body);
+        if (outcome !== 'reset') log.record(outcome.text);
+        return outcome;
+      },
       start,
       put,
       locationOf,
@@ -607,6 +632,8 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
         }
       });
     });
+
+    describeCorsIdentity(context);
 
     const hostile = describeHostileInput(context);
 

@@ -1,4 +1,5 @@
 import { request as httpRequest, type ClientRequest } from 'node:http';
+import { connect } from 'node:net';
 
 /** What a raw request got back: the status and parsed JSON body, or `reset` when the connection ended without an answer. */
 export type RawOutcome = { readonly status: number; readonly headers: Record<string, string | string[] | undefined>; readonly text: string; readonly body: Record<string, unknown> } | 'reset';
@@ -73,5 +74,41 @@ export function cutChunk(url: string, range: { start: number; end: number; total
     req.flushHeaders();
     if (sent > 0) req.write(bytes.subarray(0, sent), () => req.destroy());
     else setImmediate(() => req.destroy());
+  });
+}
+
+/** The status line, headers and body of a response read off a socket, or `reset` when none came. */
+function parseResponse(raw: Buffer): RawOutcome {
+  const end = raw.indexOf('\r\n\r\n');
+  const head = raw.subarray(0, end < 0 ? raw.length : end).toString('latin1').split('\r\n');
+  const status = /^HTTP\/1\.[01] (\d{3})/.exec(head[0] ?? '');
+  if (!status?.[1]) return 'reset';
+  const headers: Record<string, string> = {};
+  for (const line of head.slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  const length = headers['content-length'];
+  const rest = end < 0 ? Buffer.alloc(0) : raw.subarray(end + 4);
+  const text = (length === undefined ? rest : rest.subarray(0, Number(length))).toString();
+  return { status: Number(status[1]), headers, text, body: parse(text) };
+}
+
+/**
+ * Writes `head` (the request line and header lines, without the blank line that ends
+ * them) and `body` as they are onto a new socket, and reads the answer until the
+ * server closes: for framings no HTTP client produces, such as a `Transfer-Encoding`
+ * besides `chunked`. The request asks for the connection to be closed.
+ */
+export function socketRequest(url: string, head: readonly string[], body: string | Uint8Array): Promise<RawOutcome> {
+  const { host, port } = target(url);
+  return new Promise((resolve) => {
+    const socket = connect(port, host);
+    const pieces: Buffer[] = [];
+    socket.on('data', (piece: Buffer) => pieces.push(piece));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(parseResponse(Buffer.concat(pieces))));
+    socket.write([...head, `Host: ${host}:${port}`, 'Connection: close', '', ''].join('\r\n'));
+    socket.end(body);
   });
 }

@@ -5,6 +5,7 @@ import { parseChunkDigest } from './digest.js';
 import { FragoError, isFragoError, type FragoErrorCode } from './errors.js';
 import { ANONYMOUS, type Identity } from './identity.js';
 import { multipartFile } from './multipart.js';
+import { assertTransferCoding } from './transfer-coding.js';
 import type { UploadService } from './service.js';
 import { uploadStatusView, uploadSummary } from './views.js';
 
@@ -253,6 +254,7 @@ export function createHttpHandler(service: UploadService, options: ProtocolOptio
         }
         cors = await corsHeaders(options.cors, origin);
       }
+      assertTransferCoding(request.headers['transfer-encoding']);
       const identity = request.identity ?? (await request.identify?.()) ?? ANONYMOUS;
       return withHeaders(await route(request, identity), cors);
     } catch (error) {

@@ -7,7 +7,7 @@ describeHttpConformance('plain node:http, memory repository and storage', async 
   const storage = new MemoryStorage();
   const repository = new MemoryRepository();
   const frago = createFrago({ repository, storage, ...options });
-  const listener = createNodeListener(frago.handle, { identify: (req) => testIdentity(req.headers[TEST_USER_HEADER]) });
+  const listener = createNodeListener(frago.handle, { identify: (req) => testIdentity(req.headers[TEST_USER_HEADER], req.headers.origin) });
   const server = await listen(createServer((req, res) => void listener(req, res)));
   return { origin: server.origin, frago, repository, ...memoryFiles(storage), close: server.close };
 });
