@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { remoteTarget, TEST_USER_HEADER, type HttpSuiteOptions, type HttpTarget, type RemoteServerConfig } from '@frago/conformance';
+import { remoteTarget, type HttpSuiteOptions, type HttpTarget, type RemoteServerConfig } from '@frago/conformance';
 import type { Runtime } from './runtimes.js';
 import { ROOT, startServerProcess } from './server-process.js';
 
@@ -11,11 +11,10 @@ import { ROOT, startServerProcess } from './server-process.js';
  */
 export async function runtimeTarget(runtime: Runtime, script: string, options: HttpSuiteOptions): Promise<HttpTarget> {
   const dataDir = await mkdtemp(join(tmpdir(), `frago-${runtime.name}-`));
-  const { limits, expirationMs, bodyIdleTimeoutMs } = options;
+  const { limits, expirationMs, bodyIdleTimeoutMs, cors } = options;
   const config: RemoteServerConfig = {
     dataDir,
-    userHeader: TEST_USER_HEADER,
-    options: { limits, expirationMs, bodyIdleTimeoutMs },
+    options: { limits, expirationMs, bodyIdleTimeoutMs, cors },
     now: (options.now?.() ?? new Date()).getTime(),
   };
   const server = await startServerProcess(join(ROOT, 'test/support/runtimes', script), { FRAGO_CONFORMANCE: JSON.stringify(config) }, {

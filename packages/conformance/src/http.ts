@@ -1,38 +1,14 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { identityOf, ANONYMOUS, FragoError, type Frago, type FragoEvents, type FragoOptions, type Identity, type ProtocolOptions, type UploadRepository } from '@frago/core';
+import { type Frago, type FragoEvents, type FragoOptions, type ProtocolOptions, type UploadRepository } from '@frago/core';
 import { describeCorsIdentity } from './cors-identity.js';
 import type { HttpSuiteContext } from './http-context.js';
 import { describeHostileInput } from './hostile-input.js';
 import { ResponseLog } from './leaks.js';
 import { rawRequest, socketRequest } from './raw-http.js';
+import { TEST_ORIGIN, TEST_USER_HEADER } from './test-identity.js';
 
-/** The header the servers under test read the caller from; absent means anonymous. */
-export const TEST_USER_HEADER = 'x-frago-test-user';
-
-/** The origin of the browser app the suite plays; the suite's frago allows it cross-origin calls. */
-export const TEST_ORIGIN = 'https://app.frago.test';
-
-/** A {@link TEST_USER_HEADER} value that names nobody: credentials the server must refuse. */
-export const TEST_BAD_CREDENTIALS = '!forged';
-
-/**
- * The identity a server under test must give a request, from {@link TEST_USER_HEADER}
- * and its `Origin`: a user by that name, or anonymous without the header. A value that
- * is not a name ({@link TEST_BAD_CREDENTIALS}) is refused, and so is a call from
- * another origin without the header: a browser app must sign in. A preflight carries
- * no credentials, so an adapter that resolves the caller before the preflight is
- * answered fails the suite.
- *
- * @throws {FragoError} `UNAUTHENTICATED`.
- */
-export function testIdentity(header: string | string[] | undefined, origin?: string | string[] | null): Identity {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value && !/^[\w.-]+$/.test(value)) throw new FragoError('UNAUTHENTICATED', 'These credentials are not valid');
-  if (value) return identityOf('user', value);
-  if (origin) throw new FragoError('UNAUTHENTICATED', 'Sign in to call from another origin');
-  return ANONYMOUS;
-}
+export { TEST_BAD_CREDENTIALS, TEST_ORIGIN, TEST_USER_HEADER, testIdentity } from './test-identity.js';
 
 /** A running server for the HTTP suite. */
 export interface HttpTarget {
@@ -188,8 +164,10 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
       send,
       raw,
       socket: async (url, head, body) => {
+        await target.sync?.();
         const outcome = await socketRequest(url, head, body);
         if (outcome !== 'reset') log.record(outcome.text);
+        await target.sync?.();
         return outcome;
       },
       start,

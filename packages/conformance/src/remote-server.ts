@@ -1,22 +1,15 @@
-import {
-  createFrago,
-  fragoFetch,
-  identityOf,
-  MemoryRepository,
-  type FragoEvents,
-  type FragoOptions,
-} from '@frago/core';
+import { createFrago, fragoFetch, MemoryRepository, type FragoEvents, type FragoOptions, type ProtocolOptions } from '@frago/core';
 import { DiskStorage } from '@frago/storage-disk';
+import { testIdentity, TEST_USER_HEADER } from './test-identity.js';
 
 /**
  * What a server process under the HTTP suite is told (as JSON in the
- * `FRAGO_CONFORMANCE` environment variable): the suite's service options, the folder
- * its disk storage writes to and the header that names the caller.
+ * `FRAGO_CONFORMANCE` environment variable): the suite's service options and the
+ * folder its disk storage writes to.
  */
 export interface RemoteServerConfig {
   readonly dataDir: string;
-  readonly userHeader: string;
-  readonly options: Pick<FragoOptions, 'limits' | 'expirationMs' | 'bodyIdleTimeoutMs'>;
+  readonly options: Pick<FragoOptions, 'limits' | 'expirationMs' | 'bodyIdleTimeoutMs'> & Pick<ProtocolOptions, 'cors'>;
   /** The suite's clock when it started the server, in epoch milliseconds. */
   readonly now: number;
 }
@@ -43,7 +36,7 @@ export interface RemoteEvent {
 /**
  * A Fetch handler for a server process that the HTTP suite tests from another process:
  * the frago API at `/upload` on an in-memory repository and disk storage, identifying
- * callers by `config.userHeader`, plus the control routes under {@link CONTROL_PATH}
+ * callers by {@link testIdentity}, plus the control routes under {@link CONTROL_PATH}
  * that stand in for what the suite reaches in-process elsewhere. Web APIs only, so any
  * Fetch runtime (Bun, Deno) serves it as it is.
  */
@@ -54,7 +47,7 @@ export function remoteConformanceHandler(config: RemoteServerConfig): (request: 
   const frago = createFrago({ repository, storage, ...config.options, now: () => new Date(clock) });
   const events: RemoteEvent[] = [];
   frago.events.on('*', (type, payload) => events.push({ type, payload }));
-  const api = fragoFetch(frago, { identify: (request) => identityOf('user', request.headers.get(config.userHeader)) });
+  const api = fragoFetch(frago, { identify: (request) => testIdentity(request.headers.get(TEST_USER_HEADER) ?? undefined, request.headers.get('origin')) });
 
   const steps: Record<string, (call: ControlCall) => Promise<unknown>> = {
     sync: async ({ from = 0 }) => events.slice(from),
