@@ -1,6 +1,6 @@
 import { createFrago, fragoFetch, MemoryRepository, type FragoEvents, type FragoOptions, type ProtocolOptions } from '@frago/core';
 import { DiskStorage } from '@frago/storage-disk';
-import { testIdentity, TEST_USER_HEADER } from './test-identity.js';
+import { testRequestIdentity } from './test-identity.js';
 
 /**
  * What a server process under the HTTP suite is told (as JSON in the
@@ -36,7 +36,7 @@ export interface RemoteEvent {
 /**
  * A Fetch handler for a server process that the HTTP suite tests from another process:
  * the frago API at `/upload` on an in-memory repository and disk storage, identifying
- * callers by {@link testIdentity}, plus the control routes under {@link CONTROL_PATH}
+ * callers by {@link testRequestIdentity}, plus the control routes under {@link CONTROL_PATH}
  * that stand in for what the suite reaches in-process elsewhere. Web APIs only, so any
  * Fetch runtime (Bun, Deno) serves it as it is.
  */
@@ -47,7 +47,7 @@ export function remoteConformanceHandler(config: RemoteServerConfig): (request: 
   const frago = createFrago({ repository, storage, ...config.options, now: () => new Date(clock) });
   const events: RemoteEvent[] = [];
   frago.events.on('*', (type, payload) => events.push({ type, payload }));
-  const api = fragoFetch(frago, { identify: (request) => testIdentity(request.headers.get(TEST_USER_HEADER) ?? undefined, request.headers.get('origin')) });
+  const api = fragoFetch(frago, { identify: testRequestIdentity });
 
   const steps: Record<string, (call: ControlCall) => Promise<unknown>> = {
     sync: async ({ from = 0 }) => events.slice(from),

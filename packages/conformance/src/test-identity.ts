@@ -29,3 +29,8 @@ export function testIdentity(header: string | string[] | undefined, origin?: str
   if (origin) throw new FragoError('UNAUTHENTICATED', 'Sign in to call from another origin');
   return ANONYMOUS;
 }
+
+/** {@link testIdentity} for a web `Request`, as a Fetch handler's resolver reads it. */
+export function testRequestIdentity(request: Request): Identity {
+  return testIdentity(request.headers.get(TEST_USER_HEADER) ?? undefined, request.headers.get('origin'));
+}
