@@ -44,6 +44,8 @@ export function deno(): Runtime {
       '--allow-env',
       '--allow-read',
       '--allow-write',
+      // MikroORM reads the CPU count when it loads.
+      '--allow-sys',
     ],
   };
 }

@@ -1,4 +1,4 @@
-import { createFrago, fragoFetch, MemoryRepository, type FragoEvents, type FragoOptions, type ProtocolOptions } from '@frago/core';
+import { createFrago, fragoFetch, type FragoEvents, type FragoOptions, type ProtocolOptions, type UploadRepository } from '@frago/core';
 import { DiskStorage } from '@frago/storage-disk';
 import { testRequestIdentity } from './test-identity.js';
 
@@ -9,6 +9,8 @@ import { testRequestIdentity } from './test-identity.js';
  */
 export interface RemoteServerConfig {
   readonly dataDir: string;
+  /** A PostgreSQL database for the upload records; in memory without one. The server opens it. */
+  readonly databaseUrl?: string;
   readonly options: Pick<FragoOptions, 'limits' | 'expirationMs' | 'bodyIdleTimeoutMs'> & Pick<ProtocolOptions, 'cors'>;
   /** The suite's clock when it started the server, in epoch milliseconds. */
   readonly now: number;
@@ -35,14 +37,13 @@ export interface RemoteEvent {
 
 /**
  * A Fetch handler for a server process that the HTTP suite tests from another process:
- * the frago API at `/upload` on an in-memory repository and disk storage, identifying
+ * the frago API at `/upload` on `repository` and disk storage, identifying
  * callers by {@link testRequestIdentity}, plus the control routes under {@link CONTROL_PATH}
  * that stand in for what the suite reaches in-process elsewhere. Web APIs only, so any
  * Fetch runtime (Bun, Deno) serves it as it is.
  */
-export function remoteConformanceHandler(config: RemoteServerConfig): (request: Request) => Promise<Response> {
+export function remoteConformanceHandler(config: RemoteServerConfig, repository: UploadRepository): (request: Request) => Promise<Response> {
   let clock = config.now;
-  const repository = new MemoryRepository();
   const storage = new DiskStorage({ directory: config.dataDir });
   const frago = createFrago({ repository, storage, ...config.options, now: () => new Date(clock) });
   const events: RemoteEvent[] = [];
