@@ -64,4 +64,8 @@ describe('the example servers, started as a user starts them', () => {
   it('custom-server (plain node:http) completes an upload to disk', async () => {
     await uploadThroughExample('custom-server');
   });
+
+  it('hono-server (the Fetch handler on @hono/node-server) completes an upload to disk', async () => {
+    await uploadThroughExample('hono-server');
+  });
 });

@@ -13,8 +13,8 @@ frago.events.on('upload:completed', ({ upload, location }) => console.log(`compl
 
 const port = Number(process.env.PORT || 3000);
 const hostname = process.env.HOST || '127.0.0.1';
-const server = serve({ fetch: createHonoApp(frago).fetch, port, hostname }, () => {
-  console.log(`frago (Hono) listening on http://${hostname}:${port} (data in ${dataDir})`);
+const server = serve({ fetch: createHonoApp(frago).fetch, port, hostname }, (info) => {
+  console.log(`frago (Hono) listening on http://${info.address}:${info.port} (data in ${dataDir})`);
 });
 
 await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
