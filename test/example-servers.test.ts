@@ -4,17 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTestDatabase, uploadFile } from '@frago/conformance';
-import { ROOT, startServerProcess } from './support/server-process.js';
+import { bun, deno } from './support/runtimes.js';
+import { ROOT, startServerProcess, type ServerProcessArgs } from './support/server-process.js';
 
-/** Starts an example's built server as its own process, uploads a file through it and stops it. */
-async function uploadThroughExample(example: string, env: Record<string, string> = {}): Promise<void> {
+/**
+ * Starts an example's server as its own process (its build output on Node, unless
+ * `script` and a runtime are given), uploads a file through it and stops it.
+ */
+async function uploadThroughExample(example: string, env: Record<string, string> = {}, script = 'dist/server.js', run: ServerProcessArgs = {}): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), `frago-${example}-`));
-  const server = await startServerProcess(join(ROOT, 'examples', example, 'dist/server.js'), {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    FRAGO_DATA_DIR: dataDir,
-    ...env,
-  });
+  const server = await startServerProcess(
+    join(ROOT, 'examples', example, script),
+    { PORT: '0', HOST: '127.0.0.1', FRAGO_DATA_DIR: dataDir, ...env },
+    run,
+  );
   try {
     const bytes = new Uint8Array(randomBytes(300_000));
     const done = await uploadFile(`${server.origin}/upload`, bytes, { filename: 'photo.jpg', chunkSize: 100_000 });
@@ -40,6 +43,22 @@ describe('the example servers, started as a user starts them', () => {
 
   it('h3-server completes an upload into SQLite and disk', async () => {
     await uploadThroughExample('h3-server');
+  });
+
+  it('nestjs-server completes an upload into SQLite and disk', async () => {
+    await uploadThroughExample('nestjs-server');
+  });
+
+  it('bun-server, run by Bun, completes an upload to disk', async () => {
+    await uploadThroughExample('bun-server', {}, 'src/server.ts', { command: bun().binary });
+  });
+
+  it('deno-server, run by Deno offline as its start task does, completes an upload to disk', async () => {
+    const flags = ['--cached-only', '--allow-net', '--allow-env', '--allow-read', '--allow-write'];
+    await uploadThroughExample('deno-server', {}, 'src/server.ts', {
+      command: deno().binary,
+      nodeArgs: ['run', `--config=${join(ROOT, 'examples/deno-server/deno.json')}`, ...flags],
+    });
   });
 
   it('custom-server (plain node:http) completes an upload to disk', async () => {

@@ -15,20 +15,22 @@ export interface ServerProcess {
   exited(): Promise<number | null>;
 }
 
-/** How to run the script: Node's own flags before it, arguments after it, and where (the repository root by default). */
+/** How to run the script: the runtime's own flags before it, arguments after it, and where (the repository root by default). */
 export interface ServerProcessArgs {
+  /** The runtime's executable. Default: the Node.js running the tests. */
+  readonly command?: string;
   readonly nodeArgs?: readonly string[];
   readonly args?: readonly string[];
   readonly cwd?: string;
 }
 
 /**
- * Runs `node <script>` with `env` and waits until it prints the address it listens on
+ * Runs `node <script>` (or another runtime) with `env` and waits until it prints the address it listens on
  * (`listening on http://HOST:PORT`). Fails with its output if it exits first.
  */
 export async function startServerProcess(script: string, env: Record<string, string>, run: ServerProcessArgs = {}): Promise<ServerProcess> {
   const argv = [...(run.nodeArgs ?? []), script, ...(run.args ?? [])];
-  const child = spawn(process.execPath, argv, { cwd: run.cwd ?? ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(run.command ?? process.execPath, argv, { cwd: run.cwd ?? ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (piece: Buffer) => (output += piece.toString()));
   child.stderr?.on('data', (piece: Buffer) => (output += piece.toString()));

@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative, isAbsolute } from 'node:path';
+import { join } from 'node:path';
 import { MikroORM as SqliteOrm } from '@mikro-orm/better-sqlite';
 import { MikroORM as PostgresOrm } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
-import { createTestDatabase } from '@frago/conformance';
+import { createTestDatabase, diskFiles } from '@frago/conformance';
 import { fragoEntities, fragoMigrations, MikroOrmRepository } from '@frago/mikro-orm';
 import { DiskStorage } from '@frago/storage-disk';
 
@@ -44,7 +44,6 @@ export async function openStack(database: 'sqlite' | 'postgres'): Promise<Stack>
   const others: Array<{ close(force: boolean): Promise<void> }> = [];
   await orm.getMigrator().up();
   const storage = new DiskStorage({ directory: dataDir });
-  const assembledRoot = storage.options.assembledDir;
   const sql = (query: string, params: unknown[] = []) => orm.em.getConnection().execute<Array<Record<string, unknown>>>(query, params);
   return {
     repository: new MikroOrmRepository(orm),
@@ -56,11 +55,7 @@ export async function openStack(database: 'sqlite' | 'postgres'): Promise<Stack>
       chunks: await sql('select * from frago_chunk order by upload_id, start_byte'),
     }),
     secrets: [dataDir, ...(pg ? [pg.clientUrl, pg.name] : [])],
-    readAssembled: async (location) => new Uint8Array(await readFile(location)),
-    isInsideStorage: (location) => {
-      const rel = relative(assembledRoot, location);
-      return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
-    },
+    ...diskFiles(dataDir),
     async connectAgain() {
       const other = await connect();
       others.push(other);

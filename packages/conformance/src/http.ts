@@ -1,55 +1,32 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { identityOf, ANONYMOUS, FragoError, type Frago, type FragoEvents, type FragoOptions, type Identity, type ProtocolOptions, type UploadRepository } from '@frago/core';
+import { type Frago, type FragoEvents, type FragoOptions, type ProtocolOptions, type UploadRepository } from '@frago/core';
 import { describeCorsIdentity } from './cors-identity.js';
 import type { HttpSuiteContext } from './http-context.js';
 import { describeHostileInput } from './hostile-input.js';
 import { ResponseLog } from './leaks.js';
 import { rawRequest, socketRequest } from './raw-http.js';
+import { TEST_ORIGIN, TEST_USER_HEADER } from './test-identity.js';
 
-/** The header the servers under test read the caller from; absent means anonymous. */
-export const TEST_USER_HEADER = 'x-frago-test-user';
-
-/** The origin of the browser app the suite plays; the suite's frago allows it cross-origin calls. */
-export const TEST_ORIGIN = 'https://app.frago.test';
-
-/** A {@link TEST_USER_HEADER} value that names nobody: credentials the server must refuse. */
-export const TEST_BAD_CREDENTIALS = '!forged';
-
-/**
- * The identity a server under test must give a request, from {@link TEST_USER_HEADER}
- * and its `Origin`: a user by that name, or anonymous without the header. A value that
- * is not a name ({@link TEST_BAD_CREDENTIALS}) is refused, and so is a call from
- * another origin without the header: a browser app must sign in. A preflight carries
- * no credentials, so an adapter that resolves the caller before the preflight is
- * answered fails the suite.
- *
- * @throws {FragoError} `UNAUTHENTICATED`.
- */
-export function testIdentity(header: string | string[] | undefined, origin?: string | string[] | null): Identity {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value && !/^[\w.-]+$/.test(value)) throw new FragoError('UNAUTHENTICATED', 'These credentials are not valid');
-  if (value) return identityOf('user', value);
-  if (origin) throw new FragoError('UNAUTHENTICATED', 'Sign in to call from another origin');
-  return ANONYMOUS;
-}
-
-/** {@link testIdentity} for a web `Request`, as a Fetch handler's resolver reads it. */
-export function testRequestIdentity(request: Request): Identity {
-  return testIdentity(request.headers.get(TEST_USER_HEADER) ?? undefined, request.headers.get('origin'));
-}
+export { TEST_BAD_CREDENTIALS, TEST_ORIGIN, TEST_USER_HEADER, testIdentity, testRequestIdentity } from './test-identity.js';
 
 /** A running server for the HTTP suite. */
 export interface HttpTarget {
   /** Origin of the server, e.g. `http://127.0.0.1:4000`. */
   readonly origin: string;
-  /** The frago the server mounts, at the default base path `/upload`. */
-  readonly frago: Frago;
+  /** The frago the server mounts, at the default base path `/upload`: the suite watches its events and runs its sweeper. */
+  readonly frago: Pick<Frago, 'events' | 'sweepExpired'>;
   /**
    * The repository that frago records uploads in. The suite writes to it only what a
    * server process killed mid-chunk leaves behind: a claim nobody releases.
    */
-  readonly repository: UploadRepository;
+  readonly repository: Pick<UploadRepository, 'claimRange'>;
+  /**
+   * For a server in another process (see {@link remoteTarget}): called before and after
+   * every request the suite sends, to hand the server the suite's clock and to bring
+   * the events the server emitted to {@link HttpTarget.frago}'s emitter.
+   */
+  sync?(): Promise<void>;
   /** The bytes of an assembled file, by the location the storage reported. */
   readAssembled(location: string): Promise<Uint8Array>;
   /** True when `location` lies inside the storage's assembled area. */
@@ -119,14 +96,18 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
       events.filter((event) => event.type === type && (event.payload as { upload: { id: string } }).upload.id === id);
 
     async function send(url: string, init?: RequestInit): Promise<Response> {
+      await target.sync?.();
       const response = await fetch(url, init);
       log.record(await response.clone().text());
+      await target.sync?.();
       return response;
     }
 
     const raw: HttpSuiteContext['raw'] = async (method, url, headers, write) => {
+      await target.sync?.();
       const outcome = await rawRequest(method, url, headers, write);
       if (outcome !== 'reset') log.record(outcome.text);
+      await target.sync?.();
       return outcome;
     };
     const rawPut = (url: string, headers: Record<string, string>, write: Parameters<HttpSuiteContext['raw']>[3]) => raw('PUT', url, headers, write);
@@ -183,8 +164,10 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
       send,
       raw,
       socket: async (url, head, body) => {
+        await target.sync?.();
         const outcome = await socketRequest(url, head, body);
         if (outcome !== 'reset') log.record(outcome.text);
+        await target.sync?.();
         return outcome;
       },
       start,

@@ -11,3 +11,6 @@ export * from './s3.js';
 export * from './raw-http.js';
 export * from './leaks.js';
 export * from './fetch-server.js';
+export * from './disk-files.js';
+export * from './remote-target.js';
+export * from './remote-server.js';

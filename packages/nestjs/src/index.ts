@@ -1,0 +1,1 @@
+export { FragoModule, type FragoModuleAsyncOptions, type FragoModuleOptions } from './module.js';
