@@ -10,24 +10,8 @@ export interface BunServer {
   stop(): Promise<void>;
 }
 
-/**
- * Serves `handler` (frago's Fetch handler, or one that wraps it) with `Bun.serve`.
- *
- * Bun resets a connection that a response closes while request bytes are still
- * unread, so a client still sending a chunk frago refused early (413, 415) would see a
- * broken pipe instead of the answer. Without `connection: close` Bun reads the rest of
- * the body and drops it (up to its `maxRequestBodySize`), and the client gets the
- * answer. After a body timeout (408) the client has stopped sending: closing is what
- * that answer needs, and nothing is left unread to reset.
- */
+/** Serves `handler` (frago's Fetch handler, or one that wraps it) with `Bun.serve`. */
 export function serveWithBun(handler: (request: Request) => Promise<Response>, where: { hostname: string; port: number }): BunServer {
-  const server = Bun.serve({
-    ...where,
-    fetch: async (request) => {
-      const response = await handler(request);
-      if (response.status !== 408) response.headers.delete('connection');
-      return response;
-    },
-  });
+  const server = Bun.serve({ ...where, fetch: handler });
   return { origin: server.url.origin, stop: () => server.stop() };
 }

@@ -15,9 +15,9 @@ export interface DenoServer {
 
 /**
  * Serves `handler` (frago's Fetch handler, or one that wraps it) with `Deno.serve`.
- * Deno closes a connection whose request body was left unread (a chunk frago refused
- * early) and says so with its own `connection: close`; frago's is dropped so that the
- * header is not sent twice.
+ * Deno closes a connection whose request body was left unread and says so with its own
+ * `connection: close`; the one frago sets after a body timeout (408) is dropped so that
+ * the header is not sent twice.
  */
 export function serveWithDeno(handler: (request: Request) => Promise<Response>, where: { hostname: string; port: number }): Promise<DenoServer> {
   return new Promise((resolve) => {

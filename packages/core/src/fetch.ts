@@ -30,6 +30,10 @@ export function fragoFetch(frago: Frago, options: FragoFetchOptions = {}): (requ
   return async (request) => {
     const edge = fromWebRequest(request, identify ? { identify: () => identify(request) } : {});
     const response = await frago.handle(edge.request);
-    return toWebResponse(response, { bodyUnread: edge.bodyUnread() });
+    // The runtime owns the connection: after a chunk refused unread it drops the rest of
+    // the body or closes by itself (Bun resets a connection a response closes while bytes
+    // are still coming, so the client would lose the answer). Only after a body timeout
+    // (408) has the client stopped sending, and nothing but closing ends the request.
+    return toWebResponse(response, { bodyUnread: response.status === 408 && edge.bodyUnread() });
   };
 }
