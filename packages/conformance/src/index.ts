@@ -4,6 +4,7 @@ export * from '@frago/testing';
 export * from './http.js';
 export * from './listen.js';
 export * from './postgres.js';
+export * from './mariadb.js';
 export * from './memory-files.js';
 export * from './client.js';
 export * from './fault-proxy.js';
