@@ -46,7 +46,7 @@ export async function createApp(config: ServerConfig): Promise<ScaleOutApp> {
     discovery: { warnWhenNoEntities: false },
     debug: false,
   });
-  if (config.migrate) await orm.getMigrator().up();
+  if (config.migrate) await orm.migrator.up();
   const frago = createFrago({
     repository: new MikroOrmRepository(orm),
     storage: storageFrom(config.storage),

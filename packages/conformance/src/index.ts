@@ -11,3 +11,4 @@ export * from './fault-proxy.js';
 export * from './s3.js';
 export * from './raw-http.js';
 export * from './leaks.js';
+export * from './mikro-orm.js';

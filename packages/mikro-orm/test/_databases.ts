@@ -1,59 +1,19 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { InspectedChunk, InspectedUpload, RepositoryFixture, RepositoryInspector } from '@frago/conformance';
-import { createTestDatabase, createTestMariaDbDatabase } from '@frago/conformance';
+import type { InspectedChunk, InspectedUpload, RepositoryFixture, RepositoryInspector, SqlDriver, TestOrm, TestOrmConfig } from '@frago/conformance';
+import { createDriverDatabase, openTestOrm, SQL_DRIVER_LABELS, SQL_DRIVERS } from '@frago/conformance';
 import type { UploadStatus } from '@frago/core';
-import type { EntityName, MigrationObject } from '@mikro-orm/core';
-import { MikroORM as LibSqlOrm } from '@mikro-orm/libsql';
-import { MikroORM as MariaDbOrm } from '@mikro-orm/mariadb';
-import { Migrator } from '@mikro-orm/migrations';
-import { MikroORM as MySqlOrm } from '@mikro-orm/mysql';
-import { MikroORM as PostgresOrm } from '@mikro-orm/postgresql';
-import type { SqlEntityManager, SqlSchemaGenerator } from '@mikro-orm/sql';
-import { MikroORM as SqliteOrm } from '@mikro-orm/sqlite';
-import { fragoEntities, fragoMigrations, MikroOrmRepository } from '../src/index.js';
+import { MikroOrmRepository } from '../src/index.js';
 
-/** Every SQL driver of MikroORM 7 that frago runs on, by its package's name. */
-export const DRIVERS = ['sqlite', 'libsql', 'postgresql', 'mysql', 'mariadb'] as const;
-export type Driver = (typeof DRIVERS)[number];
-
-/** How the tests name each driver and the server it runs against. */
-export const DRIVER_LABELS: Record<Driver, string> = {
-  sqlite: 'SQLite (@mikro-orm/sqlite)',
-  libsql: 'libSQL (@mikro-orm/libsql)',
-  postgresql: 'PostgreSQL (@mikro-orm/postgresql)',
-  mysql: 'MariaDB (@mikro-orm/mysql)',
-  mariadb: 'MariaDB (@mikro-orm/mariadb)',
-};
-
-/** A MikroORM instance of any driver, as the tests use it. */
-export interface TestOrm {
-  readonly em: SqlEntityManager;
-  readonly migrator: Migrator;
-  readonly schema: SqlSchemaGenerator;
-  close(force?: boolean): Promise<void>;
-}
-
-/** Config shared by every driver: frago's entities and migrations, quiet migrator. */
-export function fragoConfig() {
-  return {
-    entities: [...fragoEntities],
-    extensions: [Migrator],
-    migrations: { migrationsList: [...fragoMigrations], silent: true, snapshot: false },
-  };
-}
-
-/** Options a test puts on top of {@link fragoConfig}: other entities or migrations. */
-export interface ExtraConfig {
-  readonly entities?: readonly EntityName[];
-  readonly migrations?: { readonly migrationsList: readonly MigrationObject[]; readonly silent?: boolean; readonly snapshot?: boolean };
-  readonly pool?: { readonly min?: number; readonly max?: number };
-}
+export type { TestOrm } from '@frago/conformance';
+export type Driver = SqlDriver;
+export const DRIVERS = SQL_DRIVERS;
+export const DRIVER_LABELS = SQL_DRIVER_LABELS;
 
 /** An empty database of one driver: open it as often as a test needs processes, drop it after. */
 export interface TestDatabase {
-  open(config?: ExtraConfig): Promise<TestOrm>;
+  open(config?: TestOrmConfig): Promise<TestOrm>;
   drop(): Promise<void>;
 }
 
@@ -63,37 +23,29 @@ export async function tempDirectory(): Promise<{ path: string; remove(): Promise
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
 
-// Each driver's MikroORM has its own types; the tests need only what TestOrm names.
-const init = async (orm: Promise<{ em: unknown; migrator: unknown; schema: unknown; close(force?: boolean): Promise<void> }>) =>
-  (await orm) as TestOrm;
-const merge = (config: ExtraConfig = {}) => ({ ...fragoConfig(), ...config }) as ReturnType<typeof fragoConfig>;
-
 /** Opens a MikroORM of `driver` on `target` (a file for SQLite and libSQL, a URL for the servers). */
-export const openOrm: Record<Driver, (target: string, config?: ExtraConfig) => Promise<TestOrm>> = {
-  sqlite: (dbName, config) => init(SqliteOrm.init({ ...merge(config), dbName })),
-  libsql: (dbName, config) => init(LibSqlOrm.init({ ...merge(config), dbName })),
-  postgresql: (clientUrl, config) => init(PostgresOrm.init({ ...merge(config), clientUrl })),
-  mysql: (clientUrl, config) => init(MySqlOrm.init({ ...merge(config), clientUrl })),
-  mariadb: (clientUrl, config) => init(MariaDbOrm.init({ ...merge(config), clientUrl })),
-};
+export const openOrm = Object.fromEntries(
+  SQL_DRIVERS.map((driver) => [driver, (target: string, config?: TestOrmConfig) => openTestOrm(driver, target, config)]),
+) as Record<Driver, (target: string, config?: TestOrmConfig) => Promise<TestOrm>>;
 
-/** Opens a MikroORM on a SQLite file through `@mikro-orm/sqlite`. */
-export const openSqlite = openOrm.sqlite;
 /** Opens a MikroORM on a PostgreSQL database. */
 export const openPostgres = openOrm.postgresql;
 
 /** A fresh database for `driver`: a file in a temp directory, or a new database on the test server. */
 export async function createDatabase(driver: Driver): Promise<TestDatabase> {
-  const open = openOrm[driver];
-  if (driver === 'sqlite' || driver === 'libsql') {
-    const directory = await tempDirectory();
-    const dbName = join(directory.path, 'frago.sqlite');
-    return { open: (config) => open(dbName, config), drop: directory.remove };
-  }
-  const database = driver === 'postgresql' ? await createTestDatabase() : await createTestMariaDbDatabase();
-  return { open: (config) => open(database.clientUrl, config), drop: database.drop };
+  const database = await createDriverDatabase(driver);
+  return { open: (config) => openTestOrm(driver, database.target, config), drop: database.drop };
 }
 
+/** A fresh database of `driver`, opened once with `config`; dropped again when it cannot be opened. */
+export async function openFresh(driver: Driver, config?: TestOrmConfig): Promise<{ orm: TestOrm; drop(): Promise<void> }> {
+  const database = await createDatabase(driver);
+  const orm = await database.open(config).catch(async (error: unknown) => {
+    await database.drop();
+    throw error;
+  });
+  return { orm, drop: database.drop };
+}
 /** Reads uploads and chunks with plain SQL, bypassing the repository. */
 export function sqlInspector(orm: TestOrm): RepositoryInspector {
   const connection = orm.em.getConnection();
@@ -126,16 +78,6 @@ export function sqlInspector(orm: TestOrm): RepositoryInspector {
       return row === undefined ? undefined : (row.storage_data as string | null);
     },
   };
-}
-
-/** A fresh database of `driver`, opened once with `config`; dropped again when it cannot be opened. */
-export async function openFresh(driver: Driver, config?: ExtraConfig): Promise<{ orm: TestOrm; drop(): Promise<void> }> {
-  const database = await createDatabase(driver);
-  const orm = await database.open(config).catch(async (error: unknown) => {
-    await database.drop();
-    throw error;
-  });
-  return { orm, drop: database.drop };
 }
 
 /** A migrated, fresh database of `driver`, with a repository and a SQL inspector. */
