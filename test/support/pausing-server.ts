@@ -23,7 +23,7 @@ const orm = await MikroORM.init({
   dbName: join(dataDir, 'frago.sqlite'),
   entities: [...fragoEntities],
   extensions: [Migrator],
-  migrations: { migrationsList: [...fragoMigrations], silent: true },
+  migrations: { migrationsList: [...fragoMigrations], silent: true, snapshot: false },
 });
 await tuneSqlite(orm);
 await orm.migrator.up();

@@ -42,7 +42,8 @@ export async function createApp(config: AppConfig): Promise<DefaultApp> {
     dbName: join(config.dataDir, 'frago.sqlite'),
     entities: [...fragoEntities],
     extensions: [Migrator],
-    migrations: { migrationsList: [...fragoMigrations], transactional: true },
+    // frago's migrations come as a list, not files: no schema snapshot to keep beside them.
+    migrations: { migrationsList: [...fragoMigrations], transactional: true, snapshot: false },
     discovery: { warnWhenNoEntities: false },
     debug: false,
   });

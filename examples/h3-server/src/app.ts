@@ -27,7 +27,7 @@ export async function createApp(dataDir: string): Promise<H3App> {
     dbName: join(dataDir, 'frago.sqlite'),
     entities: [...fragoEntities],
     extensions: [Migrator],
-    migrations: { migrationsList: [...fragoMigrations], silent: true },
+    migrations: { migrationsList: [...fragoMigrations], silent: true, snapshot: false },
   });
   await orm.migrator.up();
   const frago = createFrago({ repository: new MikroOrmRepository(orm), storage: new DiskStorage({ directory: dataDir }) });

@@ -42,7 +42,7 @@ export async function createApp(config: ServerConfig): Promise<ScaleOutApp> {
     clientUrl: config.databaseUrl,
     entities: [...fragoEntities],
     extensions: [Migrator],
-    migrations: { migrationsList: [...fragoMigrations], transactional: true, silent: true },
+    migrations: { migrationsList: [...fragoMigrations], transactional: true, silent: true, snapshot: false },
     discovery: { warnWhenNoEntities: false },
     debug: false,
   });
