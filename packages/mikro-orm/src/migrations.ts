@@ -1,4 +1,4 @@
-import type { MigrationObject } from '@mikro-orm/core';
+import type { MigrationObject, Platform } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
 import type { Dialect } from './_dialect.js';
 import { dialectOf } from './_dialect.js';
@@ -39,37 +39,44 @@ const CREATE_SCHEMA: Record<Dialect, readonly string[]> = {
   ],
 };
 
-/** A migration of frago's: knows the dialect of the database it runs against. */
-abstract class FragoMigration extends Migration {
-  /**
-   * The database's dialect.
-   *
-   * @throws {UnsupportedDatabaseError} before any statement is added, on a database frago
-   *   does not support (MongoDB ...), so that the migrator changes nothing there.
-   */
-  protected dialect(): Dialect {
-    return dialectOf(this.driver.getPlatform());
-  }
+/** The part of a migration's driver frago's migrations ask: its platform. */
+interface MigrationDriver {
+  getPlatform(): Platform;
+}
 
-  /** `name` quoted for the database. */
-  protected quoted(name: string): string {
-    return this.driver.getPlatform().quoteIdentifier(name);
-  }
+/**
+ * The dialect of the database a migration runs against. Each migration asks first, so
+ * that on a database frago does not support (MongoDB ...) it throws before adding any
+ * statement and the migrator changes nothing there.
+ *
+ * @throws {UnsupportedDatabaseError} naming the supported drivers.
+ */
+function dialectFor(driver: MigrationDriver): Dialect {
+  return dialectOf(driver.getPlatform());
+}
+
+/**
+ * `name` quoted for the migration's database.
+ *
+ * @throws {UnsupportedDatabaseError} as {@link dialectFor} does.
+ */
+function quoted(driver: MigrationDriver, name: string): string {
+  dialectFor(driver);
+  return driver.getPlatform().quoteIdentifier(name);
 }
 
 /**
  * Creates `frago_upload` and `frago_chunk` with their keys and indexes (the statements
  * are chosen by the database the migrator runs against).
  */
-export class FragoInitialMigration extends FragoMigration {
+export class FragoInitialMigration extends Migration {
   override up(): void {
-    for (const statement of CREATE_SCHEMA[this.dialect()]) this.addSql(statement);
+    for (const statement of CREATE_SCHEMA[dialectFor(this.driver)]) this.addSql(statement);
   }
 
   override down(): void {
-    this.dialect();
-    this.addSql(`drop table if exists ${this.quoted('frago_chunk')}`);
-    this.addSql(`drop table if exists ${this.quoted('frago_upload')}`);
+    this.addSql(`drop table if exists ${quoted(this.driver, 'frago_chunk')}`);
+    this.addSql(`drop table if exists ${quoted(this.driver, 'frago_upload')}`);
   }
 }
 
@@ -83,14 +90,13 @@ const ADD_STORAGE_DATA: Record<Dialect, string> = {
  * Adds `frago_chunk.storage_data`: what the storage returned for a chunk (an S3 part's
  * number and ETag, ...), so that any process can assemble the upload.
  */
-export class FragoChunkStorageDataMigration extends FragoMigration {
+export class FragoChunkStorageDataMigration extends Migration {
   override up(): void {
-    this.addSql(ADD_STORAGE_DATA[this.dialect()]);
+    this.addSql(ADD_STORAGE_DATA[dialectFor(this.driver)]);
   }
 
   override down(): void {
-    this.dialect();
-    this.addSql(`alter table ${this.quoted('frago_chunk')} drop column ${this.quoted('storage_data')}`);
+    this.addSql(`alter table ${quoted(this.driver, 'frago_chunk')} drop column ${quoted(this.driver, 'storage_data')}`);
   }
 }
 
@@ -99,9 +105,9 @@ export class FragoChunkStorageDataMigration extends FragoMigration {
  * them (JS dates have no finer one). SQLite stores epoch milliseconds and MySQL's first
  * migration made them `datetime(3)` already: nothing to do there.
  */
-export class FragoMillisecondTimestampsMigration extends FragoMigration {
+export class FragoMillisecondTimestampsMigration extends Migration {
   override up(): void {
-    if (this.dialect() !== 'postgresql') return;
+    if (dialectFor(this.driver) !== 'postgresql') return;
     this.addSql(
       'alter table "frago_upload" alter column "created_at" type timestamptz(3), alter column "expires_at" type timestamptz(3), ' +
         'alter column "completed_at" type timestamptz(3), alter column "lease_until" type timestamptz(3);',
@@ -110,7 +116,7 @@ export class FragoMillisecondTimestampsMigration extends FragoMigration {
   }
 
   override down(): void {
-    if (this.dialect() !== 'postgresql') return;
+    if (dialectFor(this.driver) !== 'postgresql') return;
     this.addSql(
       'alter table "frago_upload" alter column "created_at" type timestamptz, alter column "expires_at" type timestamptz, ' +
         'alter column "completed_at" type timestamptz, alter column "lease_until" type timestamptz;',
