@@ -4,7 +4,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { benchDatabase } from './lib/postgres.js';
+import { BENCH_DRIVERS, benchDatabase, type BenchDriver } from './lib/databases.js';
 import { uploadFile } from './lib/client.js';
 import { md5File, randomFile } from './lib/files.js';
 import { md5SecondsPerGiB } from './lib/hash-cost.js';
@@ -26,9 +26,10 @@ const WORKLOADS = new Set((process.env.BENCH_WORKLOADS ?? 'w1,w3,w2,w5').split('
 interface Target {
   readonly name: string;
   readonly script: string;
-  readonly args: (dataDir: string, postgresUrl: string) => string[];
+  readonly args: (dataDir: string, databaseTarget: string) => string[];
   readonly env?: Record<string, string>;
-  readonly postgres?: boolean;
+  /** The SQL driver the target keeps its rows with. */
+  readonly driver?: BenchDriver;
   /** Whether the server answers SIGUSR2 with its heap after a full collection (frago's do). */
   readonly reportsHeap?: boolean;
   /** Where the target keeps an upload's finished file. */
@@ -41,15 +42,15 @@ interface FragoSettings {
   /** Where whole-file checksums are computed: a worker thread (the default server's choice) or the request's thread. */
   readonly hashing?: 'thread' | 'in-thread';
 }
-const frago = (adapter: string, database: 'sqlite' | 'postgres', settings: FragoSettings = {}): Target => {
+const frago = (adapter: string, database: BenchDriver, settings: FragoSettings = {}): Target => {
   const { fsync = 'chunk', hashing = 'thread' } = settings;
   const notes = [fsync === 'none' ? 'fsync none' : '', hashing === 'in-thread' ? 'hashing in-thread' : ''].filter(Boolean);
   return {
     name: `${adapter} + ${database} + disk${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`,
     script: new URL('./servers/frago.js', import.meta.url).pathname,
-    args: (dataDir, url) => [adapter, database, dataDir, url],
+    args: (dataDir, target) => [adapter, database, dataDir, target],
     env: { FRAGO_FSYNC: fsync, FRAGO_HASHING: hashing },
-    postgres: database === 'postgres',
+    driver: database,
     reportsHeap: true,
     fileOf: fragoFile,
   };
@@ -59,8 +60,8 @@ const bare: Target = { name: 'bare node:http', script: new URL('./servers/bare.j
 /** A fresh server on a fresh data folder (and database) for each run. */
 async function withServer<T>(target: Target, run: (server: ServerProcess, dataDir: string) => Promise<T>): Promise<T> {
   const dataDir = await mkdtemp(join(tmpdir(), 'frago-bench-'));
-  const database = target.postgres ? await benchDatabase() : undefined;
-  const server = await startServer(target.script, target.args(dataDir, database?.clientUrl ?? ''), target.env);
+  const database = target.driver === undefined ? undefined : await benchDatabase(target.driver, dataDir);
+  const server = await startServer(target.script, target.args(dataDir, database?.target ?? ''), target.env);
   try {
     return await run(server, dataDir);
   } finally {
@@ -169,7 +170,7 @@ async function bigFileWorkload(work: string): Promise<void> {
     frago('express', 'sqlite'),
     frago('express', 'sqlite', { hashing: 'in-thread' }),
     frago('express', 'sqlite', { fsync: 'none' }),
-    frago('express', 'postgres'),
+    frago('express', 'postgresql'),
     frago('fastify', 'sqlite'),
     frago('h3', 'sqlite'),
   ];
@@ -208,10 +209,9 @@ async function smallFilesWorkload(work: string): Promise<void> {
   const source = await readFile(file);
   const targets = [
     bare,
-    frago('express', 'sqlite'),
+    ...BENCH_DRIVERS.map((driver) => frago('express', driver)),
     frago('express', 'sqlite', { fsync: 'none' }),
-    frago('express', 'postgres'),
-    frago('express', 'postgres', { fsync: 'none' }),
+    frago('express', 'postgresql', { fsync: 'none' }),
   ];
   console.log(`\nW2: ${SMALL_COUNT} uploads of 64 KiB (start, one chunk, finalize), 16 at a time, after a warm-up; median of ${RUNS} runs`);
   const rows: Array<[string, number, number]> = [];
@@ -256,7 +256,7 @@ async function manyChunks(target: Target, file: string, md5: string): Promise<Ma
 async function manyChunksWorkload(work: string): Promise<void> {
   const file = await randomFile(work, MANY_CHUNKS * MANY_CHUNK_SIZE);
   const md5 = await md5File(file);
-  const targets = [bare, frago('express', 'sqlite'), frago('express', 'postgres')];
+  const targets = [bare, ...BENCH_DRIVERS.map((driver) => frago('express', driver))];
   console.log(`\nW5: ${MANY_CHUNKS} chunks of 16 KiB in one upload, 4 in parallel, md5 verified; one run each`);
   const rows: string[][] = [];
   for (const target of targets) {

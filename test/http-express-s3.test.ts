@@ -7,7 +7,7 @@ import { openStack } from './support/stack.js';
 
 // The whole HTTP API on S3: small chunks all go through staging, finalize joins them.
 describeHttpConformance('Express, PostgreSQL and S3', async (options) => {
-  const stack = await openStack('postgres');
+  const stack = await openStack('postgresql');
   const bucket = await createTestBucket();
   const frago = createFrago({ repository: stack.repository, storage: new S3Storage({ ...bucket.options, partSize: 5 * 1024 * 1024 }), ...options });
   const server = await serveWithExpress(frago);

@@ -16,11 +16,11 @@ async function* bytesOf(bytes: Uint8Array): AsyncIterable<Uint8Array> {
 /**
  * Several frago instances, each with its own connection pool, on one database and one
  * folder (as several processes would be), race to sweep the same expired uploads.
- * PostgreSQL only: several SQLite connections in one process deadlock, because a busy
+ * The database servers only: several SQLite connections in one process deadlock, because a busy
  * better-sqlite3 connection waits synchronously, blocking the event loop that would
  * finish the other connection's transaction (separate processes do not have this).
  */
-for (const database of ['postgres'] as const) {
+for (const database of ['postgresql', 'mysql', 'mariadb'] as const) {
   describe(`the sweeper, raced by ${INSTANCES} instances on one ${database} database and disk`, () => {
     let stack: Stack;
     afterAll(async () => {

@@ -1,28 +1,40 @@
-// frago under benchmark: `frago.ts ADAPTER DATABASE DATA_DIR [POSTGRES_URL]`, with
-// ADAPTER express, fastify, h3 or node, DATABASE sqlite or postgres, and the library's defaults.
+// frago under benchmark: `frago.ts ADAPTER DRIVER DATA_DIR TARGET`, with ADAPTER express,
+// fastify, h3 or node, DRIVER a MikroORM SQL package (sqlite, postgresql, mysql, mariadb,
+// libsql), TARGET its file or connection URL, and the library's defaults.
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { MikroORM as SqliteOrm } from '@mikro-orm/better-sqlite';
-import { MikroORM as PostgresOrm } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { createFrago, type Frago } from '@frago/core';
 import { threadHashers } from '@frago/core/node';
-import { fragoEntities, fragoMigrations, MikroOrmRepository, sqlitePool } from '@frago/mikro-orm';
+import { fragoEntities, fragoMigrations, MikroOrmRepository, tuneSqlite, type SqlOrm } from '@frago/mikro-orm';
 import { DiskStorage } from '@frago/storage-disk';
 import { BENCH_SERVERS } from '../adapter-servers.js';
+import type { BenchDriver } from '../lib/databases.js';
 
-const [adapter = 'express', database = 'sqlite', dataDir = '.', postgresUrl = ''] = process.argv.slice(2);
+const [adapter = 'express', driver = 'sqlite', dataDir = '.', target = ''] = process.argv.slice(2);
 
-const config = {
+/** What the server needs of any driver's MikroORM. */
+type Orm = SqlOrm & { readonly migrator: { up(): Promise<unknown> }; close(): Promise<void> };
+type Init = (options: Record<string, unknown>) => Promise<Orm>;
+// Each driver's package exports its MikroORM; only the one asked for is loaded.
+const drivers: Record<BenchDriver, () => Promise<{ MikroORM: { init: unknown } }>> = {
+  sqlite: () => import('@mikro-orm/sqlite'),
+  libsql: () => import('@mikro-orm/libsql'),
+  postgresql: () => import('@mikro-orm/postgresql'),
+  mysql: () => import('@mikro-orm/mysql'),
+  mariadb: () => import('@mikro-orm/mariadb'),
+};
+const load = drivers[driver as BenchDriver];
+if (load === undefined) throw new Error(`unknown driver ${driver}`);
+const { MikroORM } = await load();
+const sqlite = driver === 'sqlite' || driver === 'libsql';
+const orm = await (MikroORM.init as Init).call(MikroORM, {
   entities: [...fragoEntities],
   extensions: [Migrator],
-  migrations: { migrationsList: [...fragoMigrations], silent: true },
-};
-const orm =
-  database === 'postgres'
-    ? await PostgresOrm.init({ ...config, clientUrl: postgresUrl })
-    : await SqliteOrm.init({ ...config, dbName: join(dataDir, 'frago.sqlite'), pool: sqlitePool() });
-await orm.getMigrator().up();
+  migrations: { migrationsList: [...fragoMigrations], silent: true, snapshot: false },
+  ...(sqlite ? { dbName: target } : { clientUrl: target }),
+});
+if (sqlite) await tuneSqlite(orm);
+await orm.migrator.up();
 
 const fsync = process.env.FRAGO_FSYNC === 'none' ? 'none' : 'chunk';
 const hashers = process.env.FRAGO_HASHING === 'in-thread' ? undefined : threadHashers();

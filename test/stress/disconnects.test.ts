@@ -152,7 +152,7 @@ describeDrops('the default server process (SQLite + disk)', async () => {
 });
 
 describeDrops('Express in this process on PostgreSQL + disk', async () => {
-  const stack = await openStack('postgres');
+  const stack = await openStack('postgresql');
   const frago = createFrago({ repository: stack.repository, storage: stack.storage, claimLeaseMs: 600_000 });
   const app = express();
   app.use(fragoExpress(frago));

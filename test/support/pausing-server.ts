@@ -6,11 +6,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { MikroORM } from '@mikro-orm/better-sqlite';
+import { MikroORM } from '@mikro-orm/sqlite';
 import { Migrator } from '@mikro-orm/migrations';
 import { createFrago } from '@frago/core';
 import { createNodeListener } from '@frago/core/node';
-import { fragoEntities, fragoMigrations, MikroOrmRepository, sqlitePool } from '@frago/mikro-orm';
+import { fragoEntities, fragoMigrations, MikroOrmRepository, tuneSqlite } from '@frago/mikro-orm';
 import { DiskStorage } from '@frago/storage-disk';
 import { parsePausePoint, pausingStorage } from './pausing-storage.js';
 
@@ -21,12 +21,12 @@ const lease = (name: string) => (process.env[name] ? Number(process.env[name]) :
 
 const orm = await MikroORM.init({
   dbName: join(dataDir, 'frago.sqlite'),
-  pool: sqlitePool(),
   entities: [...fragoEntities],
   extensions: [Migrator],
-  migrations: { migrationsList: [...fragoMigrations], silent: true },
+  migrations: { migrationsList: [...fragoMigrations], silent: true, snapshot: false },
 });
-await orm.getMigrator().up();
+await tuneSqlite(orm);
+await orm.migrator.up();
 const frago = createFrago({
   repository: new MikroOrmRepository(orm),
   storage: pausingStorage(new DiskStorage({ directory: dataDir }), parsePausePoint(pause), (line) => console.log(line)),

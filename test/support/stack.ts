@@ -1,11 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MikroORM as SqliteOrm } from '@mikro-orm/better-sqlite';
-import { MikroORM as PostgresOrm } from '@mikro-orm/postgresql';
-import { Migrator } from '@mikro-orm/migrations';
-import { createTestDatabase, diskFiles } from '@frago/conformance';
-import { fragoEntities, fragoMigrations, MikroOrmRepository } from '@frago/mikro-orm';
+import { createDriverDatabase, diskFiles, openTestOrm, type SqlDriver } from '@frago/conformance';
+import { MikroOrmRepository } from '@frago/mikro-orm';
 import { DiskStorage } from '@frago/storage-disk';
 
 /** A real repository and disk storage in a temp folder, as a deployment would have them. */
@@ -29,20 +26,17 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-/** Opens SQLite (a file in the temp folder) or a fresh PostgreSQL database, migrated, with disk storage. */
-export async function openStack(database: 'sqlite' | 'postgres'): Promise<Stack> {
-  const dataDir = await mkdtemp(join(tmpdir(), `frago-${database}-`));
-  const config = {
-    entities: [...fragoEntities],
-    extensions: [Migrator],
-    migrations: { migrationsList: [...fragoMigrations], silent: true },
-  };
-  const pg = database === 'postgres' ? await createTestDatabase() : undefined;
-  const connect = () =>
-    pg ? PostgresOrm.init({ ...config, clientUrl: pg.clientUrl }) : SqliteOrm.init({ ...config, dbName: join(dataDir, 'frago.sqlite') });
+/**
+ * Opens a fresh database of `driver` (a SQLite or libSQL file, or a new database on the
+ * test PostgreSQL or MariaDB), migrated, with disk storage in a temp folder.
+ */
+export async function openStack(driver: SqlDriver): Promise<Stack> {
+  const dataDir = await mkdtemp(join(tmpdir(), `frago-${driver}-`));
+  const database = await createDriverDatabase(driver);
+  const connect = () => openTestOrm(driver, database.target);
   const orm = await connect();
   const others: Array<{ close(force: boolean): Promise<void> }> = [];
-  await orm.getMigrator().up();
+  await orm.migrator.up();
   const storage = new DiskStorage({ directory: dataDir });
   const sql = (query: string, params: unknown[] = []) => orm.em.getConnection().execute<Array<Record<string, unknown>>>(query, params);
   return {
@@ -54,7 +48,7 @@ export async function openStack(database: 'sqlite' | 'postgres'): Promise<Stack>
       uploads: await sql('select * from frago_upload order by id'),
       chunks: await sql('select * from frago_chunk order by upload_id, start_byte'),
     }),
-    secrets: [dataDir, ...(pg ? [pg.clientUrl, pg.name] : [])],
+    secrets: [dataDir, ...database.secrets],
     ...diskFiles(dataDir),
     async connectAgain() {
       const other = await connect();
@@ -64,7 +58,7 @@ export async function openStack(database: 'sqlite' | 'postgres'): Promise<Stack>
     async close() {
       for (const other of others) await other.close(true);
       await orm.close(true);
-      await pg?.drop();
+      await database.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

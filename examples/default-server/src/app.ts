@@ -2,12 +2,12 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
-import { MikroORM } from '@mikro-orm/better-sqlite';
+import { MikroORM } from '@mikro-orm/sqlite';
 import { Migrator } from '@mikro-orm/migrations';
 import { createFrago, type Frago } from '@frago/core';
 import { threadHashers } from '@frago/core/node';
 import { fragoExpress } from '@frago/express';
-import { fragoEntities, fragoMigrations, MikroOrmRepository, sqlitePool } from '@frago/mikro-orm';
+import { fragoEntities, fragoMigrations, MikroOrmRepository, tuneSqlite } from '@frago/mikro-orm';
 import { DiskStorage } from '@frago/storage-disk';
 import type { ServerConfig } from './config.js';
 import { countCalls } from './in-flight.js';
@@ -40,10 +40,10 @@ export async function createApp(config: AppConfig): Promise<DefaultApp> {
   await mkdir(config.dataDir, { recursive: true });
   const orm = await MikroORM.init({
     dbName: join(config.dataDir, 'frago.sqlite'),
-    pool: sqlitePool(),
     entities: [...fragoEntities],
     extensions: [Migrator],
-    migrations: { migrationsList: [...fragoMigrations], transactional: true },
+    // frago's migrations come as a list, not files: no schema snapshot to keep beside them.
+    migrations: { migrationsList: [...fragoMigrations], transactional: true, snapshot: false },
     discovery: { warnWhenNoEntities: false },
     debug: false,
   });
@@ -51,9 +51,8 @@ export async function createApp(config: AppConfig): Promise<DefaultApp> {
   // file and a journal, which keeps the (synchronous) driver from stalling every request
   // on disk flushes. A killed process loses nothing committed; a power cut may lose the
   // last commits, which only makes a client resend chunks it was told were stored.
-  await orm.em.getConnection().execute('pragma journal_mode = wal');
-  await orm.em.getConnection().execute('pragma synchronous = normal');
-  await orm.getMigrator().up();
+  await tuneSqlite(orm);
+  await orm.migrator.up();
   // Whole-file checksums are computed on a worker thread, beside the event loop.
   const hashers = threadHashers();
   const frago = createFrago({

@@ -23,7 +23,7 @@ export async function createApp(config: AppConfig): Promise<{ app: FastifyInstan
     clientUrl: config.databaseUrl,
     entities: [...fragoEntities],
     extensions: [Migrator],
-    migrations: { migrationsList: [...fragoMigrations], silent: true },
+    migrations: { migrationsList: [...fragoMigrations], silent: true, snapshot: false },
   });
   await orm.schema.ensureDatabase();
   await orm.migrator.up();

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { H3 } from 'h3';
-import { MikroORM } from '@mikro-orm/better-sqlite';
+import { MikroORM } from '@mikro-orm/sqlite';
 import { Migrator } from '@mikro-orm/migrations';
 import { createFrago, type Frago } from '@frago/core';
 import { fragoH3 } from '@frago/h3';
@@ -27,7 +27,7 @@ export async function createApp(dataDir: string): Promise<H3App> {
     dbName: join(dataDir, 'frago.sqlite'),
     entities: [...fragoEntities],
     extensions: [Migrator],
-    migrations: { migrationsList: [...fragoMigrations], silent: true },
+    migrations: { migrationsList: [...fragoMigrations], silent: true, snapshot: false },
   });
   await orm.migrator.up();
   const frago = createFrago({ repository: new MikroOrmRepository(orm), storage: new DiskStorage({ directory: dataDir }) });

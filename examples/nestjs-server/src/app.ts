@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
-import { MikroORM } from '@mikro-orm/better-sqlite';
+import { MikroORM } from '@mikro-orm/sqlite';
 import { Migrator } from '@mikro-orm/migrations';
 import { createFrago, type Frago } from '@frago/core';
 import { fragoEntities, fragoMigrations, MikroOrmRepository } from '@frago/mikro-orm';
@@ -28,7 +28,7 @@ export async function createApp(dataDir: string): Promise<NestApp> {
     dbName: join(dataDir, 'frago.sqlite'),
     entities: [...fragoEntities],
     extensions: [Migrator],
-    migrations: { migrationsList: [...fragoMigrations], silent: true },
+    migrations: { migrationsList: [...fragoMigrations], silent: true, snapshot: false },
   });
   await orm.migrator.up();
   const frago = createFrago({ repository: new MikroOrmRepository(orm), storage: new DiskStorage({ directory: dataDir }) });

@@ -42,11 +42,11 @@ export async function createApp(config: ServerConfig): Promise<ScaleOutApp> {
     clientUrl: config.databaseUrl,
     entities: [...fragoEntities],
     extensions: [Migrator],
-    migrations: { migrationsList: [...fragoMigrations], transactional: true, silent: true },
+    migrations: { migrationsList: [...fragoMigrations], transactional: true, silent: true, snapshot: false },
     discovery: { warnWhenNoEntities: false },
     debug: false,
   });
-  if (config.migrate) await orm.getMigrator().up();
+  if (config.migrate) await orm.migrator.up();
   const frago = createFrago({
     repository: new MikroOrmRepository(orm),
     storage: storageFrom(config.storage),

@@ -10,7 +10,7 @@ const LEAKS: readonly RegExp[] = [
   /\.(?:ts|js|mjs|cjs):\d+/,
   /node_modules|file:\/\//,
   /\b(?:select|delete)\b[^"]*\bfrom\b|\binsert\s+into\b|\bupdate\s+\S+\s+set\b/i,
-  /frago_upload|frago_chunk|sqlite|postgres|knex|mikro|duplicate key|violates|syntax error|constraint/i,
+  /frago_upload|frago_chunk|sqlite|libsql|postgres|mysql|mariadb|knex|kysely|mikro|duplicate key|violates|syntax error|constraint/i,
   /\b(?:ENOENT|EACCES|EEXIST|EISDIR|ENOTDIR|EPERM|ECONNREFUSED|ECONNRESET|ETIMEDOUT)\b/,
   /\b(?:TypeError|RangeError|ReferenceError|SyntaxError|Error:)/,
 ];

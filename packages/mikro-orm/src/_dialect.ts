@@ -1,18 +1,50 @@
-import type { Knex } from '@mikro-orm/knex';
-
-/** The databases frago's SQL is written for. */
-export type Dialect = 'postgresql' | 'sqlite';
+import type { Platform } from '@mikro-orm/core';
+import { BaseMySqlPlatform, BasePostgreSqlPlatform, SqlitePlatform } from '@mikro-orm/sql';
 
 /**
- * Which of the supported databases a knex client talks to.
- *
- * @throws {Error} for any other database: the repository relies on `RETURNING` and on
- *   PostgreSQL's row locks or SQLite's single writer, and has only been proven on those.
+ * The SQL dialects frago's statements are written for. MySQL and MariaDB share one:
+ * their SQL differs from the others in the same places (no `UPDATE ... RETURNING`,
+ * backtick quoting, `LOCK IN SHARE MODE`), and frago uses nothing else of either.
  */
-export function dialectOf(knex: Knex): Dialect {
-  const name = knex.client.dialect;
-  if (name === 'postgresql') return 'postgresql';
-  // Every SQLite driver's knex client (sqlite3, better-sqlite3, libSQL) reports `sqlite3`.
-  if (name === 'sqlite3') return 'sqlite';
-  throw new Error(`@frago/mikro-orm supports PostgreSQL and SQLite, not ${String(name)}`);
+export type Dialect = 'postgresql' | 'sqlite' | 'mysql';
+
+/** The drivers frago runs on, for messages that tell a user what to install instead. */
+export const SUPPORTED_DRIVERS =
+  '@mikro-orm/sqlite, @mikro-orm/libsql, @mikro-orm/postgresql, @mikro-orm/mysql or @mikro-orm/mariadb';
+
+/** Thrown for a database MikroORM supports and frago does not (MongoDB, MS SQL Server, Oracle). */
+export class UnsupportedDatabaseError extends Error {
+  override readonly name = 'UnsupportedDatabaseError';
+}
+
+/**
+ * Which of frago's dialects a MikroORM platform speaks. Every SQLite driver (better-sqlite3,
+ * libSQL, node:sqlite) shares SQLite's platform, and MariaDB's platform is MySQL's.
+ *
+ * @throws {UnsupportedDatabaseError} for any other database, naming the supported drivers.
+ */
+export function dialectOf(platform: Platform): Dialect {
+  if (platform instanceof BasePostgreSqlPlatform) return 'postgresql';
+  if (platform instanceof SqlitePlatform) return 'sqlite';
+  if (platform instanceof BaseMySqlPlatform) return 'mysql';
+  throw new UnsupportedDatabaseError(
+    `@frago/mikro-orm runs on SQLite, PostgreSQL, MySQL and MariaDB through ${SUPPORTED_DRIVERS}, not on ${platform.constructor.name}`,
+  );
+}
+
+/**
+ * The clause that locks the rows a select reads until the transaction ends: PostgreSQL's
+ * and InnoDB's row locks (MariaDB knows no `FOR SHARE`; MySQL 8 still takes `LOCK IN
+ * SHARE MODE`); SQLite has none and needs none, its transactions hold the database's
+ * single write lock.
+ */
+export function rowLock(dialect: Dialect, strength: 'update' | 'share'): string {
+  if (dialect === 'sqlite') return '';
+  if (strength === 'update') return ' for update';
+  return dialect === 'postgresql' ? ' for share' : ' lock in share mode';
+}
+
+/** What a `select` of constants needs before its `where`: MySQL wants a table, `dual`. */
+export function noTable(dialect: Dialect): string {
+  return dialect === 'mysql' ? ' from dual' : '';
 }

@@ -1,16 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Row } from './_rows.js';
-import type { Script, Statement } from './_statements.js';
-import { PooledRunner, type ConnectionPool } from './_statements.js';
 import type { Platform } from '@mikro-orm/core';
-
-/** The part of a `pg` client the runner uses. */
-export interface PostgresConnection {
-  query(config: { readonly name?: string; readonly text: string; readonly values: readonly unknown[] }): Promise<{
-    readonly rows: Row[];
-    readonly rowCount: number | null;
-  }>;
-}
+import type { Pool, PoolClient } from 'pg';
+import type { Row } from './_rows.js';
+import type { Script, Statement, StatementRunner } from './_statements.js';
+import { bindable, runScript } from './_statements.js';
 
 /** A statement as the server knows it: prepared under `name` on each connection that ran it. */
 interface PreparedSql {
@@ -22,9 +15,10 @@ interface PreparedSql {
 const preparedSql = new Map<string, PreparedSql>();
 
 /**
- * Runs statements on the `pg` clients of MikroORM's knex pool, skipping knex and the
- * ORM. The clients keep the ORM's type parsers, so rows come back as the ORM's own
- * queries return them; a transaction is `BEGIN`, the script's statements, `COMMIT`.
+ * Runs statements on the `pg` pool behind MikroORM's PostgreSQL connection (which the
+ * driver hands out as `getNativeClient()`), skipping the ORM's query building and value
+ * escaping. The pool's clients keep the ORM's type parsers, so rows come back as the
+ * ORM's own queries return them; a transaction is `BEGIN`, the script's statements, `COMMIT`.
  *
  * Statements with parameters are named prepared statements: each connection parses one
  * the first time it runs it (`pg` remembers which it has). They name their columns, so
@@ -36,31 +30,65 @@ const preparedSql = new Map<string, PreparedSql>();
  * ANALYZE happened to replace it. The setting changes nothing for unnamed statements,
  * which the ORM uses.
  */
-export class PostgresRunner extends PooledRunner<PostgresConnection> {
+export class PostgresRunner implements StatementRunner {
+  // Connections already told to plan each execution; a connection the pool closes drops out.
+  private readonly planning = new WeakSet<PoolClient>();
+  // Connections whose rollback failed: they may still be inside a transaction.
+  private readonly broken = new WeakSet<PoolClient>();
+
   constructor(
-    pool: ConnectionPool<PostgresConnection>,
-    platform: Platform,
+    private readonly pool: Pool,
+    private readonly platform: Platform,
     /** False: every statement is parsed anew (for poolers that cannot keep prepared statements). */
     private readonly named: boolean,
-  ) {
-    super(pool, platform);
+  ) {}
+
+  rows(sql: string, params: readonly unknown[]): Promise<Row[]> {
+    return this.on(async (client) => (await this.execute(client, { sql, params, returns: 'rows' })) as Row[]);
   }
 
-  // Connections already told to plan each execution; a connection the pool closes drops out.
-  private readonly planning = new WeakSet<PostgresConnection>();
-
-  protected override async ready(connection: PostgresConnection): Promise<void> {
-    if (!this.named || this.planning.has(connection)) return;
-    await this.execute(connection, { sql: 'set plan_cache_mode = force_custom_plan', params: [], returns: 'affected' });
-    this.planning.add(connection);
+  affected(sql: string, params: readonly unknown[]): Promise<number> {
+    return this.on(async (client) => (await this.execute(client, { sql, params, returns: 'affected' })) as number);
   }
 
-  protected async execute(connection: PostgresConnection, statement: Statement): Promise<Row[] | number> {
+  transaction<T>(script: () => Script<T>): Promise<T> {
+    return this.on(async (client) => {
+      await this.execute(client, { sql: 'begin', params: [], returns: 'affected' });
+      try {
+        const result = await runScript(script(), (statement) => this.execute(client, statement));
+        await this.execute(client, { sql: 'commit', params: [], returns: 'affected' });
+        return result;
+      } catch (error) {
+        // The failure that ended the script is the one to report. A rollback fails only when
+        // the connection broke; the pool must then close it rather than hand it out again.
+        await this.execute(client, { sql: 'rollback', params: [], returns: 'affected' }).catch(() => this.broken.add(client));
+        throw error;
+      }
+    });
+  }
+
+  private async on<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect().catch((error: unknown) => {
+      throw this.driverFailure(error);
+    });
     try {
+      if (this.named && !this.planning.has(client)) {
+        await this.execute(client, { sql: 'set plan_cache_mode = force_custom_plan', params: [], returns: 'affected' });
+        this.planning.add(client);
+      }
+      return await work(client);
+    } finally {
+      client.release(this.broken.has(client));
+    }
+  }
+
+  private async execute(client: PoolClient, statement: Statement): Promise<Row[] | number> {
+    try {
+      const values = statement.params.map(bindable);
       const result =
-        statement.params.length === 0
-          ? await connection.query({ text: statement.sql, values: [] })
-          : await connection.query({ ...this.numbered(statement.sql), values: statement.params });
+        values.length === 0
+          ? await client.query<Row>({ text: statement.sql, values })
+          : await client.query<Row>({ ...this.numbered(statement.sql), values });
       return statement.returns === 'rows' ? result.rows : (result.rowCount ?? 0);
     } catch (error) {
       throw this.driverFailure(error);
@@ -72,20 +100,9 @@ export class PostgresRunner extends PooledRunner<PostgresConnection> {
     return this.named ? statement : { text: statement.text };
   }
 
-  protected async inTransaction<T>(connection: PostgresConnection, script: () => Script<T>): Promise<T> {
-    await this.execute(connection, { sql: 'begin', params: [], returns: 'affected' });
-    try {
-      const steps = script();
-      let step = steps.next();
-      while (step.done !== true) step = steps.next(await this.execute(connection, step.value));
-      await this.execute(connection, { sql: 'commit', params: [], returns: 'affected' });
-      return step.value;
-    } catch (error) {
-      // The failure that ended the script is the one to report. A rollback fails only when
-      // the connection broke, and knex's pool then drops that connection.
-      await this.execute(connection, { sql: 'rollback', params: [], returns: 'affected' }).catch(() => undefined);
-      throw error;
-    }
+  /** A failure of the driver as the ORM's exception, as the ORM's own queries throw it. */
+  private driverFailure(error: unknown): Error {
+    return this.platform.getExceptionConverter().convertException(error as Error);
   }
 }
 

@@ -13,13 +13,20 @@ export const UPLOAD_COLUMNS =
 export const CHUNK_COLUMNS = 'claim_id, start_byte, end_byte, size, state, digest, lease_until, storage_data';
 
 /**
- * Turns raw rows into frago's records. The two drivers hand back different shapes for
- * the same column: PostgreSQL returns `bigint` as a string, timestamps as strings (in
+ * Turns raw rows into frago's records. The drivers hand back different shapes for the
+ * same column: PostgreSQL returns `bigint` as a string, timestamps as strings (in
  * MikroORM's configuration) and JSON parsed; SQLite returns numbers, epoch milliseconds
- * and JSON text. Both come out as the same record.
+ * and JSON text; MySQL and MariaDB return `datetime` as text without a zone (written in
+ * the ORM's `timezone`) and JSON as text or parsed. All come out as the same record.
  */
 export class RowReader {
-  constructor(private readonly platform: Platform) {}
+  // The zone MikroORM writes zone-less timestamps in (`Z` unless configured otherwise).
+  private readonly zone: string | undefined;
+
+  constructor(private readonly platform: Platform) {
+    const zone = platform.getTimezone();
+    this.zone = zone === undefined || zone === 'local' ? undefined : zone;
+  }
 
   /** The upload stored in `row`. */
   upload(row: Row): UploadRecord {
@@ -62,11 +69,17 @@ export class RowReader {
   }
 
   private date(value: unknown): Date {
-    const date = value instanceof Date ? value : this.platform.parseDate(value as string | number);
+    const date = value instanceof Date ? value : this.platform.parseDate(this.zoned(value));
     if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
       throw new TypeError(`frago: not a timestamp: ${String(value)}`);
     }
     return date;
+  }
+
+  /** A MySQL `datetime` text with the zone it was written in; other values as they are. */
+  private zoned(value: unknown): string | number {
+    if (typeof value !== 'string') return Number(value);
+    return this.zone === undefined || /(?:Z|[+-]\d\d(?::?\d\d)?)$/.test(value) ? value : `${value}${this.zone}`;
   }
 
   private nullableDate(value: unknown): Date | null {
@@ -91,6 +104,8 @@ function json(value: unknown): Readonly<Record<string, unknown>> {
 
 function bytes(value: unknown): Uint8Array | null {
   if (value === null || value === undefined) return null;
+  // libSQL hands blobs out as an ArrayBuffer, the other drivers as a Buffer.
+  if (value instanceof ArrayBuffer) return new Uint8Array(value.slice(0));
   if (!(value instanceof Uint8Array)) throw new TypeError('frago: hash_state is not binary');
   return Uint8Array.from(value);
 }

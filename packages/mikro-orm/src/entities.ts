@@ -65,15 +65,17 @@ export interface UploadEntityOptions<Extra extends object> {
 }
 
 /** Options of {@link defineChunkEntity}. */
-export interface ChunkEntityOptions {
+export interface ChunkEntityOptions<Upload extends FragoUploadEntity = FragoUploadEntity> {
   /** Entity name; default `FragoChunk`. */
   readonly className?: string;
   /** Table name; default `frago_chunk`. The shipped migrations only create the default. */
   readonly tableName?: string;
-  /** The upload entity (or its name) that chunks belong to; default `FragoUpload`. */
-  readonly upload?: string | EntitySchema;
+  /** The upload entity that chunks belong to; default {@link FragoUpload}. */
+  readonly upload?: EntitySchema<Upload>;
 }
 
+// Timestamps keep milliseconds on every database (MySQL's `datetime` would drop them),
+// so that a lease compares exactly as the JS `Date` it was written from.
 // Every column name is pinned with `fieldName`, so a custom naming strategy in the
 // user's config cannot move a column away from what the repository's SQL expects.
 // A function, so that no two schemas share a property object or type instance that
@@ -90,10 +92,10 @@ const uploadProperties = (): EntityProperties<FragoUploadEntity> => ({
   checksum: { type: 'string', length: 255, nullable: true, fieldName: 'checksum' },
   location: { type: 'text', nullable: true, fieldName: 'location' },
   metadata: { type: 'json', fieldName: 'metadata' },
-  createdAt: { type: 'datetime', fieldName: 'created_at' },
-  expiresAt: { type: 'datetime', fieldName: 'expires_at' },
-  completedAt: { type: 'datetime', nullable: true, fieldName: 'completed_at' },
-  leaseUntil: { type: 'datetime', nullable: true, fieldName: 'lease_until' },
+  createdAt: { type: 'datetime', length: 3, fieldName: 'created_at' },
+  expiresAt: { type: 'datetime', length: 3, fieldName: 'expires_at' },
+  completedAt: { type: 'datetime', length: 3, nullable: true, fieldName: 'completed_at' },
+  leaseUntil: { type: 'datetime', length: 3, nullable: true, fieldName: 'lease_until' },
   hashAlgorithm: { type: 'string', length: 16, fieldName: 'hash_algorithm' },
   hashOffset: { type: new BigIntType('number'), fieldName: 'hash_offset' },
   hashState: { type: Uint8ArrayType, nullable: true, fieldName: 'hash_state' },
@@ -101,9 +103,9 @@ const uploadProperties = (): EntityProperties<FragoUploadEntity> => ({
 
 /**
  * Defines the upload entity, optionally with your own properties. Register the result
- * in your MikroORM config instead of {@link FragoUpload}, pass it to
- * {@link MikroOrmRepository} as `upload`, and fill the extra properties with its
- * `columns` option.
+ * in your MikroORM config instead of {@link FragoUpload}, with a chunk entity that
+ * points at it ({@link defineChunkEntity}), pass it to {@link MikroOrmRepository} as
+ * `upload`, and fill the extra properties with its `columns` option.
  *
  * @example
  * ```ts
@@ -130,10 +132,21 @@ export function defineUploadEntity<Extra extends object = Record<never, never>>(
   return schema as unknown as EntitySchema<FragoUploadEntity & Extra>;
 }
 
-/** Defines the chunk entity; only needed when the upload entity or a table is renamed. */
-export function defineChunkEntity(options: ChunkEntityOptions = {}): EntitySchema<FragoChunkEntity> {
+/**
+ * Defines the chunk entity; needed when you define your own upload entity (MikroORM 7
+ * links a relation to an entity, not to a name) or rename a table.
+ *
+ * @example
+ * ```ts
+ * const Chunk = defineChunkEntity({ upload: Upload });
+ * ```
+ */
+export function defineChunkEntity<Upload extends FragoUploadEntity = FragoUploadEntity>(
+  options: ChunkEntityOptions<Upload> = {},
+): EntitySchema<FragoChunkEntity> {
   const tableName = options.tableName ?? CHUNK_TABLE;
-  const upload = options.upload ?? UPLOAD_ENTITY_NAME;
+  // Any upload entity has frago's properties; the relation needs no more than those.
+  const upload = (options.upload ?? FragoUpload) as EntitySchema<FragoUploadEntity>;
   const properties: EntityProperties<FragoChunkEntity> = {
     claimId: { type: 'string', length: 64, primary: true, fieldName: 'claim_id' },
     upload: {
@@ -148,7 +161,7 @@ export function defineChunkEntity(options: ChunkEntityOptions = {}): EntitySchem
     size: { type: new BigIntType('number'), fieldName: 'size' },
     state: { type: 'string', length: 16, fieldName: 'state' },
     digest: { type: 'string', length: 255, nullable: true, fieldName: 'digest' },
-    leaseUntil: { type: 'datetime', nullable: true, fieldName: 'lease_until' },
+    leaseUntil: { type: 'datetime', length: 3, nullable: true, fieldName: 'lease_until' },
     storageData: { type: 'text', nullable: true, fieldName: 'storage_data' },
   };
   return new EntitySchema<FragoChunkEntity>({

@@ -1,11 +1,14 @@
-import type { MigrationObject } from '@mikro-orm/core';
+import type { MigrationObject, Platform } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
+import type { Dialect } from './_dialect.js';
 import { dialectOf } from './_dialect.js';
 
 // The statements MikroORM's schema generator derives from `fragoEntities`, written out
-// per database so that a migration generated later from the same entities finds nothing
-// to change (a test checks this on both databases).
-const CREATE_SCHEMA = {
+// per dialect so that a migration generated later from the same entities finds nothing
+// to change (a test checks this on every driver). MySQL's are MikroORM 7's from the
+// start: `datetime(3)` keeps the milliseconds a lease is compared with. The statements of
+// the other dialects are those the first release shipped, and stay as they are.
+const CREATE_SCHEMA: Record<Dialect, readonly string[]> = {
   postgresql: [
     'create table "frago_upload" ("id" varchar(64) not null, "owner" varchar(255) null, "filename" text not null, "total_size" bigint not null, "status" varchar(16) not null, "storage_key" varchar(255) not null, "checksum_algorithm" varchar(16) not null, "expected_checksum" varchar(255) null, "checksum" varchar(255) null, "location" text null, "metadata" jsonb not null, "created_at" timestamptz not null, "expires_at" timestamptz not null, "completed_at" timestamptz null, "lease_until" timestamptz null, "hash_algorithm" varchar(16) not null, "hash_offset" bigint not null, "hash_state" bytea null, constraint "frago_upload_pkey" primary key ("id"));',
     'create index "frago_upload_owner_created_index" on "frago_upload" ("owner", "created_at", "id");',
@@ -24,27 +27,64 @@ const CREATE_SCHEMA = {
     'create index `frago_chunk_upload_end_index` on `frago_chunk` (`upload_id`, `end_byte`);',
     'create unique index `frago_chunk_upload_start_unique` on `frago_chunk` (`upload_id`, `start_byte`);',
   ],
-} as const;
+  mysql: [
+    'create table `frago_upload` (`id` varchar(64) not null, `owner` varchar(255) null, `filename` text not null, `total_size` bigint not null, `status` varchar(16) not null, `storage_key` varchar(255) not null, `checksum_algorithm` varchar(16) not null, `expected_checksum` varchar(255) null, `checksum` varchar(255) null, `location` text null, `metadata` json not null, `created_at` datetime(3) not null, `expires_at` datetime(3) not null, `completed_at` datetime(3) null, `lease_until` datetime(3) null, `hash_algorithm` varchar(16) not null, `hash_offset` bigint not null, `hash_state` blob null, primary key (`id`)) default character set utf8mb4 engine = InnoDB;',
+    'alter table `frago_upload` add index `frago_upload_owner_created_index` (`owner`, `created_at`, `id`);',
+    'alter table `frago_upload` add index `frago_upload_status_expires_index` (`status`, `expires_at`);',
+    'create table `frago_chunk` (`claim_id` varchar(64) not null, `upload_id` varchar(64) not null, `start_byte` bigint not null, `end_byte` bigint not null, `size` bigint not null, `state` varchar(16) not null, `digest` varchar(255) null, `lease_until` datetime(3) null, primary key (`claim_id`)) default character set utf8mb4 engine = InnoDB;',
+    'alter table `frago_chunk` add index `frago_chunk_upload_id_index` (`upload_id`);',
+    'alter table `frago_chunk` add index `frago_chunk_upload_end_index` (`upload_id`, `end_byte`);',
+    'alter table `frago_chunk` add unique `frago_chunk_upload_start_unique` (`upload_id`, `start_byte`);',
+    'alter table `frago_chunk` add constraint `frago_chunk_upload_id_foreign` foreign key (`upload_id`) references `frago_upload` (`id`) on update cascade on delete cascade;',
+  ],
+};
+
+/** The part of a migration's driver frago's migrations ask: its platform. */
+interface MigrationDriver {
+  getPlatform(): Platform;
+}
 
 /**
- * Creates `frago_upload` and `frago_chunk` with their keys and indexes, on PostgreSQL
- * or SQLite (the statements are chosen by the database the migrator runs against).
+ * The dialect of the database a migration runs against. Each migration asks first, so
+ * that on a database frago does not support (MongoDB ...) it throws before adding any
+ * statement and the migrator changes nothing there.
+ *
+ * @throws {UnsupportedDatabaseError} naming the supported drivers.
+ */
+function dialectFor(driver: MigrationDriver): Dialect {
+  return dialectOf(driver.getPlatform());
+}
+
+/**
+ * `name` quoted for the migration's database.
+ *
+ * @throws {UnsupportedDatabaseError} as {@link dialectFor} does.
+ */
+function quoted(driver: MigrationDriver, name: string): string {
+  dialectFor(driver);
+  return driver.getPlatform().quoteIdentifier(name);
+}
+
+/**
+ * Creates `frago_upload` and `frago_chunk` with their keys and indexes (the statements
+ * are chosen by the database the migrator runs against).
  */
 export class FragoInitialMigration extends Migration {
   override up(): void {
-    for (const statement of CREATE_SCHEMA[dialectOf(this.getKnex())]) this.addSql(statement);
+    for (const statement of CREATE_SCHEMA[dialectFor(this.driver)]) this.addSql(statement);
   }
 
   override down(): void {
-    this.addSql('drop table if exists "frago_chunk"');
-    this.addSql('drop table if exists "frago_upload"');
+    this.addSql(`drop table if exists ${quoted(this.driver, 'frago_chunk')}`);
+    this.addSql(`drop table if exists ${quoted(this.driver, 'frago_upload')}`);
   }
 }
 
-const ADD_STORAGE_DATA = {
+const ADD_STORAGE_DATA: Record<Dialect, string> = {
   postgresql: 'alter table "frago_chunk" add column "storage_data" text null;',
   sqlite: 'alter table `frago_chunk` add column `storage_data` text null;',
-} as const;
+  mysql: 'alter table `frago_chunk` add `storage_data` text null;',
+};
 
 /**
  * Adds `frago_chunk.storage_data`: what the storage returned for a chunk (an S3 part's
@@ -52,11 +92,36 @@ const ADD_STORAGE_DATA = {
  */
 export class FragoChunkStorageDataMigration extends Migration {
   override up(): void {
-    this.addSql(ADD_STORAGE_DATA[dialectOf(this.getKnex())]);
+    this.addSql(ADD_STORAGE_DATA[dialectFor(this.driver)]);
   }
 
   override down(): void {
-    this.addSql('alter table "frago_chunk" drop column "storage_data"');
+    this.addSql(`alter table ${quoted(this.driver, 'frago_chunk')} drop column ${quoted(this.driver, 'storage_data')}`);
+  }
+}
+
+/**
+ * Keeps PostgreSQL's timestamps at millisecond precision, as the entities now declare
+ * them (JS dates have no finer one). SQLite stores epoch milliseconds and MySQL's first
+ * migration made them `datetime(3)` already: nothing to do there.
+ */
+export class FragoMillisecondTimestampsMigration extends Migration {
+  override up(): void {
+    if (dialectFor(this.driver) !== 'postgresql') return;
+    this.addSql(
+      'alter table "frago_upload" alter column "created_at" type timestamptz(3), alter column "expires_at" type timestamptz(3), ' +
+        'alter column "completed_at" type timestamptz(3), alter column "lease_until" type timestamptz(3);',
+    );
+    this.addSql('alter table "frago_chunk" alter column "lease_until" type timestamptz(3);');
+  }
+
+  override down(): void {
+    if (dialectFor(this.driver) !== 'postgresql') return;
+    this.addSql(
+      'alter table "frago_upload" alter column "created_at" type timestamptz, alter column "expires_at" type timestamptz, ' +
+        'alter column "completed_at" type timestamptz, alter column "lease_until" type timestamptz;',
+    );
+    this.addSql('alter table "frago_chunk" alter column "lease_until" type timestamptz;');
   }
 }
 
@@ -68,4 +133,5 @@ export class FragoChunkStorageDataMigration extends Migration {
 export const fragoMigrations: readonly MigrationObject[] = [
   { name: 'frago_0001_initial', class: FragoInitialMigration },
   { name: 'frago_0002_chunk_storage_data', class: FragoChunkStorageDataMigration },
+  { name: 'frago_0003_millisecond_timestamps', class: FragoMillisecondTimestampsMigration },
 ];

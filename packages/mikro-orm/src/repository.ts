@@ -13,18 +13,20 @@ import type {
   UploadStatus,
 } from '@frago/core';
 import { isLiveClaim, newUploadRecord } from '@frago/core';
-import { raw, UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { EntityMetadata, EntityName, MetadataStorage } from '@mikro-orm/core';
+import { DeadlockException, raw, UniqueConstraintViolationException, Utils } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Dialect } from './_dialect.js';
-import { dialectOf } from './_dialect.js';
+import { dialectOf, noTable, rowLock } from './_dialect.js';
+import type { Row } from './_rows.js';
 import { CHUNK_COLUMNS, RowReader, UPLOAD_COLUMNS } from './_rows.js';
 import { runnerFor } from './_runner.js';
 import type { Script, StatementRunner } from './_statements.js';
 import { affected, rows } from './_statements.js';
-import { CHUNK_ENTITY_NAME, UPLOAD_ENTITY_NAME } from './entities.js';
+import { FragoChunk, FragoUpload } from './entities.js';
 
-/** An entity schema, or the name it is registered under. */
-export type EntityRef = string | { readonly meta: { readonly className: string } };
+/** An entity: the schema {@link defineUploadEntity} or {@link defineChunkEntity} returned. */
+export type EntityRef = EntityName;
 
 /** Options of {@link MikroOrmRepository}. */
 export interface MikroOrmRepositoryOptions {
@@ -39,9 +41,9 @@ export interface MikroOrmRepositoryOptions {
    */
   readonly columns?: (upload: NewUpload) => Record<string, unknown>;
   /**
-   * PostgreSQL only: run statements as named prepared statements, parsed once per
-   * connection (default true). Turn off behind a pooler that cannot keep them, such
-   * as PgBouncer before 1.21 in transaction mode.
+   * PostgreSQL through `@mikro-orm/postgresql` only: run statements as named prepared
+   * statements, parsed once per connection (default true). Turn off behind a pooler that
+   * cannot keep them, such as PgBouncer before 1.21 in transaction mode.
    */
   readonly preparedStatements?: boolean;
 }
@@ -51,15 +53,18 @@ export interface SqlOrm {
   readonly em: SqlEntityManager;
 }
 
-/** How often a claim is retried when the unique key catches a race the row lock did not. */
+/**
+ * How often a claim is retried when the unique key catches a race the row lock did not,
+ * or InnoDB picked the claim as a deadlock's victim.
+ */
 const CLAIM_ATTEMPTS = 3;
 
 /**
- * An {@link UploadRepository} on MikroORM, for PostgreSQL and SQLite, safe for many
- * processes sharing one database. Decisions are single conditional statements or short
- * transactions that serialise on the upload's row: on PostgreSQL with row locks
- * (`FOR UPDATE` to claim, `FOR SHARE` to store), on SQLite by its single writer.
- * Every chunk operation costs a constant number of round trips.
+ * An {@link UploadRepository} on MikroORM 7, for SQLite, libSQL, PostgreSQL, MySQL and
+ * MariaDB, safe for many processes sharing one database. Decisions are single
+ * conditional statements or short transactions that serialise on the upload's row: on
+ * PostgreSQL, MySQL and MariaDB with row locks (exclusive to claim, shared to store), on
+ * SQLite by its single writer. Every chunk operation costs a constant number of round trips.
  *
  * @example
  * ```ts
@@ -75,7 +80,7 @@ const CLAIM_ATTEMPTS = 3;
  */
 export class MikroOrmRepository implements UploadRepository {
   private readonly orm: SqlOrm;
-  private readonly uploadEntity: string;
+  private readonly uploadEntity: EntityName;
   private readonly uploadsTable: string;
   private readonly uploadColumn: (property: string) => string;
   private readonly chunksTable: string;
@@ -83,29 +88,40 @@ export class MikroOrmRepository implements UploadRepository {
   private readonly runner: StatementRunner;
   private readonly reader: RowReader;
   private readonly columns: ((upload: NewUpload) => Record<string, unknown>) | undefined;
+  /** Marks a pending claim stored; the caller adds the condition on the upload's status. */
+  private readonly storeSql: string;
 
   /**
-   * @param orm an initialised MikroORM on PostgreSQL or SQLite with frago's entities registered.
-   * @throws {Error} when the database is neither (or is reached through another driver than
-   *   `pg` or `better-sqlite3`), or an entity is not registered.
+   * @param orm an initialised MikroORM on one of the SQL drivers above, with frago's entities registered.
+   * @throws {UnsupportedDatabaseError} for any other database (MongoDB, MS SQL Server, Oracle).
+   * @throws {Error} when an entity is not registered.
    */
   constructor(orm: SqlOrm, options: MikroOrmRepositoryOptions = {}) {
     this.orm = orm;
     const metadata = orm.em.getMetadata();
     const platform = orm.em.getPlatform();
-    this.uploadEntity = entityName(options.upload ?? UPLOAD_ENTITY_NAME);
-    const upload = metadata.get(this.uploadEntity);
+    // First, so that an unsupported database is named before anything else can fail on it.
+    this.dialect = dialectOf(platform);
+    const upload = registered(metadata, options.upload ?? FragoUpload);
+    this.uploadEntity = upload.class;
     this.uploadsTable = platform.quoteIdentifier(upload.tableName);
     this.uploadColumn = (property) => {
       const column = upload.properties[property]?.fieldNames[0];
-      if (column === undefined) throw new Error(`frago: ${this.uploadEntity} has no property ${property}`);
+      if (column === undefined) throw new Error(`frago: ${upload.className} has no property ${property}`);
       return column;
     };
-    this.chunksTable = platform.quoteIdentifier(metadata.get(entityName(options.chunk ?? CHUNK_ENTITY_NAME)).tableName);
-    const knex = orm.em.getConnection('write').getKnex();
-    this.dialect = dialectOf(knex);
-    this.runner = runnerFor(knex, this.dialect, platform, { prepared: options.preparedStatements ?? true });
+    this.chunksTable = platform.quoteIdentifier(registered(metadata, options.chunk ?? FragoChunk).tableName);
+    this.runner = runnerFor({
+      connection: orm.em.getConnection('write'),
+      platform,
+      dialect: this.dialect,
+      libraries: orm.em.getDriver().getDependencies(),
+      prepared: options.preparedStatements ?? true,
+      lockTable: this.uploadsTable,
+    });
     this.reader = new RowReader(platform);
+    this.storeSql = `update ${this.chunksTable} set state = 'stored', lease_until = null, storage_data = ?
+       where upload_id = ? and claim_id = ? and state = 'pending'`;
     this.columns = options.columns;
   }
 
@@ -193,7 +209,9 @@ export class MikroOrmRepository implements UploadRepository {
       } catch (error) {
         // The unique (upload_id, start_byte) key only fires if a claim slipped past the
         // upload row's lock; trying again then finds the winner and reports it.
-        if (!(error instanceof UniqueConstraintViolationException) || attempt >= CLAIM_ATTEMPTS) throw error;
+        // A deadlock's victim was rolled back whole and may simply try again.
+        const retriable = error instanceof UniqueConstraintViolationException || error instanceof DeadlockException;
+        if (!retriable || attempt >= CLAIM_ATTEMPTS) throw error;
       }
     }
   }
@@ -207,14 +225,12 @@ export class MikroOrmRepository implements UploadRepository {
   }
 
   async storeClaim(uploadId: string, claimId: string, storageData: string | null = null): Promise<boolean> {
-    // FOR SHARE makes a concurrent transition of the upload wait for this statement
-    // (and this statement wait for it), so a chunk is never stored after the upload
-    // left in_progress, and a finalizer always sees every chunk stored before it.
-    const lock = rowLock(this.dialect, 'share');
+    // A shared lock on the upload's row makes a concurrent transition of the upload wait
+    // for this store (and this store wait for it), so a chunk is never stored after the
+    // upload left in_progress, and a finalizer always sees every chunk stored before it.
+    if (this.dialect === 'mysql') return this.runner.transaction(() => this.storeLocked(uploadId, claimId, storageData));
     const changed = await this.runner.affected(
-      `update ${this.chunksTable} set state = 'stored', lease_until = null, storage_data = ?
-       where upload_id = ? and claim_id = ? and state = 'pending'
-       and exists (select 1 from ${this.uploadsTable} where id = ? and status = 'in_progress'${lock})`,
+      `${this.storeSql} and exists (select 1 from ${this.uploadsTable} where id = ? and status = 'in_progress'${rowLock(this.dialect, 'share')})`,
       [storageData, uploadId, claimId, uploadId],
     );
     return changed > 0;
@@ -252,10 +268,11 @@ export class MikroOrmRepository implements UploadRepository {
       leaseCondition = ' and (lease_until is null or lease_until < ?)';
       params.push(guard.leaseExpiredBefore);
     }
-    const [row] = await this.runner.rows(
-      `update ${this.uploadsTable} set ${sets.join(', ')} where id = ? and status = ?${leaseCondition} returning ${UPLOAD_COLUMNS}`,
-      params,
-    );
+    const update = `update ${this.uploadsTable} set ${sets.join(', ')} where id = ? and status = ?${leaseCondition}`;
+    const [row] =
+      this.dialect === 'mysql'
+        ? await this.runner.transaction(() => this.updateThenRead(update, params, uploadId))
+        : await this.runner.rows(`${update} returning ${UPLOAD_COLUMNS}`, params);
     return row === undefined ? null : this.reader.upload(row);
   }
 
@@ -315,7 +332,7 @@ export class MikroOrmRepository implements UploadRepository {
     for (;;) {
       const inserted = yield* affected(
         `insert into ${this.chunksTable} (claim_id, upload_id, start_byte, end_byte, size, state, digest, lease_until)
-         select ?, ?, ?, ?, ?, 'pending', ?, ?
+         select ?, ?, ?, ?, ?, 'pending', ?, ?${noTable(this.dialect)}
          where not exists (select 1 from (select start_byte ${nearest}) nearest where nearest.start_byte <= ?)`,
         [
           claim.claimId,
@@ -350,6 +367,26 @@ export class MikroOrmRepository implements UploadRepository {
     }
   }
 
+  /**
+   * MySQL's and MariaDB's `UPDATE` returns no rows: the row is read back in the same
+   * transaction, which still holds the update's lock on it, so it is the row as updated.
+   */
+  private *updateThenRead(update: string, params: readonly unknown[], uploadId: string): Script<Row[]> {
+    const changed = yield* affected(update, params);
+    if (changed === 0) return [];
+    return yield* rows(`select ${UPLOAD_COLUMNS} from ${this.uploadsTable} where id = ?`, [uploadId]);
+  }
+
+  /** Stores a claim after taking a shared lock on its upload's row, for InnoDB (see storeClaim). */
+  private *storeLocked(uploadId: string, claimId: string, storageData: string | null): Script<boolean> {
+    const [upload] = yield* rows(
+      `select status from ${this.uploadsTable} where id = ? and status = 'in_progress'${rowLock(this.dialect, 'share')}`,
+      [uploadId],
+    );
+    if (upload === undefined) return false;
+    return (yield* affected(this.storeSql, [storageData, uploadId, claimId])) > 0;
+  }
+
   private *deleteOnce(uploadId: string): Script<void> {
     yield* affected(`delete from ${this.uploadsTable} where id = ?`, [uploadId]);
     // The foreign key cascades already; this covers a SQLite connection opened
@@ -358,11 +395,14 @@ export class MikroOrmRepository implements UploadRepository {
   }
 }
 
-/** The clause that locks the rows a statement reads: PostgreSQL's row locks; SQLite has none and needs none. */
-function rowLock(dialect: Dialect, strength: 'update' | 'share'): string {
-  return dialect === 'postgresql' ? ` for ${strength}` : '';
-}
-
-function entityName(ref: EntityRef): string {
-  return typeof ref === 'string' ? ref : ref.meta.className;
+/**
+ * The metadata the ORM discovered for the entity named like `ref`: the application may
+ * have registered its own definition under frago's default name.
+ *
+ * @throws {Error} when no entity of that name is registered.
+ */
+function registered(metadata: MetadataStorage, ref: EntityRef): EntityMetadata {
+  const name = Utils.className(ref);
+  for (const meta of metadata.getAll().values()) if (meta.className === name) return meta;
+  throw new Error(`frago: no entity ${name} in the MikroORM config; register fragoEntities or your own definitions`);
 }

@@ -1,14 +1,16 @@
-// One of several server processes sharing a SQLite file: `_claim-worker.ts FILE UPLOAD_ID...`.
+// One of several server processes sharing a SQLite file: `_claim-worker.ts DRIVER FILE UPLOAD_ID...`.
 // Opens the file, prints `ready`, waits for a line on stdin, then claims overlapping
 // ranges of every upload at once and prints the results as one JSON array.
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { ClaimResult } from '@frago/core';
-import { MikroOrmRepository, sqlitePool } from '../src/index.js';
-import { openSqlite } from './_databases.js';
+import { MikroOrmRepository, tuneSqlite } from '../src/index.js';
+import { openOrm } from './_databases.js';
 
-const [file = '', ...uploadIds] = process.argv.slice(2);
-const orm = await openSqlite(file, { pool: sqlitePool() });
+const [driver = '', file = '', ...uploadIds] = process.argv.slice(2);
+if (driver !== 'sqlite' && driver !== 'libsql') throw new Error(`not a SQLite driver: ${driver}`);
+const orm = await openOrm[driver](file);
+await tuneSqlite(orm);
 const repository = new MikroOrmRepository(orm);
 process.stdout.write('ready\n');
 await once(process.stdin, 'data');

@@ -1,41 +1,20 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { InspectedChunk, InspectedUpload, RepositoryFixture, RepositoryInspector } from '@frago/conformance';
-import { createTestDatabase } from '@frago/conformance';
+import type { InspectedChunk, InspectedUpload, RepositoryFixture, RepositoryInspector, SqlDriver, TestOrm, TestOrmConfig } from '@frago/conformance';
+import { createDriverDatabase, openTestOrm, SQL_DRIVER_LABELS, SQL_DRIVERS } from '@frago/conformance';
 import type { UploadStatus } from '@frago/core';
-import { MikroORM as SqliteOrm, type Options as SqliteOptions } from '@mikro-orm/better-sqlite';
-import type { IMigrator, ISchemaGenerator } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/knex';
-import { Migrator } from '@mikro-orm/migrations';
-import { MikroORM as PostgresOrm, type Options as PostgresOptions } from '@mikro-orm/postgresql';
-import { fragoEntities, fragoMigrations, MikroOrmRepository } from '../src/index.js';
+import { MikroOrmRepository } from '../src/index.js';
 
-/** A MikroORM instance of either driver, as the tests use it. */
-export interface TestOrm {
-  readonly em: SqlEntityManager;
-  readonly migrator: IMigrator;
-  readonly schema: ISchemaGenerator;
-  close(force?: boolean): Promise<void>;
-}
+export type { TestOrm } from '@frago/conformance';
+export type Driver = SqlDriver;
+export const DRIVERS = SQL_DRIVERS;
+export const DRIVER_LABELS = SQL_DRIVER_LABELS;
 
-/** Config shared by both databases: frago's entities and migrations, quiet migrator. */
-export function fragoConfig() {
-  return {
-    entities: [...fragoEntities],
-    extensions: [Migrator],
-    migrations: { migrationsList: [...fragoMigrations], silent: true },
-  };
-}
-
-/** Opens a MikroORM on a SQLite file with `config` on top of {@link fragoConfig}. */
-export async function openSqlite(dbName: string, config: SqliteOptions = {}): Promise<TestOrm> {
-  return SqliteOrm.init({ ...fragoConfig(), ...config, dbName });
-}
-
-/** Opens a MikroORM on a PostgreSQL database with `config` on top of {@link fragoConfig}. */
-export async function openPostgres(clientUrl: string, config: PostgresOptions = {}): Promise<TestOrm> {
-  return PostgresOrm.init({ ...fragoConfig(), ...config, clientUrl });
+/** An empty database of one driver: open it as often as a test needs processes, drop it after. */
+export interface TestDatabase {
+  open(config?: TestOrmConfig): Promise<TestOrm>;
+  drop(): Promise<void>;
 }
 
 /** A new, empty directory under the system's temp directory, and a way to remove it. */
@@ -44,15 +23,35 @@ export async function tempDirectory(): Promise<{ path: string; remove(): Promise
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
 
+/** Opens a MikroORM of `driver` on `target` (a file for SQLite and libSQL, a URL for the servers). */
+export const openOrm = Object.fromEntries(
+  SQL_DRIVERS.map((driver) => [driver, (target: string, config?: TestOrmConfig) => openTestOrm(driver, target, config)]),
+) as Record<Driver, (target: string, config?: TestOrmConfig) => Promise<TestOrm>>;
+
+/** Opens a MikroORM on a PostgreSQL database. */
+export const openPostgres = openOrm.postgresql;
+
+/** A fresh database for `driver`: a file in a temp directory, or a new database on the test server. */
+export async function createDatabase(driver: Driver): Promise<TestDatabase> {
+  const database = await createDriverDatabase(driver);
+  return { open: (config) => openTestOrm(driver, database.target, config), drop: database.drop };
+}
+
+/** A fresh database of `driver`, opened once with `config`; dropped again when it cannot be opened. */
+export async function openFresh(driver: Driver, config?: TestOrmConfig): Promise<{ orm: TestOrm; drop(): Promise<void> }> {
+  const database = await createDatabase(driver);
+  const orm = await database.open(config).catch(async (error: unknown) => {
+    await database.drop();
+    throw error;
+  });
+  return { orm, drop: database.drop };
+}
 /** Reads uploads and chunks with plain SQL, bypassing the repository. */
 export function sqlInspector(orm: TestOrm): RepositoryInspector {
   const connection = orm.em.getConnection();
   return {
     async upload(id): Promise<InspectedUpload | null> {
-      const [row] = await connection.execute(
-        'select status, owner, total_size, hash_offset from frago_upload where id = ?',
-        [id],
-      );
+      const [row] = await connection.execute('select status, owner, total_size, hash_offset from frago_upload where id = ?', [id]);
       return row === undefined
         ? null
         : {
@@ -63,7 +62,7 @@ export function sqlInspector(orm: TestOrm): RepositoryInspector {
           };
     },
     async chunks(uploadId): Promise<InspectedChunk[]> {
-      const rows = await connection.execute(
+      const rows = await connection.execute<Record<string, unknown>[]>(
         'select start_byte, end_byte, state, claim_id from frago_chunk where upload_id = ? order by start_byte',
         [uploadId],
       );
@@ -75,44 +74,25 @@ export function sqlInspector(orm: TestOrm): RepositoryInspector {
       }));
     },
     async storageData(uploadId, claimId) {
-      const [row] = await connection.execute('select storage_data from frago_chunk where upload_id = ? and claim_id = ?', [
-        uploadId,
-        claimId,
-      ]);
+      const [row] = await connection.execute('select storage_data from frago_chunk where upload_id = ? and claim_id = ?', [uploadId, claimId]);
       return row === undefined ? undefined : (row.storage_data as string | null);
     },
   };
 }
 
-/** A migrated SQLite file in a temp directory, with a repository and a SQL inspector. */
-export async function sqliteFixture(): Promise<RepositoryFixture> {
-  const directory = await tempDirectory();
-  const orm = await openSqlite(join(directory.path, 'frago.sqlite'));
-  await orm.migrator.up();
-  return {
-    repository: new MikroOrmRepository(orm),
-    inspect: sqlInspector(orm),
-    async teardown() {
-      await orm.close(true);
-      await directory.remove();
-    },
-  };
-}
-
-/** A migrated, fresh PostgreSQL database, with a repository and a SQL inspector. */
-export async function postgresFixture(): Promise<RepositoryFixture> {
-  const database = await createTestDatabase();
-  const orm = await openPostgres(database.clientUrl).catch(async (error: unknown) => {
-    await database.drop();
-    throw error;
-  });
-  await orm.migrator.up();
-  return {
-    repository: new MikroOrmRepository(orm),
-    inspect: sqlInspector(orm),
-    async teardown() {
-      await orm.close(true);
-      await database.drop();
-    },
+/** A migrated, fresh database of `driver`, with a repository and a SQL inspector. */
+export function fixtureFor(driver: Driver): () => Promise<RepositoryFixture> {
+  return async () => {
+    const database = await openFresh(driver);
+    const orm = database.orm;
+    await orm.migrator.up();
+    return {
+      repository: new MikroOrmRepository(orm),
+      inspect: sqlInspector(orm),
+      async teardown() {
+        await orm.close(true);
+        await database.drop();
+      },
+    };
   };
 }

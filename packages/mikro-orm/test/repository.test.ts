@@ -1,19 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTestDatabase,
-  describeRepositoryConformance,
-  TEST_POSTGRES_URL,
-  type RepositoryInspector,
-  type TestDatabase,
-} from '@frago/conformance';
+import { createTestDatabase, describeRepositoryConformance, TEST_POSTGRES_URL, type RepositoryInspector } from '@frago/conformance';
 import type { NewUpload } from '@frago/core';
 import { MikroOrmRepository } from '../src/index.js';
-import { openPostgres, postgresFixture, sqlInspector, sqliteFixture, type TestOrm } from './_databases.js';
+import {
+  createDatabase,
+  DRIVER_LABELS,
+  DRIVERS,
+  fixtureFor,
+  openPostgres,
+  sqlInspector,
+  type Driver,
+  type TestDatabase,
+  type TestOrm,
+} from './_databases.js';
 
-describeRepositoryConformance('MikroOrmRepository on SQLite', sqliteFixture);
-
-describeRepositoryConformance('MikroOrmRepository on PostgreSQL', postgresFixture);
+for (const driver of DRIVERS) describeRepositoryConformance(`MikroOrmRepository on ${DRIVER_LABELS[driver]}`, fixtureFor(driver));
 
 function newUpload(): NewUpload {
   const id = randomUUID();
@@ -40,7 +42,7 @@ const claim = () => ({
   now: new Date('2030-01-01T00:00:00.000Z'),
 });
 
-/** Two repositories on one fresh PostgreSQL database, each with its own MikroORM and pool. */
+/** Two repositories on one fresh database, each with its own MikroORM and pool. */
 interface TwoProcesses {
   through(i: number): MikroOrmRepository;
   readonly inspect: RepositoryInspector;
@@ -48,15 +50,15 @@ interface TwoProcesses {
 
 // Two MikroORM instances have two connection pools: as far as the database can tell,
 // these are two server processes. A failed setup fails every test, never skips it.
-function useTwoProcesses(): () => TwoProcesses {
+function useTwoProcesses(driver: Driver): () => TwoProcesses {
   let database: TestDatabase | undefined;
   const orms: TestOrm[] = [];
   let ready: TwoProcesses | undefined;
   let failure: { readonly error: unknown } | undefined;
   beforeAll(async () => {
     try {
-      database = await createTestDatabase();
-      for (let i = 0; i < 2; i++) orms.push(await openPostgres(database.clientUrl));
+      database = await createDatabase(driver);
+      for (let i = 0; i < 2; i++) orms.push(await database.open());
       const [first] = orms;
       await first?.migrator.up();
       const repositories = orms.map((orm) => new MikroOrmRepository(orm));
@@ -79,50 +81,53 @@ function useTwoProcesses(): () => TwoProcesses {
   };
 }
 
-describe('MikroOrmRepository on PostgreSQL, two processes on one database', () => {
-  const processes = useTwoProcesses();
+// The database servers; SQLite's processes are real ones, in sqlite-processes.test.ts.
+for (const driver of ['postgresql', 'mysql', 'mariadb'] as const) {
+  describe(`MikroOrmRepository on ${DRIVER_LABELS[driver]}, two processes on one database`, () => {
+    const processes = useTwoProcesses(driver);
 
-  it('lets exactly one of concurrent overlapping claims win', async () => {
-    const { through, inspect } = processes();
-    const upload = await through(0).create(newUpload());
-    const ranges = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => ({ start: 100 * i, end: 1000 + 100 * i }));
-
-    const results = await Promise.all(ranges.map((range, i) => through(i).claimRange(upload.id, range, claim())));
-
-    expect(results.filter((result) => result.kind === 'claimed')).toHaveLength(1);
-    expect(await inspect.chunks(upload.id)).toHaveLength(1);
-  });
-
-  it('lets exactly one of concurrent transitions win', async () => {
-    const { through, inspect } = processes();
-    const upload = await through(0).create(newUpload());
-
-    const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => through(i).transition(upload.id, { status: 'in_progress' }, 'assembling')),
-    );
-
-    expect(results.filter((result) => result !== null)).toHaveLength(1);
-    expect(await inspect.upload(upload.id)).toMatchObject({ status: 'assembling' });
-  });
-
-  it('never reports a chunk stored that a concurrent finalizer did not see', async () => {
-    const { through } = processes();
-    for (let round = 0; round < 50; round++) {
+    it('lets exactly one of concurrent overlapping claims win', async () => {
+      const { through, inspect } = processes();
       const upload = await through(0).create(newUpload());
-      const pending = claim();
-      await through(0).claimRange(upload.id, { start: 0, end: 9 }, pending);
+      const ranges = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => ({ start: 100 * i, end: 1000 + 100 * i }));
 
-      const [stored, seenByFinalizer] = await Promise.all([
-        through(1).storeClaim(upload.id, pending.claimId),
-        through(0)
-          .transition(upload.id, { status: 'in_progress' }, 'assembling')
-          .then(() => through(0).chunks(upload.id)),
-      ]);
+      const results = await Promise.all(ranges.map((range, i) => through(i).claimRange(upload.id, range, claim())));
 
-      expect(seenByFinalizer.map((chunk) => chunk.state)).toEqual([stored ? 'stored' : 'pending']);
-    }
+      expect(results.filter((result) => result.kind === 'claimed')).toHaveLength(1);
+      expect(await inspect.chunks(upload.id)).toHaveLength(1);
+    });
+
+    it('lets exactly one of concurrent transitions win', async () => {
+      const { through, inspect } = processes();
+      const upload = await through(0).create(newUpload());
+
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => through(i).transition(upload.id, { status: 'in_progress' }, 'assembling')),
+      );
+
+      expect(results.filter((result) => result !== null)).toHaveLength(1);
+      expect(await inspect.upload(upload.id)).toMatchObject({ status: 'assembling' });
+    });
+
+    it('never reports a chunk stored that a concurrent finalizer did not see', async () => {
+      const { through } = processes();
+      for (let round = 0; round < 50; round++) {
+        const upload = await through(0).create(newUpload());
+        const pending = claim();
+        await through(0).claimRange(upload.id, { start: 0, end: 9 }, pending);
+
+        const [stored, seenByFinalizer] = await Promise.all([
+          through(1).storeClaim(upload.id, pending.claimId),
+          through(0)
+            .transition(upload.id, { status: 'in_progress' }, 'assembling')
+            .then(() => through(0).chunks(upload.id)),
+        ]);
+
+        expect(seenByFinalizer.map((chunk) => chunk.state)).toEqual([stored ? 'stored' : 'pending']);
+      }
+    });
   });
-});
+}
 
 describe('createTestDatabase', () => {
   it('creates a database that exists until dropped', async () => {

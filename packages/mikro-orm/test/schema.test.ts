@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '@frago/conformance';
 import type { NewUpload } from '@frago/core';
 import { EntitySchema } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
-import { defineUploadEntity, FragoChunk, fragoMigrations, MikroOrmRepository } from '../src/index.js';
-import { openPostgres, openSqlite, tempDirectory, type TestOrm } from './_databases.js';
+import { defineChunkEntity, defineUploadEntity, fragoMigrations, MikroOrmRepository } from '../src/index.js';
+import { createDatabase, DRIVER_LABELS, DRIVERS, type TestOrm } from './_databases.js';
 
 /** How a user adds a column for their own upload property: a migration after frago's. */
 class AddDeviceLabel extends Migration {
@@ -20,10 +18,11 @@ const DeviceUpload = defineUploadEntity<{ deviceLabel: string | null }>({
 });
 
 const extended = {
-  entities: [DeviceUpload, FragoChunk],
+  entities: [DeviceUpload, defineChunkEntity({ upload: DeviceUpload })],
   migrations: {
     migrationsList: [...fragoMigrations, { name: 'app_0001_device_label', class: AddDeviceLabel }],
     silent: true,
+    snapshot: false,
   },
 };
 
@@ -60,29 +59,36 @@ function newUpload(metadata: Record<string, unknown>): NewUpload {
   };
 }
 
-const databases: Record<string, () => Promise<{ open(config?: object): Promise<TestOrm>; drop(): Promise<void> }>> = {
-  SQLite: async () => {
-    const directory = await tempDirectory();
-    return { open: (config) => openSqlite(join(directory.path, 'frago.sqlite'), config), drop: directory.remove };
-  },
-  PostgreSQL: async () => {
-    const database = await createTestDatabase();
-    return { open: (config) => openPostgres(database.clientUrl, config), drop: database.drop };
-  },
-};
+/** The statements a migration generated now from the entities would hold. */
+async function drift(orm: TestOrm): Promise<string[]> {
+  const sql = await orm.schema.getUpdateSchemaSQL({ wrap: false });
+  return sql
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+}
 
-for (const [name, makeDatabase] of Object.entries(databases)) {
-  describe(`schema on ${name}`, () => {
+for (const driver of DRIVERS) {
+  describe(`schema on ${DRIVER_LABELS[driver]}`, () => {
     const cleanups: (() => Promise<void>)[] = [];
     afterEach(async () => {
       for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
     });
-    const open = async (config?: object): Promise<TestOrm> => {
-      const database = await makeDatabase();
+    const open = async (config?: Parameters<Awaited<ReturnType<typeof createDatabase>>['open']>[0]): Promise<TestOrm> => {
+      const database = await createDatabase(driver);
       cleanups.push(database.drop);
       const orm = await database.open(config);
       cleanups.push(() => orm.close(true));
       return orm;
+    };
+    // What a migration generated later finds on a schema MikroORM's generator made itself:
+    // nothing on every driver but MySQL's against MariaDB, whose catalog that driver misreads
+    // (a JSON column's check, `NULL` defaults), so that it proposes the same changes to any
+    // schema. The migrations must leave exactly as much to change as the generator.
+    const generatorDrift = async (config?: Parameters<typeof open>[0]): Promise<string[]> => {
+      const orm = await open(config);
+      await orm.schema.create();
+      return drift(orm);
     };
 
     it('migrates to exactly the schema the entities describe, and back down', async () => {
@@ -90,8 +96,8 @@ for (const [name, makeDatabase] of Object.entries(databases)) {
 
       await orm.migrator.up();
       expect(await orm.em.getConnection().execute('select count(*) as n from frago_chunk')).toMatchObject([{ n: expect.anything() }]);
-      expect(await orm.migrator.getPendingMigrations()).toEqual([]);
-      expect(await orm.migrator.checkMigrationNeeded()).toBe(false);
+      expect(await orm.migrator.getPending()).toEqual([]);
+      expect(await drift(orm)).toEqual(await generatorDrift());
 
       await orm.migrator.down({ to: 0 });
       await expect(orm.em.getConnection().execute('select 1 from frago_upload')).rejects.toThrow();
@@ -113,14 +119,14 @@ for (const [name, makeDatabase] of Object.entries(databases)) {
 
       await orm.migrator.up();
 
-      expect(await orm.migrator.checkMigrationNeeded()).toBe(false);
+      expect(await drift(orm)).toEqual(await generatorDrift());
       expect(await repository.chunks(upload.id)).toMatchObject([{ start: 0, end: 9, state: 'stored', claimId, storageData: null }]);
     });
 
     it('fills a column the user added to the upload entity', async () => {
       const orm = await open(extended);
       await orm.migrator.up();
-      expect(await orm.migrator.checkMigrationNeeded()).toBe(false);
+      expect(await drift(orm)).toEqual(await generatorDrift(extended));
       const repository = new MikroOrmRepository(orm, {
         upload: DeviceUpload,
         columns: (upload) => ({ deviceLabel: typeof upload.metadata.device === 'string' ? upload.metadata.device : null }),
@@ -145,15 +151,18 @@ for (const [name, makeDatabase] of Object.entries(databases)) {
     });
 
     it('links uploads to a relation the user added, generating a migration for it alone', async () => {
-      const orm = await open({
-        entities: [UploadWithDevice, FragoChunk, DeviceSchema],
-        migrations: { migrationsList: [...fragoMigrations], silent: true },
-      });
+      const withDevice = {
+        entities: [UploadWithDevice, defineChunkEntity({ upload: UploadWithDevice }), DeviceSchema],
+        migrations: { migrationsList: [...fragoMigrations], silent: true, snapshot: false },
+      };
+      const orm = await open(withDevice);
       await orm.migrator.up();
-      const diff = await orm.schema.getUpdateSchemaSQL({ wrap: false });
+      const generated = new Set(await generatorDrift(withDevice));
+      const diff = (await drift(orm)).filter((statement) => !generated.has(statement)).join('\n');
       expect(diff).toContain('device_id');
       expect(diff).not.toContain('frago_chunk');
-      await orm.schema.updateSchema();
+      // The user's own migration: what the generator found beyond frago's tables.
+      await orm.schema.execute(diff);
       await orm.em.fork().insert(DeviceSchema, { id: 7, name: 'phone' });
       const repository = new MikroOrmRepository(orm, {
         upload: UploadWithDevice,

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ClaimResult } from '@frago/core';
-import { MikroOrmRepository, sqlitePool } from '../src/index.js';
-import { openSqlite, tempDirectory } from './_databases.js';
+import { MikroOrmRepository, tuneSqlite } from '../src/index.js';
+import { DRIVER_LABELS, openOrm, tempDirectory } from './_databases.js';
 
 const WORKER = fileURLToPath(new URL('./_claim-worker.ts', import.meta.url));
 
@@ -16,8 +16,8 @@ interface Worker {
   results(): Promise<ClaimResult[]>;
 }
 
-async function startWorker(file: string, uploadIds: readonly string[]): Promise<Worker> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@frago/source', WORKER, file, ...uploadIds], {
+async function startWorker(driver: SqliteDriver, file: string, uploadIds: readonly string[]): Promise<Worker> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@frago/source', WORKER, driver, file, ...uploadIds], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';
@@ -39,12 +39,16 @@ async function startWorker(file: string, uploadIds: readonly string[]): Promise<
   };
 }
 
-describe('MikroOrmRepository on SQLite, several processes on one file', () => {
-  it('lets no two overlapping claims win, and records exactly the claims it reports', async () => {
+/** The drivers that open a SQLite file. */
+type SqliteDriver = 'sqlite' | 'libsql';
+
+describe.each(['sqlite', 'libsql'] as const)('MikroOrmRepository on %s, several processes on one file', (driver: SqliteDriver) => {
+  it(`lets no two overlapping claims win, and records exactly the claims it reports (${DRIVER_LABELS[driver]})`, async () => {
     const directory = await tempDirectory();
     const file = join(directory.path, 'frago.sqlite');
-    const orm = await openSqlite(file, { pool: sqlitePool() });
+    const orm = await openOrm[driver](file);
     try {
+      await tuneSqlite(orm);
       await orm.migrator.up();
       const repository = new MikroOrmRepository(orm);
       const uploadIds = Array.from({ length: 4 }, () => randomUUID());
@@ -65,7 +69,7 @@ describe('MikroOrmRepository on SQLite, several processes on one file', () => {
       }
 
       // Each process claims ranges 0-149, 100-249, ... 900-1049 of every upload at once.
-      const workers = await Promise.all([1, 2, 3].map(() => startWorker(file, uploadIds)));
+      const workers = await Promise.all([1, 2, 3].map(() => startWorker(driver, file, uploadIds)));
       for (const worker of workers) worker.go();
       const results = (await Promise.all(workers.map((worker) => worker.results()))).flat();
 
@@ -73,7 +77,7 @@ describe('MikroOrmRepository on SQLite, several processes on one file', () => {
       const claimed = results.flatMap((result) => (result.kind === 'claimed' ? [result.claimId] : []));
       const rows = await orm.em
         .getConnection()
-        .execute('select upload_id, claim_id, start_byte, end_byte from frago_chunk order by upload_id, start_byte');
+        .execute<Record<string, unknown>[]>('select upload_id, claim_id, start_byte, end_byte from frago_chunk order by upload_id, start_byte');
       expect(rows.map((row) => row.claim_id).sort()).toEqual(claimed.sort());
       for (let i = 1; i < rows.length; i++) {
         const [previous, next] = [rows[i - 1], rows[i]];

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '@frago/conformance';
 import type { NewUpload } from '@frago/core';
 import { newUpload as uploadFixture } from '@frago/testing';
 import { dialectOf } from '../src/_dialect.js';
 import { runnerFor } from '../src/_runner.js';
+import type { StatementRunner } from '../src/_statements.js';
 import { FragoChunk, FragoUpload, MikroOrmRepository } from '../src/index.js';
-import { openPostgres, openSqlite, tempDirectory, type TestOrm } from './_databases.js';
+import { DRIVER_LABELS, DRIVERS, openFresh, type TestOrm } from './_databases.js';
 
-// The repository runs its SQL on the driver's own connections, beside the ORM. These
-// tests hold it to what the ORM sees: rows one side writes read the same on the other.
+// The repository runs its SQL beside the ORM, on the driver's native client where it has
+// one. These tests hold it to what the ORM sees: rows one side writes read the same on
+// the other.
 
 /** An opened test database and a way to remove it. */
 interface Database {
@@ -18,23 +18,18 @@ interface Database {
   drop(): Promise<void>;
 }
 
-async function sqlite(): Promise<Database> {
-  const directory = await tempDirectory();
-  const orm = await openSqlite(join(directory.path, 'frago.sqlite'));
-  return { orm, drop: directory.remove };
+/** The runner the repository would pick for `orm`. */
+function runnerOf(orm: TestOrm, prepared: boolean): StatementRunner {
+  const platform = orm.em.getPlatform();
+  return runnerFor({
+    connection: orm.em.getConnection('write'),
+    platform,
+    dialect: dialectOf(platform),
+    libraries: orm.em.getDriver().getDependencies(),
+    prepared,
+    lockTable: 'frago_upload',
+  });
 }
-
-const databases: Record<string, () => Promise<Database>> = {
-  SQLite: sqlite,
-  PostgreSQL: async () => {
-    const database = await createTestDatabase();
-    const orm = await openPostgres(database.clientUrl).catch(async (error: unknown) => {
-      await database.drop();
-      throw error;
-    });
-    return { orm, drop: database.drop };
-  },
-};
 
 /** A migrated database for the tests of one `describe`; a failed setup fails every test. */
 function useOrm(open: () => Promise<Database>): () => TestOrm {
@@ -98,13 +93,12 @@ function ormUpload(upload: NewUpload) {
   };
 }
 
-for (const [name, open] of Object.entries(databases)) {
-  describe(`MikroOrmRepository's statements on ${name}`, () => {
-    const orm = useOrm(open);
+for (const driver of DRIVERS) {
+  describe(`MikroOrmRepository's statements on ${DRIVER_LABELS[driver]}`, () => {
+    const orm = useOrm(() => openFresh(driver));
 
     it.each([true, false])('answers each SQL text with its own statement, however often and in whatever order they run (prepared: %s)', async (prepared) => {
-      const knex = orm().em.getConnection('write').getKnex();
-      const runner = runnerFor(knex, dialectOf(knex), orm().em.getPlatform(), { prepared });
+      const runner = runnerOf(orm(), prepared);
       // Long texts that differ only at their end, each run several times between the others.
       const texts = Array.from({ length: 12 }, (_, i) => `select ? as echo, ${'0 + '.repeat(50)}${i} as n`);
       const order = [...texts.keys(), ...[...texts.keys()].reverse(), 3, 7, 3, 0, 11, 0];
@@ -202,60 +196,55 @@ for (const [name, open] of Object.entries(databases)) {
   });
 }
 
-describe("MikroOrmRepository's statements on SQLite, column by column", () => {
-  const orm = useOrm(sqlite);
+for (const driver of ['sqlite', 'libsql'] as const) {
+  describe(`MikroOrmRepository's statements on ${DRIVER_LABELS[driver]}, column by column`, () => {
+    const orm = useOrm(() => openFresh(driver));
 
-  it('stores every value in the storage class the ORM uses', async () => {
-    const repository = new MikroOrmRepository(orm());
-    const byRepository = newUpload({ hash: { algorithm: 'sha256', offset: 3, state: Uint8Array.of(9) } });
-    const byOrm = newUpload({ hash: { algorithm: 'sha256', offset: 3, state: Uint8Array.of(9) } });
-    await repository.create(byRepository);
-    await repository.transition(byRepository.id, { status: 'in_progress' }, 'in_progress', { completedAt: T0, leaseUntil: T0 });
-    await repository.claimRange(byRepository.id, { start: 0, end: 9 }, { claimId: randomUUID(), digest: null, leaseUntil: T0, now: T0 });
-    const em = orm().em.fork();
-    const upload = em.create(FragoUpload, { ...ormUpload(byOrm), completedAt: T0, leaseUntil: T0 });
-    em.create(FragoChunk, {
-      claimId: randomUUID(),
-      upload,
-      startByte: 0,
-      endByte: 9,
-      size: 10,
-      state: 'pending',
-      digest: null,
-      leaseUntil: T0,
-      storageData: null,
+    it('stores every value in the storage class the ORM uses', async () => {
+      const repository = new MikroOrmRepository(orm());
+      const byRepository = newUpload({ hash: { algorithm: 'sha256', offset: 3, state: Uint8Array.of(9) } });
+      const byOrm = newUpload({ hash: { algorithm: 'sha256', offset: 3, state: Uint8Array.of(9) } });
+      await repository.create(byRepository);
+      await repository.transition(byRepository.id, { status: 'in_progress' }, 'in_progress', { completedAt: T0, leaseUntil: T0 });
+      await repository.claimRange(byRepository.id, { start: 0, end: 9 }, { claimId: randomUUID(), digest: null, leaseUntil: T0, now: T0 });
+      const em = orm().em.fork();
+      const upload = em.create(FragoUpload, { ...ormUpload(byOrm), completedAt: T0, leaseUntil: T0 });
+      em.create(FragoChunk, {
+        claimId: randomUUID(),
+        upload,
+        startByte: 0,
+        endByte: 9,
+        size: 10,
+        state: 'pending',
+        digest: null,
+        leaseUntil: T0,
+        storageData: null,
+      });
+      await em.flush();
+
+      const connection = orm().em.getConnection();
+      const storageClasses = async (table: string, key: string, id: string) => {
+        const [columns] = await connection.execute(`select * from ${table} where ${key} = ?`, [id]);
+        const names = Object.keys(columns ?? {});
+        const [classes] = await connection.execute(
+          `select ${names.map((column) => `typeof(${column}) as ${column}`).join(', ')} from ${table} where ${key} = ?`,
+          [id],
+        );
+        return classes;
+      };
+      const uploadClasses = await storageClasses('frago_upload', 'id', byOrm.id);
+      expect(uploadClasses).toMatchObject({ created_at: 'integer', lease_until: 'integer', total_size: 'integer', hash_state: 'blob' });
+      expect(await storageClasses('frago_upload', 'id', byRepository.id)).toEqual(uploadClasses);
+      const chunkClasses = await storageClasses('frago_chunk', 'upload_id', byOrm.id);
+      expect(chunkClasses).toMatchObject({ lease_until: 'integer', start_byte: 'integer' });
+      expect(await storageClasses('frago_chunk', 'upload_id', byRepository.id)).toEqual(chunkClasses);
     });
-    await em.flush();
-
-    const connection = orm().em.getConnection();
-    const storageClasses = async (table: string, key: string, id: string) => {
-      const [columns] = await connection.execute(`select * from ${table} where ${key} = ?`, [id]);
-      const names = Object.keys(columns ?? {});
-      const [classes] = await connection.execute(
-        `select ${names.map((column) => `typeof(${column}) as ${column}`).join(', ')} from ${table} where ${key} = ?`,
-        [id],
-      );
-      return classes;
-    };
-    const uploadClasses = await storageClasses('frago_upload', 'id', byOrm.id);
-    expect(uploadClasses).toMatchObject({ created_at: 'integer', lease_until: 'integer', total_size: 'integer', hash_state: 'blob' });
-    expect(await storageClasses('frago_upload', 'id', byRepository.id)).toEqual(uploadClasses);
-    const chunkClasses = await storageClasses('frago_chunk', 'upload_id', byOrm.id);
-    expect(chunkClasses).toMatchObject({ lease_until: 'integer', start_byte: 'integer' });
-    expect(await storageClasses('frago_chunk', 'upload_id', byRepository.id)).toEqual(chunkClasses);
   });
-});
+}
 
 describe("MikroOrmRepository's prepared statements on PostgreSQL", () => {
   // One connection, so that the session the statements ran in is the one asked.
-  const orm = useOrm(async () => {
-    const database = await createTestDatabase();
-    const opened = await openPostgres(database.clientUrl, { pool: { min: 1, max: 1 } }).catch(async (error: unknown) => {
-      await database.drop();
-      throw error;
-    });
-    return { orm: opened, drop: database.drop };
-  });
+  const orm = useOrm(() => openFresh('postgresql', { pool: { min: 1, max: 1 } }));
 
   it('plans each execution for the tables as they are, never from a plan made while they were nearly empty', async () => {
     const repository = new MikroOrmRepository(orm());
@@ -267,8 +256,7 @@ describe("MikroOrmRepository's prepared statements on PostgreSQL", () => {
       expect(await repository.storeClaim(upload.id, claim.claimId)).toBe(true);
     }
 
-    const knex = orm().em.getConnection('write').getKnex();
-    const session = runnerFor(knex, dialectOf(knex), orm().em.getPlatform(), { prepared: true });
+    const session = runnerOf(orm(), true);
     const statements = await session.rows(
       "select statement, generic_plans, custom_plans from pg_prepared_statements where name like 'frago\\_%' and statement like '%frago_chunk%'",
       [],

@@ -1,13 +1,15 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sqlitePool } from '../src/index.js';
-import { openSqlite, tempDirectory } from './_databases.js';
+import { tuneSqlite } from '../src/index.js';
+import { DRIVER_LABELS, openOrm, tempDirectory } from './_databases.js';
 
-describe('sqlitePool', () => {
-  it('opens SQLite in WAL mode with synchronous NORMAL and a busy timeout', async () => {
+describe.each(['sqlite', 'libsql'] as const)('tuneSqlite on %s', (driver) => {
+  it(`opens SQLite in WAL mode with synchronous NORMAL and a busy timeout (${DRIVER_LABELS[driver]})`, async () => {
     const directory = await tempDirectory();
-    const orm = await openSqlite(join(directory.path, 'tuned.sqlite'), { pool: sqlitePool({ busyTimeoutMs: 1234 }) });
+    const orm = await openOrm[driver](join(directory.path, 'tuned.sqlite'));
     try {
+      await tuneSqlite(orm, { busyTimeoutMs: 1234 });
+
       const connection = orm.em.getConnection();
       expect(await connection.execute('pragma journal_mode')).toEqual([{ journal_mode: 'wal' }]);
       expect(await connection.execute('pragma synchronous')).toEqual([{ synchronous: 1 }]);
