@@ -1,5 +1,6 @@
 import type { Frago } from './frago.js';
 import type { Identity } from './identity.js';
+import { discardBody } from './web/discard-body.js';
 import { fromWebRequest } from './web/request.js';
 import { toWebResponse } from './web/response.js';
 
@@ -30,10 +31,10 @@ export function fragoFetch(frago: Frago, options: FragoFetchOptions = {}): (requ
   return async (request) => {
     const edge = fromWebRequest(request, identify ? { identify: () => identify(request) } : {});
     const response = await frago.handle(edge.request);
-    // The runtime owns the connection: after a chunk refused unread it drops the rest of
-    // the body or closes by itself (Bun resets a connection a response closes while bytes
-    // are still coming, so the client would lose the answer). Only after a body timeout
-    // (408) has the client stopped sending, and nothing but closing ends the request.
-    return toWebResponse(response, { bodyUnread: response.status === 408 && edge.bodyUnread() });
+    // After a body timeout (408) the client has stopped sending, and nothing but closing
+    // ends the request. A body refused unread is read to its end first when it is small,
+    // so the connection carries the answer and the next request; otherwise it closes.
+    if (response.status !== 408 && edge.bodyUnread()) await discardBody(edge.request.body, edge.request.headers['content-length']);
+    return toWebResponse(response, { bodyUnread: edge.bodyUnread() });
   };
 }

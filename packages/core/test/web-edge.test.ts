@@ -27,16 +27,38 @@ describe('the web edge', () => {
     expect(broken.headers.get('content-length')).toBe(String(text.length));
   });
 
-  it('leaves the connection to the runtime after a chunk refused unread', async () => {
+  it('reads a small refused body to its end and keeps the connection; closes it after a large one', async () => {
     const { handler, signedIn } = setup();
     const started = await handler(new Request('http://x/upload/', { method: 'POST', headers: signedIn, body: '{"filename":"a.bin","total_size":10}' }));
     const { upload_id: id } = (await started.json()) as { upload_id: string };
-    const chunk = (range: string) =>
-      handler(new Request(`http://x/upload/${id}/`, { method: 'PUT', headers: { ...signedIn, 'content-type': 'application/octet-stream', 'content-range': range }, body: new Uint8Array(10) }));
-    const refused = await chunk('bytes 0-9/11');
+    let pulled = 0;
+    const counted = (size: number, pieces: number) =>
+      new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (pulled >= pieces) return controller.close();
+          pulled += 1;
+          controller.enqueue(new Uint8Array(size));
+        },
+      });
+    const chunk = (range: string, body: BodyInit, length: number) =>
+      handler(
+        new Request(`http://x/upload/${id}/`, {
+          method: 'PUT',
+          headers: { ...signedIn, 'content-type': 'application/octet-stream', 'content-range': range, 'content-length': String(length) },
+          body,
+          duplex: 'half',
+        } as RequestInit),
+      );
+    const refused = await chunk('bytes 0-9/11', counted(1000, 3), 3000);
     expect(refused.status).toBe(400);
+    expect(pulled).toBe(3);
     expect(refused.headers.get('connection')).toBeNull();
-    const taken = await chunk('bytes 0-9/10');
+    pulled = 0;
+    const tooLarge = await chunk('bytes 0-9/11', counted(1000, 3), 64 * 2 ** 20);
+    expect(tooLarge.status).toBe(400);
+    expect(pulled).toBeLessThan(3);
+    expect(tooLarge.headers.get('connection')).toBe('close');
+    const taken = await chunk('bytes 0-9/10', new Uint8Array(10), 10);
     expect(taken.status).toBe(200);
     expect(taken.headers.get('connection')).toBeNull();
   });
