@@ -14,7 +14,7 @@ export async function openRepository(databaseUrl: string | undefined): Promise<U
     clientUrl: databaseUrl,
     entities: [...fragoEntities],
     extensions: [Migrator],
-    migrations: { migrationsList: [...fragoMigrations], silent: true },
+    migrations: { migrationsList: [...fragoMigrations], silent: true, snapshot: false },
   });
   await orm.migrator.up();
   return new MikroOrmRepository(orm);
