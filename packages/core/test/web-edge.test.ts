@@ -40,7 +40,7 @@ describe('the web edge', () => {
           controller.enqueue(new Uint8Array(size));
         },
       });
-    const chunk = (range: string, body: BodyInit, length: number) =>
+    const chunk = (range: string, body: ReadableStream<Uint8Array> | Uint8Array, length: number) =>
       handler(
         new Request(`http://x/upload/${id}/`, {
           method: 'PUT',
