@@ -22,11 +22,18 @@ async function main(): Promise<void> {
     works.set(place, made);
     return made;
   };
+  // Each workload's own time, so a long `pnpm bench` shows which one to shorten.
+  const run = async (name: string, workload: () => Promise<void>) => {
+    if (!WORKLOADS.has(name)) return;
+    const started = performance.now();
+    await workload();
+    console.log(`(${name} took ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  };
   try {
-    if (WORKLOADS.has('w1')) await bigFileWorkload(places, workIn);
-    if (WORKLOADS.has('w3')) await memoryWorkload(await workIn(DISK));
-    if (WORKLOADS.has('w2')) await smallFilesWorkload(places, workIn);
-    if (WORKLOADS.has('w5')) await manyChunksWorkload(await workIn(DISK));
+    await run('w1', () => bigFileWorkload(places, workIn));
+    await run('w3', async () => memoryWorkload(await workIn(DISK)));
+    await run('w2', () => smallFilesWorkload(places, workIn));
+    await run('w5', async () => manyChunksWorkload(await workIn(DISK)));
   } finally {
     for (const work of works.values()) await rm(work, { recursive: true, force: true });
   }
