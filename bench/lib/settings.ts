@@ -7,7 +7,7 @@ const env = (name: string, fallback: number) => Number(process.env[name] ?? fall
 export const RUNS = env('BENCH_RUNS', 3);
 export const BIG = env('BENCH_BIG_MIB', 1024) * MiB;
 export const HUGE = env('BENCH_HUGE_MIB', 4096) * MiB;
-export const SMALL_COUNT = env('BENCH_SMALL_COUNT', 2000);
+export const SMALL_COUNT = env('BENCH_SMALL_COUNT', 1000);
 export const SMALL_SIZE = 64 * 1024;
 export const MANY_CHUNKS = env('BENCH_MANY_CHUNKS', 16384);
 export const MANY_CHUNK_SIZE = 16 * 1024;
