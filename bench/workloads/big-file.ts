@@ -52,7 +52,7 @@ const medianOf = (runs: readonly BigRun[], pick: (run: BigRun) => number) => med
 
 /** W1 (throughput, peak RSS) and W4 (finalize latency): one big file through each target, in each place. */
 export async function bigFileWorkload(places: readonly Place[], workIn: (place: Place) => Promise<string>): Promise<void> {
-  console.log(`W1/W4: ${BIG / MiB} MiB, 8 MiB chunks, 4 in parallel (@tus/server: one after another), md5 verified at finalize; median of ${RUNS} runs`);
+  console.log(`W1/W4: ${BIG / MiB} MiB, 8 MiB chunks, 4 in parallel (@tus/server: one after another), md5 verified at finalize (frago); median of ${RUNS} runs`);
   const results: Array<Measured & { runs: BigRun[] }> = [];
   for (const place of places) {
     const file = await randomFile(await workIn(place), BIG);
