@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
+import type { ChecksumAlgorithm } from '@frago/core';
 
 /** One HTTP client for every target, so client cost is the same for all. */
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -59,11 +60,18 @@ export interface UploadTiming {
   readonly finalizeMs: number | null;
 }
 
-/** What a chunked upload is told: its chunk size, how many chunks at a time, the md5 to check at the end. */
+/** A whole-file checksum for the server to verify at finalize. */
+export interface Checksum {
+  readonly algorithm: ChecksumAlgorithm;
+  /** Lowercase hex. */
+  readonly digest: string;
+}
+
+/** What a chunked upload is told: its chunk size, how many chunks at a time, the checksum to check at the end. */
 export interface UploadOptions {
   readonly chunkSize: number;
   readonly parallel: number;
-  readonly checksum?: string;
+  readonly checksum?: Checksum;
   readonly onChunk?: () => void;
 }
 
@@ -78,7 +86,7 @@ export async function uploadFile(
   options: UploadOptions,
 ): Promise<UploadTiming> {
   const began = performance.now();
-  const started = await json(`${api}/`, { filename: 'bench.bin', total_size: size });
+  const started = await json(`${api}/`, { filename: 'bench.bin', total_size: size, checksum_algo: options.checksum?.algorithm });
   if (started.status !== 201) throw new Error(`start failed: ${started.status} ${JSON.stringify(started.json)}`);
   const id = String(started.json.upload_id);
   const ranges: Array<[number, number]> = [];
@@ -99,7 +107,8 @@ export async function uploadFile(
     }),
   );
   const finalizing = performance.now();
-  const done = await json(`${api}/${id}/`, options.checksum ? { checksum: options.checksum, checksum_algo: 'md5' } : {});
+  const { checksum } = options;
+  const done = await json(`${api}/${id}/`, checksum ? { checksum: checksum.digest, checksum_algo: checksum.algorithm } : {});
   if (done.status !== 201) throw new Error(`finalize failed: ${done.status} ${JSON.stringify(done.json)}`);
   const ended = performance.now();
   return { id, totalMs: ended - began, finalizeMs: ended - finalizing };

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { ChecksumAlgorithm } from '@frago/core';
 import { uploadFile, type UploadOptions, type UploadSource, type UploadTiming } from './client.js';
 import type { BenchDriver } from './databases.js';
 import { tusUpload } from './tus-client.js';
@@ -11,6 +12,8 @@ export interface Target {
   readonly env?: Record<string, string>;
   /** The SQL driver the target keeps its rows with. */
   readonly driver?: BenchDriver;
+  /** The whole-file checksum the target verifies at finalize; the anchors verify none. */
+  readonly checksum?: ChecksumAlgorithm;
   /** Whether the server answers SIGUSR2 with its heap after a full collection (frago's do). */
   readonly reportsHeap?: boolean;
   /** Where the target keeps an upload's finished file. */
@@ -45,20 +48,24 @@ export const TUS: Target = {
 
 export interface FragoSettings {
   readonly fsync?: 'chunk' | 'none';
+  /** The algorithm the client asks for (md5, the default's, or a cheap one such as xxhash64). */
+  readonly checksum?: ChecksumAlgorithm;
   /** Where whole-file checksums are computed: a worker thread (the default server's choice) or the request's thread. */
   readonly hashing?: 'thread' | 'in-thread';
 }
 
 /** frago under one adapter and one SQL driver, with DiskStorage and the library's defaults. */
 export function frago(adapter: string, database: BenchDriver, settings: FragoSettings = {}): Target {
-  const { fsync = 'chunk', hashing = 'thread' } = settings;
-  const notes = [fsync === 'none' ? 'fsync none' : '', hashing === 'in-thread' ? 'hashing in-thread' : ''].filter(Boolean);
+  const { fsync = 'chunk', hashing = 'thread', checksum = 'md5' } = settings;
+  const notes = [checksum === 'md5' ? '' : checksum, fsync === 'none' ? 'fsync none' : '', hashing === 'in-thread' ? 'hashing in-thread' : ''];
+  const note = notes.filter(Boolean).join(', ');
   return {
-    name: `frago ${adapter} + ${database}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`,
+    name: `frago ${adapter} + ${database}${note === '' ? '' : ` (${note})`}`,
     script: script('frago'),
     args: (dataDir, target) => [adapter, database, dataDir, target],
     env: { FRAGO_FSYNC: fsync, FRAGO_HASHING: hashing },
     driver: database,
+    checksum,
     reportsHeap: true,
     fileOf: (dir, id) => join(dir, 'assembled', `${id}-bench.bin`),
     upload: fragoProtocol,

@@ -1,5 +1,5 @@
 import { ratioCells, type Measured } from '../lib/anchors.js';
-import { md5File, randomFile } from '../lib/files.js';
+import { randomFile, sourceFile, type SourceFile } from '../lib/files.js';
 import { md5SecondsPerGiB } from '../lib/hash-cost.js';
 import type { Place } from '../lib/places.js';
 import { BIG, GiB, MiB, repeat, RUNS } from '../lib/settings.js';
@@ -19,27 +19,30 @@ export interface BigRun {
   readonly heapAfterGc: number | null;
 }
 
-/** One big file through a fresh server of `target` in `place`: 8 MiB chunks, 4 in parallel, md5 checked at finalize. */
-export async function bigUpload(target: Target, place: Place, file: string, size: number, md5: string): Promise<BigRun> {
+/** One big file through a fresh server of `target` in `place`: 8 MiB chunks, 4 in parallel, the target's checksum checked at finalize. */
+export async function bigUpload(target: Target, place: Place, file: SourceFile): Promise<BigRun> {
+  const { size } = file;
+  const checksum = target.checksum === undefined ? undefined : { algorithm: target.checksum, digest: await file.digest(target.checksum) };
   return withServer(target, place, async (server, dataDir) => {
     const idleRss = (await server.memory()).current;
     const cpuBefore = await server.cpuSeconds();
-    const timing = await target.upload(server.origin, { path: file }, size, { chunkSize: 8 * MiB, parallel: 4, checksum: md5 });
+    const timing = await target.upload(server.origin, { path: file.path }, size, { chunkSize: 8 * MiB, parallel: 4, checksum });
     const cpu = (await server.cpuSeconds()) - cpuBefore;
     const { peak } = await server.memory();
     const heapAfterGc = target.reportsHeap === true ? await server.heapAfterGc() : null;
-    await verifyStored(target, dataDir, timing.id, md5);
+    await verifyStored(target, dataDir, timing.id, file.md5);
     return { idleRss, mbps: size / MiB / (timing.totalMs / 1000), finalizeMs: timing.finalizeMs, cpuPerGiB: (cpu * GiB) / size, peakRss: peak, heapAfterGc };
   });
 }
 
 /** The targets W1 runs in a place: all of them on disk; in memory, the anchors and the default server. */
 function bigFileTargets(place: Place): Target[] {
-  if (!place.databaseServers) return [BARE, TUS, frago('express', 'sqlite')];
+  if (!place.databaseServers) return [BARE, TUS, frago('express', 'sqlite'), frago('express', 'sqlite', { checksum: 'xxhash64' })];
   return [
     BARE,
     TUS,
     frago('express', 'sqlite'),
+    frago('express', 'sqlite', { checksum: 'xxhash64' }),
     frago('express', 'sqlite', { hashing: 'in-thread' }),
     frago('express', 'sqlite', { fsync: 'none' }),
     frago('express', 'postgresql'),
@@ -52,13 +55,12 @@ const medianOf = (runs: readonly BigRun[], pick: (run: BigRun) => number) => med
 
 /** W1 (throughput, peak RSS) and W4 (finalize latency): one big file through each target, in each place. */
 export async function bigFileWorkload(places: readonly Place[], workIn: (place: Place) => Promise<string>): Promise<void> {
-  console.log(`W1/W4: ${BIG / MiB} MiB, 8 MiB chunks, 4 in parallel (@tus/server: one after another), md5 verified at finalize (frago); median of ${RUNS} runs`);
+  console.log(`W1/W4: ${BIG / MiB} MiB, 8 MiB chunks, 4 in parallel (@tus/server: one after another); frago verifies a checksum at finalize (md5 unless the row says otherwise); median of ${RUNS} runs`);
   const results: Array<Measured & { runs: BigRun[] }> = [];
   for (const place of places) {
-    const file = await randomFile(await workIn(place), BIG);
-    const md5 = await md5File(file);
+    const file = await sourceFile(await randomFile(await workIn(place), BIG), BIG);
     for (const target of bigFileTargets(place)) {
-      const runs = await repeat(() => bigUpload(target, place, file, BIG, md5));
+      const runs = await repeat(() => bigUpload(target, place, file));
       results.push({ place, target, runs, value: medianOf(runs, (run) => run.mbps) });
     }
   }

@@ -20,7 +20,7 @@ async function manyChunks(target: Target, file: string, md5: string): Promise<Ma
     const timing = await target.upload(server.origin, { path: file }, MANY_CHUNKS * MANY_CHUNK_SIZE, {
       chunkSize: MANY_CHUNK_SIZE,
       parallel: 4,
-      checksum: md5,
+      checksum: { algorithm: 'md5', digest: md5 },
       onChunk: () => done.push(performance.now()),
     });
     await verifyStored(target, dataDir, timing.id, md5);

@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { md5File, randomFile } from '../lib/files.js';
+import { randomFile, sourceFile } from '../lib/files.js';
 import { DISK } from '../lib/places.js';
 import { BIG, HUGE, MiB } from '../lib/settings.js';
 import { printTable } from '../lib/table.js';
@@ -13,7 +13,7 @@ export async function memoryWorkload(work: string): Promise<void> {
   const peaks: number[] = [];
   for (const size of [BIG, HUGE]) {
     const file = await randomFile(work, size);
-    const run = await bigUpload(target, DISK, file, size, await md5File(file));
+    const run = await bigUpload(target, DISK, await sourceFile(file, size));
     peaks.push(run.peakRss);
     const heap = run.heapAfterGc === null ? 'n/a' : (run.heapAfterGc / MiB).toFixed(1);
     rows.push([`${size / MiB} MiB`, (run.idleRss / MiB).toFixed(1), (run.peakRss / MiB).toFixed(1), heap, run.mbps.toFixed(0)]);
