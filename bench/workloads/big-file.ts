@@ -35,7 +35,7 @@ export async function bigUpload(target: Target, place: Place, file: SourceFile):
   });
 }
 
-/** The targets W1 runs in a place: all of them on disk; in memory, the anchors and the default server. */
+/** The targets W1 runs in a place: all of them on disk; in memory, the anchors and the default server with md5 and with xxhash64. */
 function bigFileTargets(place: Place): Target[] {
   if (!place.databaseServers) return [BARE, TUS, frago('express', 'sqlite'), frago('express', 'sqlite', { checksum: 'xxhash64' })];
   return [
@@ -55,7 +55,10 @@ const medianOf = (runs: readonly BigRun[], pick: (run: BigRun) => number) => med
 
 /** W1 (throughput, peak RSS) and W4 (finalize latency): one big file through each target, in each place. */
 export async function bigFileWorkload(places: readonly Place[], workIn: (place: Place) => Promise<string>): Promise<void> {
-  console.log(`W1/W4: ${BIG / MiB} MiB, 8 MiB chunks, 4 in parallel (@tus/server: one after another); frago verifies a checksum at finalize (md5 unless the row says otherwise); median of ${RUNS} runs`);
+  console.log(
+    `W1/W4: ${BIG / MiB} MiB, 8 MiB chunks, 4 in parallel (@tus/server: one after another);` +
+      ` frago verifies a checksum at finalize (md5 unless the row says otherwise); median of ${RUNS} runs`,
+  );
   const results: Array<Measured & { runs: BigRun[] }> = [];
   for (const place of places) {
     const file = await sourceFile(await randomFile(await workIn(place), BIG), BIG);
