@@ -29,12 +29,17 @@ async function mariadb(sql: string): Promise<void> {
   }
 }
 
+/** Whether the driver keeps its rows in a file of the run's data folder (SQLite, libSQL) rather than in a database server. */
+export function keepsRowsInDataDir(driver: BenchDriver): boolean {
+  return driver === 'sqlite' || driver === 'libsql';
+}
+
 /**
  * Where one benchmark run keeps its rows: a file in the run's data folder for SQLite and
  * libSQL, a fresh database on the local server for the others.
  */
 export async function benchDatabase(driver: BenchDriver, dataDir: string): Promise<{ target: string; drop(): Promise<void> }> {
-  if (driver === 'sqlite' || driver === 'libsql') return { target: `${dataDir}/frago.sqlite`, drop: async () => undefined };
+  if (keepsRowsInDataDir(driver)) return { target: `${dataDir}/frago.sqlite`, drop: async () => undefined };
   const name = `frago_bench_${randomBytes(4).toString('hex')}`;
   const [run, server, quote, force] =
     driver === 'postgresql' ? [postgres, POSTGRES_URL, '"', ' with (force)'] : [mariadb, MARIADB_URL, '`', ''];

@@ -1,0 +1,21 @@
+import type { Place } from './places.js';
+import { BARE, TUS, type Target } from './targets.js';
+
+/** One target's median in one place, higher meaning faster. */
+export interface Measured {
+  readonly place: Place;
+  readonly target: Target;
+  readonly value: number;
+}
+
+/**
+ * The `x bare` and `x tus` cells of a row: its value over the bare server's and over
+ * @tus/server's in the same place (n/a when that anchor did not run there).
+ */
+export function ratioCells(row: Measured, all: readonly Measured[]): [string, string] {
+  const over = (anchor: Target) => {
+    const measured = all.find((other) => other.place === row.place && other.target === anchor);
+    return measured === undefined ? 'n/a' : (row.value / measured.value).toFixed(2);
+  };
+  return [over(BARE), over(TUS)];
+}

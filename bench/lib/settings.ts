@@ -1,0 +1,21 @@
+// The benchmark's settings, from the environment: BENCH_RUNS, BENCH_BIG_MIB, BENCH_HUGE_MIB,
+// BENCH_SMALL_COUNT, BENCH_MANY_CHUNKS, BENCH_WORKLOADS (and BENCH_PLACES, in places.ts).
+export const MiB = 1024 * 1024;
+export const GiB = 1024 * MiB;
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+export const RUNS = env('BENCH_RUNS', 3);
+export const BIG = env('BENCH_BIG_MIB', 1024) * MiB;
+export const HUGE = env('BENCH_HUGE_MIB', 4096) * MiB;
+export const SMALL_COUNT = env('BENCH_SMALL_COUNT', 1000);
+export const SMALL_SIZE = 64 * 1024;
+export const MANY_CHUNKS = env('BENCH_MANY_CHUNKS', 16384);
+export const MANY_CHUNK_SIZE = 16 * 1024;
+export const WORKLOADS = new Set((process.env.BENCH_WORKLOADS ?? 'w1,w3,w2,w5').split(','));
+
+/** The results of RUNS runs, one after another. */
+export async function repeat<T>(run: () => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  for (let i = 0; i < RUNS; i += 1) results.push(await run());
+  return results;
+}

@@ -1,0 +1,73 @@
+import { join } from 'node:path';
+import type { ChecksumAlgorithm } from '@frago/core';
+import { uploadFile, type UploadOptions, type UploadSource, type UploadTiming } from './client.js';
+import type { BenchDriver } from './databases.js';
+import { tusUpload } from './tus-client.js';
+
+/** A server the benchmark measures: how to start it, how to upload to it, where it keeps a finished file. */
+export interface Target {
+  readonly name: string;
+  readonly script: string;
+  readonly args: (dataDir: string, databaseTarget: string) => string[];
+  readonly env?: Record<string, string>;
+  /** The SQL driver the target keeps its rows with. */
+  readonly driver?: BenchDriver;
+  /** The whole-file checksum the target verifies at finalize; the anchors verify none. */
+  readonly checksum?: ChecksumAlgorithm;
+  /** Whether the server answers SIGUSR2 with its heap after a full collection (frago's do). */
+  readonly reportsHeap?: boolean;
+  /** Where the target keeps an upload's finished file. */
+  readonly fileOf: (dataDir: string, id: string) => string;
+  /** One upload to the server at `origin`, in the target's protocol. */
+  readonly upload: (origin: string, source: UploadSource, size: number, options: UploadOptions) => Promise<UploadTiming>;
+}
+
+const script = (name: string) => new URL(`../servers/${name}.js`, import.meta.url).pathname;
+const fragoProtocol: Target['upload'] = (origin, source, size, options) => uploadFile(`${origin}/upload`, source, size, options);
+
+/** The floor: a bare node:http server that speaks frago's protocol and only writes bytes (no checks, no checksum, no database). */
+export const BARE: Target = {
+  name: 'bare node:http',
+  script: script('bare'),
+  args: (dataDir) => [dataDir],
+  fileOf: (dir, id) => join(dir, id),
+  upload: fragoProtocol,
+};
+
+/**
+ * The peer: @tus/server with its file store. Its chunks go one after another (it offers
+ * no concatenation, so no parallel parts); a small upload is a creation POST and one PATCH.
+ */
+export const TUS: Target = {
+  name: '@tus/server + file-store',
+  script: script('tus'),
+  args: (dataDir) => [dataDir],
+  fileOf: (dir, id) => join(dir, id),
+  upload: (origin, source, size, options) => tusUpload(`${origin}/files`, source, size, options.chunkSize),
+};
+
+export interface FragoSettings {
+  readonly fsync?: 'chunk' | 'none';
+  /** The algorithm the client asks for (md5, the default's, or a cheap one such as xxhash64). */
+  readonly checksum?: ChecksumAlgorithm;
+  /** Where whole-file checksums are computed: a worker thread (the default server's choice) or the request's thread. */
+  readonly hashing?: 'thread' | 'in-thread';
+}
+
+/** frago under one adapter and one SQL driver, with DiskStorage and the library's defaults. */
+export function frago(adapter: string, database: BenchDriver, settings: FragoSettings = {}): Target {
+  const { fsync = 'chunk', hashing = 'thread', checksum = 'md5' } = settings;
+  const notes = [checksum === 'md5' ? '' : checksum, fsync === 'none' ? 'fsync none' : '', hashing === 'in-thread' ? 'hashing in-thread' : ''];
+  const note = notes.filter(Boolean).join(', ');
+  return {
+    name: `frago ${adapter} + ${database}${note === '' ? '' : ` (${note})`}`,
+    script: script('frago'),
+    args: (dataDir, target) => [adapter, database, dataDir, target],
+    env: { FRAGO_FSYNC: fsync, FRAGO_HASHING: hashing },
+    driver: database,
+    checksum,
+    reportsHeap: true,
+    fileOf: (dir, id) => join(dir, 'assembled', `${id}-bench.bin`),
+    upload: fragoProtocol,
+  };
+}

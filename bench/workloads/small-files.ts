@@ -1,0 +1,79 @@
+import { readFile } from 'node:fs/promises';
+import { ratioCells, type Measured } from '../lib/anchors.js';
+import { BENCH_DRIVERS } from '../lib/databases.js';
+import { randomFile } from '../lib/files.js';
+import type { Place } from '../lib/places.js';
+import { repeat, RUNS, SMALL_COUNT, SMALL_SIZE } from '../lib/settings.js';
+import { withServer } from '../lib/target-run.js';
+import { median, printTable } from '../lib/table.js';
+import { BARE, frago, TUS, type Target } from '../lib/targets.js';
+
+interface SmallRun {
+  readonly perSecond: number;
+  /** Server CPU milliseconds per upload. */
+  readonly cpuMs: number;
+}
+
+const CONCURRENCY = 16;
+
+/** SMALL_COUNT uploads of 64 KiB slices of `source`, CONCURRENCY at a time, after a warm-up; each stored file checked afterwards. */
+async function smallUploads(target: Target, place: Place, source: Buffer): Promise<SmallRun> {
+  return withServer(target, place, async (server, dataDir) => {
+    const slice = (index: number) => source.subarray(index * SMALL_SIZE, (index + 1) * SMALL_SIZE);
+    const runBatch = async (count: number) => {
+      const ids: Array<{ id: string; index: number }> = [];
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          for (let index = next++; index < count; index = next++) {
+            const { id } = await target.upload(server.origin, { data: slice(index) }, SMALL_SIZE, { chunkSize: SMALL_SIZE, parallel: 1 });
+            ids.push({ id, index });
+          }
+        }),
+      );
+      return ids;
+    };
+    await runBatch(Math.min(200, SMALL_COUNT));
+    const cpuBefore = await server.cpuSeconds();
+    const began = performance.now();
+    const ids = await runBatch(SMALL_COUNT);
+    const perSecond = SMALL_COUNT / ((performance.now() - began) / 1000);
+    const cpuMs = (((await server.cpuSeconds()) - cpuBefore) * 1000) / SMALL_COUNT;
+    for (const { id, index } of ids) {
+      if (!(await readFile(target.fileOf(dataDir, id))).equals(slice(index))) throw new Error(`${target.name}: small upload ${id} differs from its source`);
+    }
+    return { perSecond, cpuMs };
+  });
+}
+
+/** The targets W2 runs in a place: every driver on disk; in memory, the anchors and the default server. */
+function smallFileTargets(place: Place): Target[] {
+  if (!place.databaseServers) return [BARE, TUS, frago('express', 'sqlite')];
+  return [
+    BARE,
+    TUS,
+    ...BENCH_DRIVERS.map((driver) => frago('express', driver)),
+    frago('express', 'sqlite', { fsync: 'none' }),
+    frago('express', 'postgresql', { fsync: 'none' }),
+  ];
+}
+
+/** W2: many small uploads, each start + one chunk + finalize (tus: creation POST + one PATCH), in each place. */
+export async function smallFilesWorkload(places: readonly Place[], workIn: (place: Place) => Promise<string>): Promise<void> {
+  console.log(
+    `\nW2: ${SMALL_COUNT} uploads of 64 KiB, ${CONCURRENCY} at a time, after a warm-up; frago and bare: start, one chunk, finalize;` +
+      ` @tus/server: creation POST, one PATCH; median of ${RUNS} runs`,
+  );
+  const results: Array<Measured & { cpuMs: number }> = [];
+  for (const place of places) {
+    const source = await readFile(await randomFile(await workIn(place), SMALL_COUNT * SMALL_SIZE));
+    for (const target of smallFileTargets(place)) {
+      const runs = await repeat(() => smallUploads(target, place, source));
+      results.push({ place, target, value: median(runs.map((run) => run.perSecond)), cpuMs: median(runs.map((run) => run.cpuMs)) });
+    }
+  }
+  printTable(
+    ['place', 'target', 'uploads/s', 'x bare', 'x tus', 'server CPU ms/upload'],
+    results.map((row) => [row.place.label, row.target.name, row.value.toFixed(0), ...ratioCells(row, results), row.cpuMs.toFixed(2)]),
+  );
+}
