@@ -482,7 +482,7 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
         expect(eventsFor(id, 'upload:expired')).toHaveLength(1);
       });
 
-      it('aborts an upload: its records go and its events fire', async () => {
+      it('aborts an upload: its chunks go, its events fire, and every later call on it answers 410 until the sweeper removes it', async () => {
         const bytes = new Uint8Array(randomBytes(2000));
         const id = await start(bytes.length, {}, 'alice');
         await put(id, bytes, 0, 999, 'alice');
@@ -490,6 +490,23 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
         expect(response.status).toBe(200);
         expect(response.body).toMatchObject({ status: true, upload_id: id });
         expect(eventsFor(id, 'upload:aborted')).toHaveLength(1);
+        const later = [
+          await call('GET', `/${id}/`, { user: 'alice' }),
+          await put(id, bytes, 1000, 1999, 'alice'),
+          await put(id, bytes, 0, 999, 'alice'),
+          await call('POST', `/${id}/`, { body: {}, user: 'alice' }),
+          await call('DELETE', `/${id}/`, { user: 'alice' }),
+        ];
+        for (const answer of later) {
+          expect(answer.status, JSON.stringify(answer.body)).toBe(410);
+          expect(answer.body).toMatchObject({ status: false, error: 'UPLOAD_ABORTED' });
+        }
+        expect(eventsFor(id, 'upload:aborted')).toHaveLength(1);
+        expect((await call('GET', `/${id}/`, { user: 'bob' })).status).toBe(404);
+        await target.frago.sweepExpired();
+        expect((await call('GET', `/${id}/`, { user: 'alice' })).status).toBe(410);
+        clock += 2 * 60 * 60 * 1000;
+        expect(await target.frago.sweepExpired()).toBeGreaterThanOrEqual(1);
         expect((await call('GET', `/${id}/`, { user: 'alice' })).status).toBe(404);
         expect((await put(id, bytes, 1000, 1999, 'alice')).status).toBe(404);
       });
