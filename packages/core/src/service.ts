@@ -513,7 +513,8 @@ export class UploadService {
     if (current?.status === 'assembling' || current?.status === 'complete') return statusError(current);
     if (overdue) await this.expire(current).catch(() => null);
     await this.options.storage.delete(upload.storageKey).catch(() => undefined);
-    if (current === null) return notFoundError();
+    // Gone altogether: the sweeper removed it, which it does only past its expiry.
+    if (current === null) return isPastExpiry(upload, this.options.now()) ? expiredError() : notFoundError();
     return overdue ? expiredError() : statusError(current);
   }
 
