@@ -7,19 +7,24 @@ import { createTestBucket, TEST_USER_HEADER, type TestBucket } from '@frago/conf
 import { S3Storage } from '@frago/storage-s3';
 import { serveWithExpress } from './support/express-target.js';
 import { gatedStorage, type GatePhase } from './support/gated-storage.js';
-import { bucketLeftovers } from './support/scale-out.js';
+import { bucketLeftovers, s3ServerEnv } from './support/scale-out.js';
+import { ROOT, startServerProcess } from './support/server-process.js';
 import { openStack, type Stack } from './support/stack.js';
+
+const GATED_SERVER = join(ROOT, 'test/support/gated-server.ts');
+const HOUR = 60 * 60 * 1000;
 
 const MiB = 1024 * 1024;
 const PHASES: readonly GatePhase[] = ['before', 'during', 'after'];
 const USER = 'alice';
 
-/** Where the bytes go, how to make one more storage on them (a second server's), and what is left behind. */
+/** Where the bytes go, how to make one more storage on them, how another process reaches them, and what is left behind. */
 interface Bytes {
   /** The upload's size and the first chunk's end: on S3 the held chunk is one whole multipart part. */
   readonly totalSize: number;
   readonly heldEnd: number;
   storage(): Storage;
+  readonly env: Record<string, string>;
   leftovers(): Promise<string[]>;
 }
 
@@ -28,7 +33,13 @@ function diskBytes(stack: Stack): Bytes {
     (await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => []))
       .filter((entry) => entry.isFile())
       .map((entry) => join(entry.parentPath, entry.name));
-  return { totalSize: 300_000, heldEnd: 199_999, storage: () => stack.storage, leftovers: () => list(stack.dataDir) };
+  return {
+    totalSize: 300_000,
+    heldEnd: 199_999,
+    storage: () => stack.storage,
+    env: { FRAGO_STORAGE: 'disk', FRAGO_DATA_DIR: stack.dataDir },
+    leftovers: () => list(stack.dataDir),
+  };
 }
 
 function s3Bytes(bucket: TestBucket): Bytes {
@@ -36,6 +47,7 @@ function s3Bytes(bucket: TestBucket): Bytes {
     totalSize: 5 * MiB + 1000,
     heldEnd: 5 * MiB - 1,
     storage: () => new S3Storage({ ...bucket.options, partSize: 5 * MiB }),
+    env: s3ServerEnv(bucket),
     leftovers: () => bucketLeftovers(bucket),
   };
 }
@@ -47,7 +59,7 @@ interface Server {
 }
 
 async function serve(repository: UploadRepository, storage: Storage, now: () => Date): Promise<Server> {
-  const frago = createFrago({ repository, storage, now, expirationMs: 60 * 60 * 1000 });
+  const frago = createFrago({ repository, storage, now, expirationMs: HOUR });
   const server = await serveWithExpress(frago);
   return { origin: server.origin, frago, close: server.close };
 }
@@ -64,15 +76,24 @@ function putChunk(origin: string, id: string, bytes: Uint8Array, start: number, 
   });
 }
 
+/** The server a chunk is held in, and the one that aborts it. */
+interface Pair {
+  readonly chunkOrigin: string;
+  readonly abortServer: Server;
+  reached(): Promise<void>;
+  release(): void;
+}
+
 for (const kind of ['disk', 'S3'] as const) {
-  for (const servers of ['one server', 'two servers sharing PostgreSQL'] as const) {
-    describe(`an abort racing a chunk, Express on ${kind}, ${servers}`, () => {
+  for (const topology of ['one server', 'two processes sharing PostgreSQL'] as const) {
+    describe(`an abort racing a chunk, Express on ${kind}, ${topology}`, () => {
       let stack: Stack;
       let bucket: TestBucket | undefined;
       let bytesOf: Bytes;
-      let clock = Date.parse('2030-01-01T00:00:00Z');
-      const now = () => new Date(clock);
-      const closers: Array<() => Promise<void>> = [];
+      // The other process keeps real time, so this one runs ahead of it only when a test says so.
+      let ahead = 0;
+      const now = () => new Date(Date.now() + ahead);
+      const closers: Array<() => Promise<unknown>> = [];
 
       beforeAll(async () => {
         stack = await openStack('postgresql');
@@ -88,16 +109,31 @@ for (const kind of ['disk', 'S3'] as const) {
         for (const close of closers) await close();
       });
 
-      /** A server whose storage holds the chunk at offset 0 at `phase`, and the server that aborts (another one with its own pool and storage, or the same). */
-      async function servers_(phase: GatePhase) {
-        const gate = gatedStorage(bytesOf.storage(), phase, 0);
-        const chunkServer = await serve(stack.repository, gate.storage, now);
-        closers.unshift(chunkServer.close);
-        if (servers === 'one server') return { gate, chunkServer, abortServer: chunkServer };
-        const other = await stack.connectAgain();
-        const abortServer = await serve(other.repository, bytesOf.storage(), now);
+      /** One server holding the chunk at offset 0 at `phase` and aborting it too, or a process holding it and this one aborting. */
+      async function pair(phase: GatePhase): Promise<Pair> {
+        ahead = 0;
+        if (topology === 'one server') {
+          const gate = gatedStorage(bytesOf.storage(), phase, 0);
+          const server = await serve(stack.repository, gate.storage, now);
+          closers.unshift(server.close);
+          return { chunkOrigin: server.origin, abortServer: server, reached: gate.reached, release: gate.release };
+        }
+        const child = await startServerProcess(
+          GATED_SERVER,
+          { ...bytesOf.env, FRAGO_DATABASE_URL: stack.target, FRAGO_GATE: phase, FRAGO_EXPIRATION_MS: String(HOUR) },
+          { nodeArgs: ['--import', 'tsx', '--conditions=@frago/source'] },
+        );
+        closers.unshift(() => child.stop());
+        const abortServer = await serve(stack.repository, bytesOf.storage(), now);
         closers.unshift(abortServer.close);
-        return { gate, chunkServer, abortServer };
+        return {
+          chunkOrigin: child.origin,
+          abortServer,
+          reached: async () => {
+            while (!child.output().includes('gate reached')) await new Promise((resolve) => setTimeout(resolve, 20));
+          },
+          release: () => child.child.kill('SIGUSR2'),
+        };
       }
 
       const rows = async (id: string) => ({
@@ -107,26 +143,26 @@ for (const kind of ['disk', 'S3'] as const) {
 
       for (const phase of PHASES) {
         it(`answers the chunk held ${phase} its write 410 UPLOAD_ABORTED, and leaves no bytes and no chunk rows`, async () => {
-          const { gate, chunkServer, abortServer } = await servers_(phase);
+          const { chunkOrigin, abortServer, reached, release } = await pair(phase);
           const bytes = new Uint8Array(randomBytes(bytesOf.totalSize));
-          const started = await call(chunkServer.origin, 'POST', '/', {
+          const started = await call(chunkOrigin, 'POST', '/', {
             body: JSON.stringify({ filename: 'race.bin', total_size: bytes.length }),
             headers: { 'content-type': 'application/json' },
           });
           expect(started.status).toBe(201);
           const id = started.body.upload_id as string;
-          expect((await putChunk(chunkServer.origin, id, bytes, bytesOf.heldEnd + 1, bytes.length - 1)).status).toBe(200);
+          expect((await putChunk(chunkOrigin, id, bytes, bytesOf.heldEnd + 1, bytes.length - 1)).status).toBe(200);
 
-          const held = putChunk(chunkServer.origin, id, bytes, 0, bytesOf.heldEnd);
-          await gate.reached();
+          const held = putChunk(chunkOrigin, id, bytes, 0, bytesOf.heldEnd);
+          await reached();
           const abort = await call(abortServer.origin, 'DELETE', `/${id}/`);
           expect(abort.status).toBe(200);
-          gate.release();
+          release();
           const chunk = await held;
 
           expect(chunk.status, JSON.stringify(chunk.body)).toBe(410);
           expect(chunk.body).toMatchObject({ status: false, error: 'UPLOAD_ABORTED' });
-          for (const origin of [chunkServer.origin, abortServer.origin]) {
+          for (const origin of [chunkOrigin, abortServer.origin]) {
             const later = await call(origin, 'GET', `/${id}/`);
             expect(later.status).toBe(410);
             expect(later.body.error).toBe('UPLOAD_ABORTED');
@@ -134,7 +170,7 @@ for (const kind of ['disk', 'S3'] as const) {
           expect(await rows(id)).toEqual({ uploads: [{ status: 'aborted' }], chunks: [] });
           expect(await bytesOf.leftovers()).toEqual([]);
 
-          clock += 2 * 60 * 60 * 1000;
+          ahead += 2 * HOUR;
           await abortServer.frago.sweepExpired();
           expect(await rows(id)).toEqual({ uploads: [], chunks: [] });
           expect(await bytesOf.leftovers()).toEqual([]);
@@ -142,18 +178,18 @@ for (const kind of ['disk', 'S3'] as const) {
       }
 
       it('answers a chunk whose upload expired while it was held 410 UPLOAD_EXPIRED, and leaves no bytes', async () => {
-        const { gate, chunkServer, abortServer } = await servers_('after');
+        const { chunkOrigin, abortServer, reached, release } = await pair('after');
         const bytes = new Uint8Array(randomBytes(bytesOf.totalSize));
-        const started = await call(chunkServer.origin, 'POST', '/', {
+        const started = await call(chunkOrigin, 'POST', '/', {
           body: JSON.stringify({ filename: 'late.bin', total_size: bytes.length }),
           headers: { 'content-type': 'application/json' },
         });
         const id = started.body.upload_id as string;
-        const held = putChunk(chunkServer.origin, id, bytes, 0, bytesOf.heldEnd);
-        await gate.reached();
-        clock += 2 * 60 * 60 * 1000;
+        const held = putChunk(chunkOrigin, id, bytes, 0, bytesOf.heldEnd);
+        await reached();
+        ahead += 2 * HOUR;
         expect((await call(abortServer.origin, 'GET', `/${id}/`)).body.error).toBe('UPLOAD_EXPIRED');
-        gate.release();
+        release();
         const chunk = await held;
 
         expect(chunk.status, JSON.stringify(chunk.body)).toBe(410);
