@@ -1,6 +1,6 @@
 import type { ChecksumAlgorithm } from './checksum.js';
-import type { ContentRange } from './content-range.js';
 import type { ChunkDigest } from './digest.js';
+import type { ByteRange } from './intervals.js';
 
 /**
  * Starts an upload. A protocol builds it from its request once every value is of the
@@ -20,9 +20,10 @@ export interface StartUpload {
   readonly metadata?: Readonly<Record<string, unknown>> | undefined;
 }
 
-/** One chunk: a parsed range of the upload and its bytes, streamed. */
+/** One chunk: a range of the upload and its bytes, streamed. */
 export interface WriteChunk {
-  readonly range: ContentRange;
+  /** The closed byte range `[start, end]`, and the size of the whole file as the client states it. */
+  readonly range: ByteRange & { readonly total: number };
   readonly body: AsyncIterable<Uint8Array>;
   /** A digest of the chunk's bytes the client sent, verified on arrival; absent or null when none. */
   readonly digest?: ChunkDigest | null | undefined;

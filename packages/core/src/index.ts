@@ -1,5 +1,4 @@
 export * from './errors.js';
-export * from './content-range.js';
 export * from './intervals.js';
 export * from './checksum.js';
 export * from './hashers.js';
@@ -17,6 +16,8 @@ export * from './lifecycle.js';
 export * from './service.js';
 export * from './cors.js';
 export * from './protocol.js';
+export * from './protocol/http/content-range.js';
+export * from './protocol/http/content-digest.js';
 export * from './protocol/frago/index.js';
 export * from './frago.js';
 export * from './web/index.js';

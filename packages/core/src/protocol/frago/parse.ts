@@ -1,11 +1,11 @@
 import { checksumAlgorithmNamed, hexDigest, type ChecksumAlgorithm } from '../../checksum.js';
 import type { FinalizeUpload, ListUploads, StartUpload, WriteChunk } from '../../commands.js';
-import { parseContentRange } from '../../content-range.js';
-import { parseChunkDigest } from '../../digest.js';
 import { FragoError } from '../../errors.js';
 import { validateFilename } from '../../filename.js';
 import { multipartFile } from '../../multipart.js';
 import type { FragoRequest } from '../../protocol.js';
+import { parseChunkDigest } from '../http/content-digest.js';
+import { parseContentRange } from '../http/content-range.js';
 import { mediaType } from './media-type.js';
 
 // The frago protocol's wire names: every message naming a field or header says it here.
