@@ -1,5 +1,4 @@
-import { exactLength, tap } from './body.js';
-import { digestsEqual, ResumableHasher, type ChecksumAlgorithm } from './checksum.js';
+import { digestsEqual, type ChecksumAlgorithm } from './checksum.js';
 import { ChecksumProgress } from './checksum-progress.js';
 import { ClaimLease } from './claim-lease.js';
 import type { FinalizeUpload, ListUploads, StartUpload, WriteChunk } from './commands.js';
@@ -7,14 +6,13 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import { formatChunkDigest } from './digest.js';
 import { FragoError, isFragoError, wrapError } from './errors.js';
 import type { FragoEmitter } from './events.js';
-import { idleTimeout } from './idle-timeout.js';
 import { safeDirectory, safeFilename } from './filename.js';
 import { assertOwner, ownerKey, type Identity } from './identity.js';
 import { IntervalSet, rangeSize, type ByteRange } from './intervals.js';
 import { isPastExpiry, Lifecycle } from './lifecycle.js';
 import { isLiveClaim, type ChunkRecord, type UploadRecord } from './model.js';
 import type { ResolvedOptions } from './options.js';
-import type { WrittenChunk } from './ports.js';
+import { receiveChunk } from './receive-chunk.js';
 import { expiredError, notFoundError, statusError } from './status-errors.js';
 
 /** The outcome of a chunk write. */
@@ -212,7 +210,7 @@ export class UploadService {
     }
 
     try {
-      const { hashed, storageData } = await this.receive(upload, chunk, lease);
+      const { hashed, storageData } = await receiveChunk(this.options, upload, chunk, lease);
       const stored = await this.repo(() => repository.storeClaim(uploadId, claimId, storageData));
       if (!stored) throw new FragoError('RANGE_IN_FLIGHT', 'The claim on this range lapsed; send the chunk again');
       if (hashed !== null) {
@@ -240,53 +238,6 @@ export class UploadService {
     }
     this.events.emit('chunk:received', { upload, range, duplicate: false });
     return { upload, range, duplicate: false };
-  }
-
-  /**
-   * Streams a claimed chunk to the storage, renewing the claim while bytes flow.
-   * When the chunk starts exactly where the whole-file checksum stopped, it is hashed
-   * on the way, and the hasher's new state is returned with what the storage returned.
-   */
-  private async receive(
-    upload: UploadRecord,
-    chunk: WriteChunk,
-    lease: ClaimLease,
-  ): Promise<{ hashed: Uint8Array | null; storageData: string | null }> {
-    const { storage } = this.options;
-    const { range } = chunk;
-    const wholeFile =
-      this.options.checksum.mode !== 'off' && upload.hash.offset === range.start
-        ? await this.options.checksum.hashers.open(upload.hash.algorithm, upload.hash.state)
-        : null;
-    const chunkHasher = chunk.digest ? await ResumableHasher.create(chunk.digest.algorithm) : null;
-    const source = idleTimeout(chunk.body, this.options.bodyIdleTimeoutMs);
-    const body = tap(exactLength(source, rangeSize(range)), (piece) => {
-      lease.touch();
-      chunkHasher?.update(piece);
-      return wholeFile?.update(piece);
-    });
-    lease.start();
-    try {
-      let written: void | WrittenChunk;
-      try {
-        const placement = { end: range.end, totalSize: upload.totalSize };
-        written = await storage.write(upload.storageKey, range.start, body, chunk.signal, placement);
-      } catch (error) {
-        if (isFragoError(error)) throw error;
-        if (chunk.signal?.aborted) throw new FragoError('CLIENT_ABORTED', 'The client went away mid-chunk', { cause: error });
-        throw new FragoError('STORAGE_FAILED', 'The chunk could not be stored', { cause: error });
-      } finally {
-        lease.stop();
-      }
-      if (chunkHasher !== null && chunk.digest && !digestsEqual(chunkHasher.digest(), chunk.digest.hex)) {
-        throw new FragoError('DIGEST_MISMATCH', 'The chunk does not match its digest; send it again');
-      }
-      const hashed = wholeFile === null ? null : await wholeFile.save();
-      return { hashed, storageData: written?.storageData ?? null };
-    } finally {
-      wholeFile?.close();
-      chunkHasher?.close();
-    }
   }
 
   /**
