@@ -443,10 +443,14 @@ export class UploadService {
     throw await otherwise();
   }
 
-  /** The error for a move that lost to another request: what the upload became meanwhile. */
+  /**
+   * The error for a move that lost to another request: what the upload became meanwhile.
+   * Back `in_progress`, another finalizer held it and gave it back: worth a retry.
+   */
   private async movedMeanwhile(uploadId: string): Promise<FragoError> {
     const current = await this.repo(() => this.options.repository.get(uploadId));
-    return current === null ? notFoundError() : statusError(current);
+    if (current === null) return notFoundError();
+    return current.status === 'in_progress' ? new FragoError('UPLOAD_BUSY', 'Another request was finalizing this upload; retry') : statusError(current);
   }
 
   /**
