@@ -119,7 +119,10 @@ describe('the frago CLI against the default server process', () => {
     expect(aborted).toMatchObject({ code: 0, stdout: `aborted upload ${id}\n` });
     const gone = await frago(['status', id, '--url', server.origin]);
     expect(gone.code).toBe(1);
-    expect(gone.stderr).toContain('UPLOAD_NOT_FOUND');
+    expect(gone.stderr).toContain('UPLOAD_ABORTED');
+    const unknown = await frago(['abort', '0f0f0f0f-0000-4000-8000-000000000000', '--url', server.origin]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('UPLOAD_NOT_FOUND');
   });
 
   it('exits 1 and says why when an upload fails', async () => {
@@ -188,7 +191,7 @@ describe('the frago CLI against the default server process', () => {
     const id = startedId(fresh.stdout);
     expect(id).not.toBe(abandoned);
     expect(fresh.stderr).toMatch(new RegExp(`fresh\\.bin: interrupted at \\d+% \\(upload ${id}\\); run the same command without --fresh to resume`));
-    expect((await fetch(`${server.origin}/upload/${abandoned}/`)).status).toBe(404);
+    expect((await fetch(`${server.origin}/upload/${abandoned}/`)).status).toBe(410);
 
     proxy.throttle(0);
     const resumed = await frago(args);

@@ -10,6 +10,8 @@ export interface Stack {
   readonly repository: MikroOrmRepository;
   readonly storage: DiskStorage;
   readonly dataDir: string;
+  /** The database's file or connection URL, for another process to open. */
+  readonly target: string;
   /** Runs raw SQL against the stack's database. */
   sql(query: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>;
   readAssembled(location: string): Promise<Uint8Array>;
@@ -43,6 +45,7 @@ export async function openStack(driver: SqlDriver): Promise<Stack> {
     repository: new MikroOrmRepository(orm),
     storage,
     dataDir,
+    target: database.target,
     sql,
     snapshot: async () => ({
       uploads: await sql('select * from frago_upload order by id'),

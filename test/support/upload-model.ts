@@ -68,8 +68,8 @@ interface ModelUpload {
   readonly content: Uint8Array;
   /** The exact ranges of the chunks stored, as a duplicate must match one. */
   chunks: ByteRange[];
-  /** As the database has it; `gone` once deleted. */
-  status: 'in_progress' | 'complete' | 'expired' | 'gone';
+  /** As the database has it; `gone` once deleted (an aborted upload stays until its expiry is swept). */
+  status: 'in_progress' | 'complete' | 'expired' | 'aborted' | 'gone';
 }
 
 type Expected = { status: number; error?: string };
@@ -95,8 +95,9 @@ export async function runAgainstModel(system: System, commands: readonly Command
   const gate = (upload: ModelUpload | undefined, who: User, noticeExpiry = true): Expected | null => {
     if (upload === undefined || upload.status === 'gone') return { status: 404, error: 'UPLOAD_NOT_FOUND' };
     if (upload.owner !== null && upload.owner !== owner(who)) return { status: 404, error: 'UPLOAD_NOT_FOUND' };
-    if (noticeExpiry && upload.status === 'in_progress' && upload.expiresAt <= now) upload.status = 'expired';
+    if (noticeExpiry && upload.status === 'in_progress' && upload.expiresAt < now) upload.status = 'expired';
     if (upload.status === 'expired') return { status: 410, error: 'UPLOAD_EXPIRED' };
+    if (upload.status === 'aborted') return { status: 410, error: 'UPLOAD_ABORTED' };
     return null;
   };
   const idOf = (upload: ModelUpload | undefined) => upload?.id ?? '00000000-0000-4000-8000-000000000000';
@@ -184,7 +185,10 @@ export async function runAgainstModel(system: System, commands: readonly Command
       case 'abort': {
         const upload = target(command.pick);
         expected = gate(upload, command.user) ?? (upload?.status === 'complete' ? { status: 409, error: 'UPLOAD_COMPLETED' } : { status: 200 });
-        if (expected.status === 200 && upload) upload.status = 'gone';
+        if (expected.status === 200 && upload) {
+          upload.status = 'aborted';
+          upload.chunks = [];
+        }
         answer = await system.call('DELETE', `/${idOf(upload)}/`, { user: command.user });
         break;
       }
@@ -202,7 +206,9 @@ export async function runAgainstModel(system: System, commands: readonly Command
         system.advance(command.ms);
         continue;
       case 'sweep': {
-        const due = uploads.filter((upload) => upload.status === 'expired' || (upload.status === 'in_progress' && upload.expiresAt < now));
+        const due = uploads.filter(
+          (upload) => upload.status === 'expired' || ((upload.status === 'in_progress' || upload.status === 'aborted') && upload.expiresAt < now),
+        );
         for (const upload of due) upload.status = 'gone';
         const removed = await system.sweep();
         calls += 1;

@@ -16,7 +16,8 @@ export interface ScaleOutApp {
   close(): Promise<void>;
 }
 
-function storageFrom(config: StorageConfig): Storage {
+/** The storage a process of this server uses, from its settings. */
+export function storageFrom(config: StorageConfig): Storage {
   if (config.kind === 'disk') return new DiskStorage({ directory: config.directory });
   const credentials =
     config.accessKeyId && config.secretAccessKey

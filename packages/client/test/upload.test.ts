@@ -214,7 +214,7 @@ describe('FragoClient against an in-process server', () => {
     expect(Buffer.from(await server.assembled(result.uploadId)).equals(bytes)).toBe(true);
   });
 
-  it('cancels: the upload is deleted on the server and forgotten', async () => {
+  it('cancels: the upload is aborted on the server and forgotten', async () => {
     const store = new MemoryStore();
     const upload = client({ store, parallel: 1 }).upload(new Blob([randomBytes(512 * KiB)]), {});
     await new Promise<void>((resolve) => upload.on('chunk', (chunk) => chunk.state === 'done' && resolve()));
@@ -222,7 +222,7 @@ describe('FragoClient against an in-process server', () => {
     await upload.cancel();
     await expect(upload.done).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(upload.phase).toBe('cancelled');
-    await expect(client().status(upload.uploadId!)).rejects.toMatchObject({ code: 'NOT_FOUND', status: 404 });
+    await expect(client().status(upload.uploadId!)).rejects.toMatchObject({ code: 'EXPIRED', status: 410, serverCode: 'UPLOAD_ABORTED' });
     expect(store.get(fingerprint(server.endpoint, upload.source))).toBeUndefined();
   });
 

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { ClientRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Frago, type FragoEvents, type FragoOptions, type ProtocolOptions, type UploadRepository } from '@frago/core';
 import { describeCorsIdentity } from './cors-identity.js';
@@ -482,7 +483,7 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
         expect(eventsFor(id, 'upload:expired')).toHaveLength(1);
       });
 
-      it('aborts an upload: its records go and its events fire', async () => {
+      it('aborts an upload: its chunks go, its events fire, and every later call on it answers 410 until the sweeper removes it', async () => {
         const bytes = new Uint8Array(randomBytes(2000));
         const id = await start(bytes.length, {}, 'alice');
         await put(id, bytes, 0, 999, 'alice');
@@ -490,8 +491,58 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
         expect(response.status).toBe(200);
         expect(response.body).toMatchObject({ status: true, upload_id: id });
         expect(eventsFor(id, 'upload:aborted')).toHaveLength(1);
+        const later = [
+          await call('GET', `/${id}/`, { user: 'alice' }),
+          await put(id, bytes, 1000, 1999, 'alice'),
+          await put(id, bytes, 0, 999, 'alice'),
+          await call('POST', `/${id}/`, { body: {}, user: 'alice' }),
+          await call('DELETE', `/${id}/`, { user: 'alice' }),
+        ];
+        for (const answer of later) {
+          expect(answer.status, JSON.stringify(answer.body)).toBe(410);
+          expect(answer.body).toMatchObject({ status: false, error: 'UPLOAD_ABORTED' });
+        }
+        expect(eventsFor(id, 'upload:aborted')).toHaveLength(1);
+        expect((await call('GET', `/${id}/`, { user: 'bob' })).status).toBe(404);
+        await target.frago.sweepExpired();
+        expect((await call('GET', `/${id}/`, { user: 'alice' })).status).toBe(410);
+        clock += 2 * 60 * 60 * 1000;
+        expect(await target.frago.sweepExpired()).toBeGreaterThanOrEqual(1);
         expect((await call('GET', `/${id}/`, { user: 'alice' })).status).toBe(404);
         expect((await put(id, bytes, 1000, 1999, 'alice')).status).toBe(404);
+      });
+    });
+
+    describe('a chunk racing an abort', () => {
+      it('answers a chunk still streaming when its upload is aborted 410 UPLOAD_ABORTED, and keeps nothing of it', async () => {
+        const bytes = new Uint8Array(randomBytes(200_000));
+        const id = await start(bytes.length);
+        let request: ClientRequest | undefined;
+        const chunk = rawPut(
+          `${base()}/${id}/`,
+          { 'content-type': 'application/octet-stream', 'content-range': 'bytes 0-199999/200000', 'content-length': '200000' },
+          (req) => {
+            request = req;
+            req.write(Buffer.from(bytes.subarray(0, 50_000)));
+          },
+        );
+        let view = await call('GET', `/${id}/`);
+        for (let i = 0; i < 200 && view.body.in_flight?.length === 0; i += 1) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          view = await call('GET', `/${id}/`);
+        }
+        expect(view.body.in_flight).toEqual([{ start: 0, end: 199_999 }]);
+        expect((await call('DELETE', `/${id}/`)).status).toBe(200);
+        request?.end(Buffer.from(bytes.subarray(50_000)));
+        const outcome = await chunk;
+
+        expect(outcome).not.toBe('reset');
+        if (outcome === 'reset') return;
+        expect(outcome.status, outcome.text).toBe(410);
+        expect(outcome.body).toMatchObject({ status: false, error: 'UPLOAD_ABORTED' });
+        const later = await call('GET', `/${id}/`);
+        expect(later.status).toBe(410);
+        expect(later.body.error).toBe('UPLOAD_ABORTED');
       });
     });
 

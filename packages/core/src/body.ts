@@ -11,14 +11,14 @@ export async function* exactLength(body: AsyncIterable<Uint8Array>, length: numb
   for await (const piece of body) {
     received += piece.byteLength;
     if (received > length) {
-      throw new FragoError('BODY_LENGTH_MISMATCH', `The body is longer than the ${length} bytes of its Content-Range`);
+      throw new FragoError('BODY_LENGTH_MISMATCH', `The body is longer than the ${length} bytes of its range`);
     }
     if (piece.byteLength > 0) yield piece;
   }
   if (received < length) {
     throw new FragoError(
       'BODY_LENGTH_MISMATCH',
-      `The body ended after ${received} of the ${length} bytes of its Content-Range`,
+      `The body ended after ${received} of the ${length} bytes of its range`,
     );
   }
 }

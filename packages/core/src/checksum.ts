@@ -1,6 +1,5 @@
 import * as hashWasm from 'hash-wasm';
 import type { IHasher } from 'hash-wasm';
-import { FragoError } from './errors.js';
 
 /** A whole-file checksum algorithm frago can verify. */
 export type ChecksumAlgorithm = 'md5' | 'sha1' | 'sha256' | 'sha384' | 'sha512' | 'xxhash64' | 'blake3';
@@ -32,17 +31,23 @@ export function isChecksumAlgorithm(name: string): name is ChecksumAlgorithm {
 }
 
 /**
- * Resolves a client-supplied algorithm name against the server's allow-list.
- * Names are matched case-insensitively, with or without a dash (`SHA-256`).
- *
- * @throws {FragoError} `UNSUPPORTED_CHECKSUM` for an unknown or disallowed name.
+ * The algorithm a name stands for, matched case-insensitively and with or without a
+ * dash (`SHA-256`); undefined for a name frago does not know.
  */
-export function resolveChecksumAlgorithm(name: unknown, allowed: readonly ChecksumAlgorithm[]): ChecksumAlgorithm {
-  const normalized = typeof name === 'string' ? name.toLowerCase().replace(/-/g, '') : '';
-  if (isChecksumAlgorithm(normalized) && allowed.includes(normalized)) return normalized;
-  throw new FragoError('UNSUPPORTED_CHECKSUM', `checksum_algo must be one of: ${allowed.join(', ')}`, {
-    details: { allowed },
-  });
+export function checksumAlgorithmNamed(name: string): ChecksumAlgorithm | undefined {
+  const normalized = name.toLowerCase().replace(/-/g, '');
+  return isChecksumAlgorithm(normalized) ? normalized : undefined;
+}
+
+const HEX = /^[0-9a-f]{1,256}$/;
+
+/**
+ * A hex digest in its recorded form (lowercase), or undefined when `value` is not one:
+ * hex digits only, at most 256 of them.
+ */
+export function hexDigest(value: string): string | undefined {
+  const normalized = value.toLowerCase();
+  return HEX.test(normalized) ? normalized : undefined;
 }
 
 /** True when two hex digests are equal, ignoring case and surrounding space. */

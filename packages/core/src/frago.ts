@@ -1,6 +1,7 @@
 import { createEmitter, type FragoEmitter } from './events.js';
 import { resolveOptions, type FragoOptions } from './options.js';
-import { createHttpHandler, type FragoHandler, type ProtocolOptions } from './protocol.js';
+import type { FragoHandler, ProtocolOptions } from './protocol.js';
+import { createHttpHandler } from './protocol/frago/index.js';
 import { UploadService } from './service.js';
 
 /** A configured frago: the upload service, its events and its HTTP handler. */

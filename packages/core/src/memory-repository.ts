@@ -12,6 +12,7 @@ import type {
   UploadRecord,
   UploadStatus,
 } from './model.js';
+import { isDueForSweep } from './lifecycle.js';
 import { isLiveClaim, newUploadRecord } from './model.js';
 import type { UploadRepository } from './ports.js';
 
@@ -136,18 +137,17 @@ export class MemoryRepository implements UploadRepository {
 
   async findExpired(now: Date, limit: number): Promise<UploadRecord[]> {
     return [...this.uploads.values()]
-      .filter(
-        (upload) =>
-          upload.status === 'expired' ||
-          upload.status === 'aborted' ||
-          (upload.status === 'in_progress' && upload.expiresAt < now),
-      )
+      .filter((upload) => isDueForSweep(upload, now))
       .slice(0, limit);
   }
 
   async delete(uploadId: string): Promise<void> {
     this.uploads.delete(uploadId);
     this.chunkMap.delete(uploadId);
+  }
+
+  async deleteChunks(uploadId: string): Promise<void> {
+    if (this.chunkMap.has(uploadId)) this.chunkMap.set(uploadId, []);
   }
 
   async countActive(owner: string): Promise<number> {

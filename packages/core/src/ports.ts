@@ -83,13 +83,21 @@ export interface UploadRepository {
   saveHashProgress(uploadId: string, fromOffset: number, progress: HashProgress): Promise<boolean>;
 
   /**
-   * Uploads to sweep: those `in_progress` whose `expiresAt` is before `now`, and those
-   * already `expired` or `aborted`; never `complete` ones. At most `limit`.
+   * Uploads to sweep, by the rule of `isDueForSweep`: those already `expired`, and those
+   * `in_progress` or `aborted` whose `expiresAt` is before `now`; never `assembling` or
+   * `complete` ones. At most `limit`.
    */
   findExpired(now: Date, limit: number): Promise<UploadRecord[]>;
 
   /** Deletes an upload and all its chunks. Idempotent. */
   delete(uploadId: string): Promise<void>;
+
+  /**
+   * Deletes every chunk of an upload, pending and stored, and keeps the upload's record:
+   * an aborted upload stays as a tombstone until it expires. A pending claim deleted
+   * here can no longer be stored. Idempotent.
+   */
+  deleteChunks(uploadId: string): Promise<void>;
 
   /** How many uploads of this owner are `in_progress` or `assembling`. */
   countActive(owner: string): Promise<number>;

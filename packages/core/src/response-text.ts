@@ -1,4 +1,5 @@
-import { errorResponse, type FragoResponse } from './protocol.js';
+import type { FragoResponse } from './protocol.js';
+import { errorResponse } from './protocol/frago/responses.js';
 
 /**
  * The status and JSON text to send for `response`. A body that cannot be serialised

@@ -1,35 +1,19 @@
-import { exactLength, tap } from './body.js';
-import { digestsEqual, resolveChecksumAlgorithm, ResumableHasher, type ChecksumAlgorithm } from './checksum.js';
+import { digestsEqual, type ChecksumAlgorithm } from './checksum.js';
 import { ChecksumProgress } from './checksum-progress.js';
 import { ClaimLease } from './claim-lease.js';
-import { formatChunkDigest, type ChunkDigest } from './digest.js';
+import type { FinalizeUpload, ListUploads, StartUpload, WriteChunk } from './commands.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { formatChunkDigest } from './digest.js';
 import { FragoError, isFragoError, wrapError } from './errors.js';
 import type { FragoEmitter } from './events.js';
-import { idleTimeout } from './idle-timeout.js';
-import { safeDirectory, safeFilename, validateFilename } from './filename.js';
+import { safeDirectory, safeFilename } from './filename.js';
 import { assertOwner, ownerKey, type Identity } from './identity.js';
 import { IntervalSet, rangeSize, type ByteRange } from './intervals.js';
+import { isPastExpiry, Lifecycle } from './lifecycle.js';
 import { isLiveClaim, type ChunkRecord, type UploadRecord } from './model.js';
 import type { ResolvedOptions } from './options.js';
-import type { WrittenChunk } from './ports.js';
-import { expiredError, statusError } from './status-errors.js';
-
-/** What a client asks for when it starts an upload. */
-export interface StartUpload {
-  readonly filename: unknown;
-  readonly totalSize: unknown;
-  readonly checksum?: unknown;
-  readonly checksumAlgorithm?: unknown;
-  readonly metadata?: unknown;
-}
-
-/** One chunk as a protocol hands it to the service. */
-export interface ChunkInput {
-  readonly range: ByteRange & { readonly total: number };
-  readonly body: AsyncIterable<Uint8Array>;
-  readonly digest?: ChunkDigest | null;
-  readonly signal?: AbortSignal;
-}
+import { receiveChunk } from './receive-chunk.js';
+import { expiredError, notFoundError, statusError } from './status-errors.js';
 
 /** The outcome of a chunk write. */
 export interface ChunkResult {
@@ -68,27 +52,6 @@ export interface UploadPage {
   readonly nextCursor: string | null;
 }
 
-const HEX = /^[0-9a-f]+$/i;
-
-function encodeCursor(upload: UploadRecord): string {
-  return btoa(`${upload.createdAt.toISOString()}|${upload.id}`).replace(/=+$/, '');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  let decoded = '';
-  try {
-    decoded = atob(cursor);
-  } catch {
-    // handled below as a malformed cursor
-  }
-  const [iso, id] = decoded.split('|');
-  const createdAt = new Date(iso ?? '');
-  if (id === undefined || id === '' || Number.isNaN(createdAt.getTime())) {
-    throw new FragoError('INVALID_REQUEST', 'cursor is not one this server issued');
-  }
-  return { createdAt, id };
-}
-
 /**
  * The upload service: everything frago does, independent of any protocol. Every
  * call is checked against the caller's identity and the upload's status and expiry;
@@ -97,12 +60,14 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
  */
 export class UploadService {
   private readonly checksums: ChecksumProgress;
+  private readonly lifecycle: Lifecycle;
 
   constructor(
     private readonly options: ResolvedOptions,
     readonly events: FragoEmitter,
   ) {
     this.checksums = new ChecksumProgress(options.repository, options.storage, options.checksum.hashers);
+    this.lifecycle = new Lifecycle(options.repository);
   }
 
   /** The chunk size proposed to clients. */
@@ -125,37 +90,29 @@ export class UploadService {
     return this.options.limits;
   }
 
+  /** The whole-file checksum algorithms this server accepts. */
+  get checksumAlgorithms(): readonly ChecksumAlgorithm[] {
+    return this.options.checksum.allowed;
+  }
+
   /**
-   * Starts an upload: validates the request, runs the `beforeCreate` hook, records the
-   * upload and opens its storage space (the record is removed again when that fails).
+   * Starts an upload: applies the server's policy, runs the `beforeCreate` hook, records
+   * the upload and opens its storage space (the record is removed again when that fails).
    *
-   * @throws {FragoError} `INVALID_FILENAME`, `INVALID_SIZE`, `UPLOAD_TOO_LARGE`,
-   * `UNSUPPORTED_CHECKSUM`, `INVALID_REQUEST`, `TOO_MANY_UPLOADS`, or a hook's error.
+   * @throws {FragoError} `UPLOAD_TOO_LARGE`, `UNSUPPORTED_CHECKSUM`, `TOO_MANY_UPLOADS`,
+   * or a hook's error.
    */
-  async create(identity: Identity, input: StartUpload): Promise<UploadRecord> {
+  async create(identity: Identity, command: StartUpload): Promise<UploadRecord> {
     const { limits, checksum: settings, repository, storage } = this.options;
-    const filename = validateFilename(input.filename);
-    const totalSize = input.totalSize;
-    if (typeof totalSize !== 'number' || !Number.isSafeInteger(totalSize) || totalSize < 0) {
-      throw new FragoError('INVALID_SIZE', 'total_size must be a whole number of bytes, zero or more');
-    }
+    const { filename, totalSize } = command;
+    const checksum = command.checksum ?? null;
+    const metadata = command.metadata ?? {};
     if (totalSize > limits.maxUploadSize) {
-      throw new FragoError('UPLOAD_TOO_LARGE', `total_size is over the limit of ${limits.maxUploadSize} bytes`, {
-        details: { max_upload_size: limits.maxUploadSize },
+      throw new FragoError('UPLOAD_TOO_LARGE', `The file is over the limit of ${limits.maxUploadSize} bytes`, {
+        details: { maxUploadSize: limits.maxUploadSize },
       });
     }
-    const algorithm =
-      input.checksumAlgorithm === undefined || input.checksumAlgorithm === null
-        ? settings.defaultAlgorithm
-        : resolveChecksumAlgorithm(input.checksumAlgorithm, settings.allowed);
-    const checksum = input.checksum === undefined || input.checksum === null ? null : input.checksum;
-    if (checksum !== null && (typeof checksum !== 'string' || !HEX.test(checksum) || checksum.length > 256)) {
-      throw new FragoError('INVALID_REQUEST', 'checksum must be a hex digest');
-    }
-    const metadata = input.metadata ?? {};
-    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
-      throw new FragoError('INVALID_REQUEST', 'metadata must be a JSON object');
-    }
+    const algorithm = this.allowedAlgorithm(command.checksumAlgorithm ?? settings.defaultAlgorithm);
     const owner = ownerKey(identity);
     if (owner !== null && Number.isFinite(limits.maxActiveUploadsPerOwner)) {
       const active = await this.repo(() => repository.countActive(owner));
@@ -164,7 +121,7 @@ export class UploadService {
       }
     }
     const hooked = await this.options.hooks.beforeCreate?.(
-      { filename, totalSize, checksum, checksumAlgorithm: algorithm, metadata: metadata as Record<string, unknown> },
+      { filename, totalSize, checksum, checksumAlgorithm: algorithm, metadata },
       identity,
     );
     const now = this.options.now();
@@ -179,8 +136,8 @@ export class UploadService {
         totalSize,
         storageKey: id,
         checksumAlgorithm: algorithm,
-        expectedChecksum: checksum === null ? null : checksum.toLowerCase(),
-        metadata: hooked ?? (metadata as Record<string, unknown>),
+        expectedChecksum: checksum,
+        metadata: hooked ?? metadata,
         createdAt: now,
         expiresAt: new Date(now.getTime() + this.options.expirationMs),
         hash: { algorithm, offset: 0, state: null },
@@ -209,17 +166,16 @@ export class UploadService {
    * status error (`UPLOAD_COMPLETED`, `UPLOAD_BUSY`, `UPLOAD_EXPIRED`,
    * `UPLOAD_ABORTED`), `STORAGE_FAILED`, `REPOSITORY_FAILED`.
    */
-  async writeChunk(identity: Identity, uploadId: string, chunk: ChunkInput): Promise<ChunkResult> {
-    const { repository, storage, limits } = this.options;
+  async writeChunk(identity: Identity, uploadId: string, chunk: WriteChunk): Promise<ChunkResult> {
+    const { repository, limits } = this.options;
     const upload = await this.liveUpload(identity, uploadId);
     const { range } = chunk;
     if (range.total !== upload.totalSize) {
-      throw new FragoError('INVALID_RANGE', `Content-Range total must be the upload's total_size (${upload.totalSize})`);
+      throw new FragoError('INVALID_RANGE', `The range's total must be the size of the upload (${upload.totalSize})`);
     }
-    const size = rangeSize(range);
-    if (size > limits.maxChunkSize) {
+    if (rangeSize(range) > limits.maxChunkSize) {
       throw new FragoError('CHUNK_TOO_LARGE', `A chunk may carry at most ${limits.maxChunkSize} bytes`, {
-        details: { max_chunk_size: limits.maxChunkSize },
+        details: { maxChunkSize: limits.maxChunkSize },
       });
     }
     const digest = chunk.digest ? formatChunkDigest(chunk.digest) : null;
@@ -248,15 +204,15 @@ export class UploadService {
           details: { conflict: { start: claim.chunk.start, end: claim.chunk.end } },
         });
       case 'not_in_progress':
-        throw claim.upload === null ? new FragoError('UPLOAD_NOT_FOUND', 'No such upload') : statusError(claim.upload);
+        throw claim.upload === null ? notFoundError() : statusError(claim.upload);
       case 'claimed':
         break;
     }
 
     try {
-      const { hashed, storageData } = await this.receive(upload, chunk, lease);
+      const { hashed, storageData } = await receiveChunk(this.options, upload, chunk, lease);
       const stored = await this.repo(() => repository.storeClaim(uploadId, claimId, storageData));
-      if (!stored) throw statusError((await this.repo(() => repository.get(uploadId))) ?? upload, true);
+      if (!stored) throw new FragoError('RANGE_IN_FLIGHT', 'The claim on this range lapsed; send the chunk again');
       if (hashed !== null) {
         await this.repo(() =>
           repository.saveHashProgress(uploadId, range.start, {
@@ -268,7 +224,7 @@ export class UploadService {
       }
     } catch (error) {
       await repository.releaseClaim(uploadId, claimId).catch(() => undefined);
-      throw error;
+      throw await this.chunkFailure(upload, error);
     }
     // Catch the checksum up in the background, unless the chunk took it to the end (a
     // one-chunk upload) or the storage cannot read bytes back before it is sealed (S3).
@@ -282,53 +238,6 @@ export class UploadService {
     }
     this.events.emit('chunk:received', { upload, range, duplicate: false });
     return { upload, range, duplicate: false };
-  }
-
-  /**
-   * Streams a claimed chunk to the storage, renewing the claim while bytes flow.
-   * When the chunk starts exactly where the whole-file checksum stopped, it is hashed
-   * on the way, and the hasher's new state is returned with what the storage returned.
-   */
-  private async receive(
-    upload: UploadRecord,
-    chunk: ChunkInput,
-    lease: ClaimLease,
-  ): Promise<{ hashed: Uint8Array | null; storageData: string | null }> {
-    const { storage } = this.options;
-    const { range } = chunk;
-    const wholeFile =
-      this.options.checksum.mode !== 'off' && upload.hash.offset === range.start
-        ? await this.options.checksum.hashers.open(upload.hash.algorithm, upload.hash.state)
-        : null;
-    const chunkHasher = chunk.digest ? await ResumableHasher.create(chunk.digest.algorithm) : null;
-    const source = idleTimeout(chunk.body, this.options.bodyIdleTimeoutMs);
-    const body = tap(exactLength(source, rangeSize(range)), (piece) => {
-      lease.touch();
-      chunkHasher?.update(piece);
-      return wholeFile?.update(piece);
-    });
-    lease.start();
-    try {
-      let written: void | WrittenChunk;
-      try {
-        const placement = { end: range.end, totalSize: upload.totalSize };
-        written = await storage.write(upload.storageKey, range.start, body, chunk.signal, placement);
-      } catch (error) {
-        if (isFragoError(error)) throw error;
-        if (chunk.signal?.aborted) throw new FragoError('CLIENT_ABORTED', 'The client went away mid-chunk', { cause: error });
-        throw new FragoError('STORAGE_FAILED', 'The chunk could not be stored', { cause: error });
-      } finally {
-        lease.stop();
-      }
-      if (chunkHasher !== null && chunk.digest && !digestsEqual(chunkHasher.digest(), chunk.digest.hex)) {
-        throw new FragoError('DIGEST_MISMATCH', 'The chunk does not match its digest; send it again');
-      }
-      const hashed = wholeFile === null ? null : await wholeFile.save();
-      return { hashed, storageData: written?.storageData ?? null };
-    } finally {
-      wholeFile?.close();
-      chunkHasher?.close();
-    }
   }
 
   /**
@@ -346,11 +255,13 @@ export class UploadService {
   /**
    * The caller's uploads, newest first, `limit` at a time. An anonymous caller owns
    * nothing and gets an empty list.
+   *
+   * @throws {FragoError} `INVALID_REQUEST` for a cursor this server did not issue.
    */
-  async list(identity: Identity, page: { limit?: number; cursor?: string | null }): Promise<UploadPage> {
+  async list(identity: Identity, page: ListUploads): Promise<UploadPage> {
     const owner = ownerKey(identity);
-    const limit = Math.min(Math.max(Math.trunc(page.limit ?? 50), 1), 200);
-    const after = page.cursor ? decodeCursor(page.cursor) : undefined;
+    const limit = Math.min(Math.max(Math.trunc(page.limit), 1), 200);
+    const after = page.cursor === null ? undefined : decodeCursor(page.cursor);
     if (owner === null) return { uploads: [], nextCursor: null };
     const uploads = await this.repo(() => this.options.repository.list(owner, { limit: limit + 1, after }));
     const visible = uploads.slice(0, limit);
@@ -359,109 +270,42 @@ export class UploadService {
   }
 
   /**
-   * Verifies and assembles an upload. Exactly one caller assembles: the move to
-   * `assembling` is a compare-and-set. A checksum mismatch puts the upload back
-   * `in_progress` with its bytes kept. Finalizing a completed upload again returns it
-   * with `alreadyComplete`.
+   * Verifies and assembles an upload, in four steps: hold it (`in_progress ->
+   * assembling`, a compare-and-set, so exactly one caller assembles), verify its
+   * checksum, assemble its bytes, record it complete. A checksum mismatch puts the
+   * upload back `in_progress` with its bytes kept. Finalizing a completed upload again
+   * returns it with `alreadyComplete`.
    *
    * @throws {FragoError} `UPLOAD_INCOMPLETE` (with the missing ranges),
-   * `CHECKSUM_MISMATCH`, `UNSUPPORTED_CHECKSUM`, `UPLOAD_BUSY`, a status error, or a
-   * hook's error.
+   * `CHECKSUM_MISMATCH`, `UNSUPPORTED_CHECKSUM`, `INVALID_REQUEST` (no checksum where one
+   * is required), `UPLOAD_BUSY`, a status error, or a hook's error.
    */
-  async finalize(
-    identity: Identity,
-    uploadId: string,
-    request: { checksum?: unknown; checksumAlgorithm?: unknown },
-  ): Promise<FinalizeResult> {
-    const { repository, storage, checksum: settings, hooks } = this.options;
+  async finalize(identity: Identity, uploadId: string, command: FinalizeUpload): Promise<FinalizeResult> {
     const found = await this.visibleUpload(identity, uploadId);
-    if (found.status === 'complete') return { upload: found, alreadyComplete: true, algorithm: found.checksumAlgorithm };
-    const now = this.options.now();
-    const takeover = found.status === 'assembling' && found.leaseUntil !== null && found.leaseUntil < now;
-    const upload = takeover ? found : await this.expireIfDue(found);
-    if (upload.status !== 'in_progress' && !takeover) throw statusError(upload);
-
-    const expected = this.expectedChecksum(upload, request.checksum);
-    const algorithm =
-      request.checksumAlgorithm === undefined || request.checksumAlgorithm === null
-        ? upload.checksumAlgorithm
-        : resolveChecksumAlgorithm(request.checksumAlgorithm, settings.allowed);
-    const { missing } = await this.state(upload);
-    if (missing.length > 0) {
-      throw new FragoError('UPLOAD_INCOMPLETE', 'Not all chunks uploaded', {
-        details: { missing: missing.map(({ start, end }) => ({ start, end })) },
-      });
-    }
-    await hooks.beforeFinalize?.(upload, identity);
-
-    const leaseUntil = new Date(now.getTime() + this.options.assemblyLeaseMs);
-    const guard = takeover ? { status: 'assembling' as const, leaseExpiredBefore: now } : { status: 'in_progress' as const };
-    const assembling = await this.repo(() => repository.transition(uploadId, guard, 'assembling', { leaseUntil }));
-    if (assembling === null) {
-      const current = await this.repo(() => repository.get(uploadId));
-      if (current?.status === 'complete') return { upload: current, alreadyComplete: true, algorithm: current.checksumAlgorithm };
-      throw current === null ? new FragoError('UPLOAD_NOT_FOUND', 'No such upload') : statusError(current);
-    }
-
-    const giveBack = () =>
-      repository.transition(uploadId, { status: 'assembling' }, 'in_progress', { leaseUntil: null }).catch(() => null);
-    let checksum: string | null = null;
-    let location: string;
+    if (found.status === 'complete') return finalized(found, false);
+    const { upload, takeover } = await this.finalizable(found);
+    const expected = this.expectedChecksum(upload, command.checksum ?? null);
+    const given = command.checksumAlgorithm ?? null;
+    const algorithm = given === null ? upload.checksumAlgorithm : this.allowedAlgorithm(given);
+    const held = await this.hold(identity, upload, takeover);
+    if (held.status === 'complete') return finalized(held, false);
+    let assembled: { checksum: string | null; location: string };
     try {
-      await this.seal(assembling);
-      // A finalizer that died after assembling left the digest it verified: the bytes it
-      // hashed may be gone from the storage now.
-      const verified = assembling.checksum !== null && assembling.checksumAlgorithm === algorithm ? assembling.checksum : null;
-      if (settings.mode !== 'off') {
-        const waited = verified === null && (await this.checksums.settled(uploadId));
-        const latest = waited ? ((await this.repo(() => repository.get(uploadId))) ?? assembling) : assembling;
-        checksum = verified ?? (await this.store(() => this.checksums.digest(latest, algorithm)));
-      }
-      if (checksum !== null && expected !== null && !digestsEqual(checksum, expected)) {
-        const reverted = (await giveBack()) ?? assembling;
-        this.events.emit('checksum:failed', { upload: reverted, algorithm, expected, actual: checksum });
-        throw new FragoError('CHECKSUM_MISMATCH', 'Checksum mismatch', {
-          details: { expected, actual: checksum, checksum_algo: algorithm },
-        });
-      }
-      if (checksum !== null && verified === null && algorithm !== assembling.hash.algorithm) {
-        // Only the saved progress of the upload's own algorithm survives assembling; a
-        // digest of another one is kept with the upload before its bytes move.
-        await this.repo(() => repository.transition(uploadId, { status: 'assembling' }, 'assembling', { checksum, checksumAlgorithm: algorithm }));
-      }
-      const target = await hooks.assembleTarget?.(assembling);
-      ({ location } = await this.store(() =>
-        storage.assemble(assembling.storageKey, {
-          uploadId,
-          filename: safeFilename(target?.filename ?? assembling.filename),
-          totalSize: assembling.totalSize,
-          directory: target?.directory ? safeDirectory(target.directory) : undefined,
-        }),
-      ));
+      const checksum = await this.verify(held, algorithm, expected);
+      assembled = { checksum, location: await this.assemble(held) };
     } catch (error) {
-      if (!isFragoError(error, 'CHECKSUM_MISMATCH')) await giveBack();
+      if (!isFragoError(error, 'CHECKSUM_MISMATCH')) await this.lifecycle.reopen(uploadId).catch(() => null);
       throw error;
     }
-    const completed = await this.repo(() =>
-      repository.transition(uploadId, { status: 'assembling' }, 'complete', {
-        checksum,
-        ...(checksum === null ? {} : { checksumAlgorithm: algorithm }),
-        location,
-        completedAt: this.options.now(),
-        leaseUntil: null,
-      }),
-    );
-    if (completed === null) {
-      const current = await this.repo(() => repository.get(uploadId));
-      if (current?.status === 'complete') return { upload: current, alreadyComplete: true, algorithm: current.checksumAlgorithm };
-      throw new FragoError('UPLOAD_BUSY', 'Another request is finalizing this upload');
-    }
-    this.events.emit('upload:completed', { upload: completed, location, checksum: checksum ?? '' });
-    return { upload: completed, alreadyComplete: false, algorithm };
+    // Not given back when this fails: the bytes may have moved; a finalizer taking over
+    // after the lease finds the digest recorded and completes.
+    return this.recordComplete(held, { ...assembled, algorithm });
   }
 
   /**
-   * Aborts an upload in progress: its bytes and records are deleted.
+   * Aborts an upload in progress: its bytes and chunks are deleted at once, and its
+   * record stays as a tombstone (status `aborted`) until it expires, so that every later
+   * request on it, a chunk racing the abort included, learns it was aborted.
    *
    * @throws {FragoError} `UPLOAD_NOT_FOUND`, or a status error for an upload that is
    * assembling, complete, expired or already aborted.
@@ -469,23 +313,21 @@ export class UploadService {
   async abort(identity: Identity, uploadId: string): Promise<UploadRecord> {
     const { repository, storage } = this.options;
     const upload = await this.liveUpload(identity, uploadId);
-    const aborted = await this.repo(() => repository.transition(uploadId, { status: 'in_progress' }, 'aborted'));
-    if (aborted === null) {
-      const current = await this.repo(() => repository.get(uploadId));
-      throw current === null ? new FragoError('UPLOAD_NOT_FOUND', 'No such upload') : statusError(current);
-    }
+    const aborted = await this.repo(() => this.lifecycle.abort(uploadId));
+    if (aborted === null) throw await this.movedMeanwhile(uploadId);
     this.events.emit('upload:aborted', { upload: aborted });
+    await this.repo(() => repository.deleteChunks(uploadId));
     await this.store(() => storage.delete(upload.storageKey));
-    await this.repo(() => repository.delete(uploadId));
     return aborted;
   }
 
   /**
-   * Deletes the bytes and records of every upload past its expiry (and of any left
-   * expired or aborted), never a completed file. Safe to run from several processes
-   * at once: each upload expires once (one `upload:expired` event), and deleting it
-   * twice is harmless. Returns how many uploads this call deleted; sweepers racing
-   * may each count the same upload.
+   * Deletes the bytes and records of every upload the sweeper is due to remove (see
+   * `isDueForSweep`): uploads past their expiry, aborted uploads' tombstones once they
+   * expire, and any left expired; never a completed file. Safe to run from several
+   * processes at once: each upload expires once (one `upload:expired` event), and
+   * deleting it twice is harmless. Returns how many uploads this call deleted; sweepers
+   * racing may each count the same upload.
    */
   async sweepExpired(options: { batchSize?: number } = {}): Promise<number> {
     const { repository, storage } = this.options;
@@ -494,17 +336,150 @@ export class UploadService {
     for (;;) {
       const due = await this.repo(() => repository.findExpired(this.options.now(), batchSize));
       for (const upload of due) {
-        if (upload.status === 'in_progress') {
-          const expired = await this.repo(() => repository.transition(upload.id, { status: 'in_progress' }, 'expired'));
-          if (expired === null) continue;
-          this.events.emit('upload:expired', { upload: expired });
-        }
+        if (upload.status === 'in_progress' && (await this.expire(upload)) === null) continue;
         await this.store(() => storage.delete(upload.storageKey));
         await this.repo(() => repository.delete(upload.id));
         removed += 1;
       }
       if (due.length < batchSize) return removed;
     }
+  }
+
+  /**
+   * An upload finalize may hold: one in progress and not past its expiry, or one
+   * assembling whose finalizer's lease ran out (it died), to be taken over.
+   */
+  private async finalizable(found: UploadRecord): Promise<{ upload: UploadRecord; takeover: boolean }> {
+    const takeover = found.status === 'assembling' && found.leaseUntil !== null && found.leaseUntil < this.options.now();
+    const upload = takeover ? found : await this.expireIfDue(found);
+    if (upload.status !== 'in_progress' && !takeover) throw statusError(upload);
+    return { upload, takeover };
+  }
+
+  /**
+   * Step one of finalize: the upload moved to `assembling` for this caller, once it is
+   * whole and the `beforeFinalize` hook agreed. Returns the upload complete instead when
+   * another call completed it meanwhile.
+   */
+  private async hold(identity: Identity, upload: UploadRecord, takeover: boolean): Promise<UploadRecord> {
+    const { missing } = await this.state(upload);
+    if (missing.length > 0) {
+      throw new FragoError('UPLOAD_INCOMPLETE', 'Not all chunks uploaded', {
+        details: { missing: missing.map(({ start, end }) => ({ start, end })) },
+      });
+    }
+    await this.options.hooks.beforeFinalize?.(upload, identity);
+    const now = this.options.now();
+    const leaseUntil = new Date(now.getTime() + this.options.assemblyLeaseMs);
+    const held = await this.repo(() =>
+      takeover ? this.lifecycle.takeOverAssembly(upload.id, now, leaseUntil) : this.lifecycle.beginAssembly(upload.id, leaseUntil),
+    );
+    return held ?? this.completedMeanwhile(upload.id, () => this.movedMeanwhile(upload.id));
+  }
+
+  /**
+   * Step two of finalize: the whole-file checksum of a held upload, checked against
+   * `expected`; null when checksums are off. A mismatch gives the upload back.
+   */
+  private async verify(upload: UploadRecord, algorithm: ChecksumAlgorithm, expected: string | null): Promise<string | null> {
+    await this.seal(upload);
+    if (this.options.checksum.mode === 'off') return null;
+    // A finalizer that died after assembling left the digest it verified: the bytes it
+    // hashed may be gone from the storage now.
+    const earlier = upload.checksum !== null && upload.checksumAlgorithm === algorithm ? upload.checksum : null;
+    const checksum = earlier ?? (await this.wholeFileDigest(upload, algorithm));
+    if (expected !== null && !digestsEqual(checksum, expected)) {
+      const reopened = (await this.lifecycle.reopen(upload.id).catch(() => null)) ?? upload;
+      this.events.emit('checksum:failed', { upload: reopened, algorithm, expected, actual: checksum });
+      throw new FragoError('CHECKSUM_MISMATCH', 'Checksum mismatch', { details: { expected, actual: checksum, algorithm } });
+    }
+    if (earlier === null && algorithm !== upload.hash.algorithm) {
+      // Only the saved progress of the upload's own algorithm survives assembling; a
+      // digest of another one is kept with the upload before its bytes move.
+      await this.repo(() => this.lifecycle.recordChecksum(upload.id, checksum, algorithm));
+    }
+    return checksum;
+  }
+
+  /** The digest of the upload's stored bytes, once the background hashing has settled. */
+  private async wholeFileDigest(upload: UploadRecord, algorithm: ChecksumAlgorithm): Promise<string> {
+    const waited = await this.checksums.settled(upload.id);
+    const latest = waited ? ((await this.repo(() => this.options.repository.get(upload.id))) ?? upload) : upload;
+    return this.store(() => this.checksums.digest(latest, algorithm));
+  }
+
+  /** Step three of finalize: the file made from the upload's bytes, where the `assembleTarget` hook wants it. */
+  private async assemble(upload: UploadRecord): Promise<string> {
+    const target = await this.options.hooks.assembleTarget?.(upload);
+    const { location } = await this.store(() =>
+      this.options.storage.assemble(upload.storageKey, {
+        uploadId: upload.id,
+        filename: safeFilename(target?.filename ?? upload.filename),
+        totalSize: upload.totalSize,
+        directory: target?.directory ? safeDirectory(target.directory) : undefined,
+      }),
+    );
+    return location;
+  }
+
+  /** Step four of finalize: the upload recorded complete, and the event for it. */
+  private async recordComplete(
+    upload: UploadRecord,
+    result: { readonly checksum: string | null; readonly algorithm: ChecksumAlgorithm; readonly location: string },
+  ): Promise<FinalizeResult> {
+    const completed = await this.repo(() => this.lifecycle.complete(upload.id, { ...result, at: this.options.now() }));
+    if (completed === null) {
+      const busy = () => new FragoError('UPLOAD_BUSY', 'Another request is finalizing this upload');
+      return finalized(await this.completedMeanwhile(upload.id, busy), false);
+    }
+    this.events.emit('upload:completed', { upload: completed, location: result.location, checksum: result.checksum ?? '' });
+    return finalized(completed, true, result.algorithm);
+  }
+
+  /** The upload as another request completed it, after a move of this one lost; otherwise throws `otherwise()`. */
+  private async completedMeanwhile(uploadId: string, otherwise: () => FragoError | Promise<FragoError>): Promise<UploadRecord> {
+    const current = await this.repo(() => this.options.repository.get(uploadId));
+    if (current?.status === 'complete') return current;
+    throw await otherwise();
+  }
+
+  /**
+   * The error for a move that lost to another request: what the upload became meanwhile.
+   * Back `in_progress`, another finalizer held it and gave it back: worth a retry.
+   */
+  private async movedMeanwhile(uploadId: string): Promise<FragoError> {
+    const current = await this.repo(() => this.options.repository.get(uploadId));
+    if (current === null) return notFoundError();
+    return current.status === 'in_progress' ? new FragoError('UPLOAD_BUSY', 'Another request was finalizing this upload; retry') : statusError(current);
+  }
+
+  /**
+   * What a chunk that failed after its claim answers. When its upload was aborted or
+   * expired meanwhile, that is the answer, whatever the storage said, and anything the
+   * chunk wrote after the upload's bytes were deleted is deleted too. Otherwise the
+   * chunk's own failure stands.
+   */
+  private async chunkFailure(upload: UploadRecord, failure: unknown): Promise<unknown> {
+    const current = await this.options.repository.get(upload.id).catch(() => undefined);
+    // The records are out of reach: the chunk's own failure is all there is to say.
+    if (current === undefined) return failure;
+    const overdue = current?.status === 'in_progress' && isPastExpiry(current, this.options.now());
+    if (current?.status === 'in_progress' && !overdue) return failure;
+    if (current?.status === 'assembling' || current?.status === 'complete') return statusError(current);
+    if (overdue) await this.expire(current).catch(() => null);
+    await this.options.storage.delete(upload.storageKey).catch(() => undefined);
+    // Gone altogether: the sweeper removed it, which it does only past its expiry.
+    if (current === null) return isPastExpiry(upload, this.options.now()) ? expiredError() : notFoundError();
+    return overdue ? expiredError() : statusError(current);
+  }
+
+  /** `algorithm`, when this server accepts it. @throws {FragoError} `UNSUPPORTED_CHECKSUM`. */
+  private allowedAlgorithm(algorithm: ChecksumAlgorithm): ChecksumAlgorithm {
+    const { allowed } = this.options.checksum;
+    if (allowed.includes(algorithm)) return algorithm;
+    throw new FragoError('UNSUPPORTED_CHECKSUM', `This server does not verify ${algorithm}; it verifies ${allowed.join(', ')}`, {
+      details: { allowed },
+    });
   }
 
   /** Hands the stored chunks to a storage that joins them before they can be read or assembled. */
@@ -519,15 +494,11 @@ export class UploadService {
     await this.store(() => seal(upload.storageKey, chunks));
   }
 
-  private expectedChecksum(upload: UploadRecord, given: unknown): string | null {
-    if (given !== undefined && given !== null && given !== '') {
-      if (typeof given !== 'string' || !HEX.test(given.trim()) || given.length > 256) {
-        throw new FragoError('INVALID_REQUEST', 'checksum must be a hex digest');
-      }
-      return given.trim().toLowerCase();
-    }
+  /** The digest to verify against: the one given now, else the one announced at start. */
+  private expectedChecksum(upload: UploadRecord, given: string | null): string | null {
+    if (given !== null) return given;
     if (upload.expectedChecksum === null && this.options.checksum.mode === 'required') {
-      throw new FragoError('INVALID_REQUEST', 'checksum is required to finalize an upload');
+      throw new FragoError('INVALID_REQUEST', 'A checksum is required to finalize an upload');
     }
     return upload.expectedChecksum;
   }
@@ -544,7 +515,7 @@ export class UploadService {
   /** The upload if the caller may see it; foreign and unknown uploads look the same. */
   private async visibleUpload(identity: Identity, uploadId: string): Promise<UploadRecord> {
     const upload = await this.repo(() => this.options.repository.get(uploadId));
-    if (upload === null) throw new FragoError('UPLOAD_NOT_FOUND', 'No such upload');
+    if (upload === null) throw notFoundError();
     assertOwner(identity, upload);
     return upload;
   }
@@ -556,18 +527,23 @@ export class UploadService {
     return upload;
   }
 
-  /**
-   * Expires an upload that is past its expiry (once, whoever sees it first), deletes its
-   * bytes and throws; returns any other upload unchanged.
-   */
+  /** Expires an upload in progress that is past its expiry (whoever sees it first), then throws; returns any other upload unchanged. */
   private async expireIfDue(upload: UploadRecord): Promise<UploadRecord> {
-    if (upload.status !== 'in_progress' || upload.expiresAt > this.options.now()) return upload;
-    const expired = await this.repo(() => this.options.repository.transition(upload.id, { status: 'in_progress' }, 'expired'));
-    if (expired !== null) {
-      this.events.emit('upload:expired', { upload: expired });
-      await this.store(() => this.options.storage.delete(upload.storageKey));
-    }
+    if (upload.status !== 'in_progress' || !isPastExpiry(upload, this.options.now())) return upload;
+    await this.expire(upload);
     throw expiredError();
+  }
+
+  /**
+   * Expires an upload in progress and deletes its bytes; null (and nothing done) when
+   * another request moved it first.
+   */
+  private async expire(upload: UploadRecord): Promise<UploadRecord | null> {
+    const expired = await this.repo(() => this.lifecycle.expire(upload.id));
+    if (expired === null) return null;
+    this.events.emit('upload:expired', { upload: expired });
+    await this.store(() => this.options.storage.delete(upload.storageKey));
+    return expired;
   }
 
   private async repo<T>(operation: () => Promise<T>): Promise<T> {
@@ -585,4 +561,9 @@ export class UploadService {
       throw wrapError(error, 'STORAGE_FAILED', 'The storage failed');
     }
   }
+}
+
+/** The outcome of finalize: `won` when this call completed the upload, not an earlier one. */
+function finalized(upload: UploadRecord, won: boolean, algorithm: ChecksumAlgorithm = upload.checksumAlgorithm): FinalizeResult {
+  return { upload, alreadyComplete: !won, algorithm };
 }

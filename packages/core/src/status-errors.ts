@@ -1,6 +1,11 @@
 import { FragoError } from './errors.js';
 import type { UploadRecord } from './model.js';
 
+/** The error for an upload that does not exist, or that the caller may not see. */
+export function notFoundError(): FragoError {
+  return new FragoError('UPLOAD_NOT_FOUND', 'No such upload');
+}
+
 /** The error for an upload that passed its expiry. */
 export function expiredError(): FragoError {
   return new FragoError('UPLOAD_EXPIRED', 'This upload has expired');
@@ -8,10 +13,9 @@ export function expiredError(): FragoError {
 
 /**
  * The error for a call that needs an upload `in_progress` but found it in another
- * state. `claimLost` is for an upload still in progress whose claim on a range was
- * taken over (it had stalled past its lease).
+ * state.
  */
-export function statusError(upload: UploadRecord, claimLost = false): FragoError {
+export function statusError(upload: UploadRecord): FragoError {
   switch (upload.status) {
     case 'complete':
       return new FragoError('UPLOAD_COMPLETED', 'This upload is already complete');
@@ -22,8 +26,6 @@ export function statusError(upload: UploadRecord, claimLost = false): FragoError
     case 'aborted':
       return new FragoError('UPLOAD_ABORTED', 'This upload was aborted');
     case 'in_progress':
-      return claimLost
-        ? new FragoError('RANGE_IN_FLIGHT', 'The claim on this range lapsed; send the chunk again')
-        : new FragoError('INTERNAL_ERROR', 'The upload is in an unexpected state');
+      return new FragoError('INTERNAL_ERROR', 'The upload is in an unexpected state');
   }
 }

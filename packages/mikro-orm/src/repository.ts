@@ -90,6 +90,7 @@ export class MikroOrmRepository implements UploadRepository {
   private readonly columns: ((upload: NewUpload) => Record<string, unknown>) | undefined;
   /** Marks a pending claim stored; the caller adds the condition on the upload's status. */
   private readonly storeSql: string;
+  private readonly deleteChunksSql: string;
 
   /**
    * @param orm an initialised MikroORM on one of the SQL drivers above, with frago's entities registered.
@@ -122,6 +123,7 @@ export class MikroOrmRepository implements UploadRepository {
     this.reader = new RowReader(platform);
     this.storeSql = `update ${this.chunksTable} set state = 'stored', lease_until = null, storage_data = ?
        where upload_id = ? and claim_id = ? and state = 'pending'`;
+    this.deleteChunksSql = `delete from ${this.chunksTable} where upload_id = ?`;
     this.columns = options.columns;
   }
 
@@ -288,7 +290,7 @@ export class MikroOrmRepository implements UploadRepository {
   async findExpired(now: Date, limit: number): Promise<UploadRecord[]> {
     const uploads = await this.runner.rows(
       `select ${UPLOAD_COLUMNS} from ${this.uploadsTable}
-       where (status = 'in_progress' and expires_at < ?) or status in ('expired', 'aborted')
+       where status = 'expired' or (status in ('in_progress', 'aborted') and expires_at < ?)
        order by expires_at limit ?`,
       [now, limit],
     );
@@ -297,6 +299,10 @@ export class MikroOrmRepository implements UploadRepository {
 
   async delete(uploadId: string): Promise<void> {
     await this.runner.transaction(() => this.deleteOnce(uploadId));
+  }
+
+  async deleteChunks(uploadId: string): Promise<void> {
+    await this.runner.affected(this.deleteChunksSql, [uploadId]);
   }
 
   async countActive(owner: string): Promise<number> {
@@ -391,7 +397,7 @@ export class MikroOrmRepository implements UploadRepository {
     yield* affected(`delete from ${this.uploadsTable} where id = ?`, [uploadId]);
     // The foreign key cascades already; this covers a SQLite connection opened
     // without `pragma foreign_keys = on`, where the cascade silently does nothing.
-    yield* affected(`delete from ${this.chunksTable} where upload_id = ?`, [uploadId]);
+    yield* affected(this.deleteChunksSql, [uploadId]);
   }
 }
 

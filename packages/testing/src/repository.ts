@@ -768,7 +768,7 @@ export function shouldSaveHashProgress(fixture: RepositoryAccess): void {
 /** Sweeping, deleting and counting. */
 export function shouldSweepAndCount(fixture: RepositoryAccess): void {
   describe('findExpired, delete, countActive', () => {
-    it('finds expired in_progress, expired and aborted uploads, never complete or assembling ones', async () => {
+    it('finds in_progress and aborted uploads past their expiry and expired ones, never complete or assembling ones', async () => {
       const { repository } = fixture();
       const now = at(7 * 24 * 3600 * SECOND);
       const past = new Date(now.getTime() - SECOND);
@@ -779,8 +779,10 @@ export function shouldSweepAndCount(fixture: RepositoryAccess): void {
       const endingNow = await create(now);
       const expired = await create(future);
       await repository.transition(expired.id, { status: 'in_progress' }, 'expired');
-      const aborted = await create(future);
+      const aborted = await create(past);
       await repository.transition(aborted.id, { status: 'in_progress' }, 'aborted');
+      const tombstone = await create(future);
+      await repository.transition(tombstone.id, { status: 'in_progress' }, 'aborted');
       const complete = await create(past);
       await repository.transition(complete.id, { status: 'in_progress' }, 'assembling');
       await repository.transition(complete.id, { status: 'assembling' }, 'complete', { completedAt: past });
@@ -791,7 +793,7 @@ export function shouldSweepAndCount(fixture: RepositoryAccess): void {
 
       const ids = found.map((upload) => upload.id);
       expect(ids).toEqual(expect.arrayContaining([lapsed.id, expired.id, aborted.id]));
-      for (const kept of [running, endingNow, complete, assembling]) expect(ids).not.toContain(kept.id);
+      for (const kept of [running, endingNow, tombstone, complete, assembling]) expect(ids).not.toContain(kept.id);
       expect(found.filter((upload) => upload.status === 'complete')).toEqual([]);
       expect((await repository.findExpired(now, 2)).length).toBeLessThanOrEqual(2);
     });
@@ -811,6 +813,28 @@ export function shouldSweepAndCount(fixture: RepositoryAccess): void {
       expect(await repository.get(upload.id)).toBeNull();
       expect(await inspect.upload(upload.id)).toBeNull();
       expect(await inspect.chunks(upload.id)).toEqual([]);
+    });
+
+    it("deletes an upload's chunks, pending and stored, keeping its record, idempotently", async () => {
+      const { repository, inspect } = fixture();
+      const upload = await repository.create(newUpload());
+      const other = await repository.create(newUpload());
+      const stored = claimOf();
+      await repository.claimRange(upload.id, { start: 0, end: 99 }, stored);
+      await repository.storeClaim(upload.id, stored.claimId);
+      const pending = claimOf();
+      await repository.claimRange(upload.id, { start: 100, end: 199 }, pending);
+      await repository.claimRange(other.id, { start: 0, end: 99 }, claimOf());
+      await repository.transition(upload.id, { status: 'in_progress' }, 'aborted');
+
+      await repository.deleteChunks(upload.id);
+      await repository.deleteChunks(upload.id);
+      await repository.deleteChunks(randomUUID());
+
+      expect(await inspect.chunks(upload.id)).toEqual([]);
+      expect(await inspect.upload(upload.id)).toMatchObject({ status: 'aborted' });
+      expect(await repository.storeClaim(upload.id, pending.claimId)).toBe(false);
+      expect(await inspect.chunks(other.id)).toHaveLength(1);
     });
 
     it("counts an owner's in_progress and assembling uploads", async () => {

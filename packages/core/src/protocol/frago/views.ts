@@ -1,6 +1,6 @@
-import type { ByteRange } from './intervals.js';
-import type { UploadRecord } from './model.js';
-import type { UploadState } from './service.js';
+import type { ByteRange } from '../../intervals.js';
+import type { UploadRecord } from '../../model.js';
+import type { UploadState } from '../../service.js';
 
 const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
 const plain = ({ start, end }: ByteRange) => ({ start, end });

@@ -1,5 +1,5 @@
-import { FragoError } from './errors.js';
-import type { ByteRange } from './intervals.js';
+import { FragoError } from '../../errors.js';
+import type { ByteRange } from '../../intervals.js';
 
 /** A parsed `Content-Range: bytes S-E/T` header: the closed range `[start, end]` of a file of `total` bytes. */
 export interface ContentRange extends ByteRange {

@@ -1,0 +1,3 @@
+export { createHttpHandler } from './handler.js';
+export { errorResponse } from './responses.js';
+export { uploadStatusView, uploadSummary } from './views.js';
