@@ -2,7 +2,7 @@ import { readSmallBody } from './body.js';
 import { parseContentRange } from './content-range.js';
 import { corsHeaders, preflightHeaders, type CorsOptions } from './cors.js';
 import { parseChunkDigest } from './digest.js';
-import { FragoError, isFragoError, type FragoErrorCode } from './errors.js';
+import { FragoError, isFragoError, SERVER_FAILURES, type FragoErrorCode } from './errors.js';
 import { ANONYMOUS, type Identity } from './identity.js';
 import { multipartFile } from './multipart.js';
 import { assertTransferCoding } from './transfer-coding.js';
@@ -35,6 +35,12 @@ export interface FragoResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: unknown;
+  /**
+   * When the server failed (`INTERNAL_ERROR`, `STORAGE_FAILED`, `REPOSITORY_FAILED`),
+   * the failure behind it, with its cause and stack, for logs and the `error` event.
+   * Edges never send it: the body alone is the answer.
+   */
+  readonly error?: unknown;
 }
 
 /** Options of the frago HTTP protocol. */
@@ -66,7 +72,8 @@ export function errorResponse(error: unknown): FragoResponse {
   const message = known ? error.message : 'Something went wrong on the server';
   const status = known ? error.statusCode : 500;
   const details = known ? error.details : undefined;
-  return json(status, { status: false, error: code, message, ...details });
+  const response = json(status, { status: false, error: code, message, ...details });
+  return SERVER_FAILURES.has(code) ? { ...response, error } : response;
 }
 
 function withHeaders(response: FragoResponse, headers: Record<string, string> | null): FragoResponse {
