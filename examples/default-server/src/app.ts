@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import { MikroORM } from '@mikro-orm/sqlite';
 import { Migrator } from '@mikro-orm/migrations';
-import { createFrago, type Frago } from '@frago/core';
-import { threadHashers } from '@frago/core/node';
+import { createFrago, silentLogger, type Frago, type FragoLogger } from '@frago/core';
+import { createProbeListener, threadHashers } from '@frago/core/node';
 import { fragoExpress } from '@frago/express';
 import { fragoEntities, fragoMigrations, MikroOrmRepository, tuneSqlite } from '@frago/mikro-orm';
 import { DiskStorage } from '@frago/storage-disk';
@@ -23,18 +23,24 @@ export interface DefaultApp {
   readonly orm: MikroORM;
   /** Resolves once no API call is running. */
   settled(): Promise<void>;
+  /** From now on `/readyz` answers 503 `draining`; requests are still served. */
+  drain(): void;
   /** Stops the hashing thread and closes the database. */
   close(): Promise<void>;
 }
 
 /** What {@link createApp} reads from the server's settings. */
 export type AppConfig = Pick<ServerConfig, 'dataDir'> &
-  Partial<Pick<ServerConfig, 'claimLeaseMs' | 'assemblyLeaseMs' | 'bodyIdleTimeoutMs' | 'corsOrigins'>>;
+  Partial<Pick<ServerConfig, 'claimLeaseMs' | 'assemblyLeaseMs' | 'bodyIdleTimeoutMs' | 'corsOrigins'>> & {
+    /** Where requests and failures are logged; nothing is logged without one. */
+    readonly logger?: FragoLogger;
+  };
 
 /**
  * Builds the default server: SQLite in `<dataDir>/frago.sqlite` (migrated on start),
  * files under `<dataDir>/incoming` and `<dataDir>/assembled`, the API at `/upload/`
- * and the upload page at `/` with the client bundle it loads (`/frago-client.js`).
+ * the upload page at `/` with the client bundle it loads (`/frago-client.js`), and
+ * the probes `/healthz` and `/readyz`.
  */
 export async function createApp(config: AppConfig): Promise<DefaultApp> {
   await mkdir(config.dataDir, { recursive: true });
@@ -55,7 +61,9 @@ export async function createApp(config: AppConfig): Promise<DefaultApp> {
   await orm.migrator.up();
   // Whole-file checksums are computed on a worker thread, beside the event loop.
   const hashers = threadHashers();
+  const logger = config.logger ?? silentLogger;
   const frago = createFrago({
+    logger,
     repository: new MikroOrmRepository(orm),
     storage: new DiskStorage({ directory: config.dataDir }),
     checksum: { hashers },
@@ -65,8 +73,11 @@ export async function createApp(config: AppConfig): Promise<DefaultApp> {
     cors: config.corsOrigins === undefined ? undefined : { origin: config.corsOrigins },
   });
   const calls = countCalls(frago.handle);
+  let draining = false;
   const app = express();
   app.disable('x-powered-by');
+  const probes = createProbeListener({ readiness: () => frago.readiness(), draining: () => draining, logger });
+  app.use((req, res, next) => void probes(req, res, next).catch(next));
   app.get('/', (_req, res) => {
     res.type('html').send(uploadPage);
   });
@@ -77,6 +88,9 @@ export async function createApp(config: AppConfig): Promise<DefaultApp> {
     frago,
     orm,
     settled: calls.idle,
+    drain: () => {
+      draining = true;
+    },
     close: async () => {
       await hashers.close();
       await orm.close();

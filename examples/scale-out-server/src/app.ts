@@ -1,7 +1,8 @@
 import express, { type Express } from 'express';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
-import { createFrago, type Frago, type Storage } from '@frago/core';
+import { createFrago, type Frago, type FragoLogger, type Storage } from '@frago/core';
+import { createProbeListener } from '@frago/core/node';
 import { fragoExpress } from '@frago/express';
 import { fragoEntities, fragoMigrations, MikroOrmRepository } from '@frago/mikro-orm';
 import { DiskStorage } from '@frago/storage-disk';
@@ -12,6 +13,8 @@ import type { ServerConfig, StorageConfig } from './config.js';
 export interface ScaleOutApp {
   readonly app: Express;
   readonly frago: Frago;
+  /** From now on `/readyz` answers 503 `draining`; requests are still served. */
+  drain(): void;
   /** Closes the database pool. */
   close(): Promise<void>;
 }
@@ -35,9 +38,10 @@ function storageFrom(config: StorageConfig): Storage {
 
 /**
  * Builds one stateless process: every decision is made in PostgreSQL, every byte goes to
- * the shared storage, so any number of these can serve the same uploads.
+ * the shared storage, so any number of these can serve the same uploads. Besides the
+ * API it serves `/healthz` and `/readyz` (PostgreSQL and the storage answer).
  */
-export async function createApp(config: ServerConfig): Promise<ScaleOutApp> {
+export async function createApp(config: ServerConfig, logger: FragoLogger): Promise<ScaleOutApp> {
   const orm = await MikroORM.init({
     clientUrl: config.databaseUrl,
     entities: [...fragoEntities],
@@ -48,6 +52,7 @@ export async function createApp(config: ServerConfig): Promise<ScaleOutApp> {
   });
   if (config.migrate) await orm.migrator.up();
   const frago = createFrago({
+    logger,
     repository: new MikroOrmRepository(orm),
     storage: storageFrom(config.storage),
     claimLeaseMs: config.claimLeaseMs,
@@ -55,8 +60,14 @@ export async function createApp(config: ServerConfig): Promise<ScaleOutApp> {
     bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
     expirationMs: config.expirationMs,
   });
+  let draining = false;
   const app = express();
   app.disable('x-powered-by');
+  const probes = createProbeListener({ readiness: () => frago.readiness(), draining: () => draining, logger });
+  app.use((req, res, next) => void probes(req, res, next).catch(next));
   app.use(fragoExpress(frago));
-  return { app, frago, close: () => orm.close() };
+  const drain = () => {
+    draining = true;
+  };
+  return { app, frago, drain, close: () => orm.close() };
 }

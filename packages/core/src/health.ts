@@ -46,3 +46,28 @@ export async function checkReadiness(repository: UploadRepository, storage: Stor
     },
   };
 }
+
+/** What a readiness endpoint answers: a status and a JSON body that names no internals. */
+export interface ProbeAnswer {
+  readonly status: 200 | 503;
+  readonly body:
+    | { readonly status: 'ready' | 'not_ready'; readonly checks: Readiness['checks'] }
+    | { readonly status: 'draining' };
+}
+
+/**
+ * The answer of a `/readyz` endpoint: `503 {"status":"draining"}` while the server is
+ * draining (it should get no new traffic, though it still serves what comes), else
+ * `200 {"status":"ready", checks}` or `503 {"status":"not_ready", checks}` from
+ * `readiness()`. Failures are passed to `onFailure` (for logs), never answered.
+ */
+export async function readinessAnswer(
+  readiness: () => Promise<Readiness>,
+  draining: boolean,
+  onFailure: (errors: Readiness['errors']) => void = () => undefined,
+): Promise<ProbeAnswer> {
+  if (draining) return { status: 503, body: { status: 'draining' } };
+  const { ready, checks, errors } = await readiness();
+  if (!ready) onFailure(errors);
+  return { status: ready ? 200 : 503, body: { status: ready ? 'ready' : 'not_ready', checks } };
+}
