@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import { MikroORM } from '@mikro-orm/sqlite';
 import { Migrator } from '@mikro-orm/migrations';
-import { createFrago, silentLogger, type Frago, type FragoLogger } from '@frago/core';
+import { ANONYMOUS, createFrago, silentLogger, type Frago, type FragoLogger } from '@frago/core';
 import { createProbeListener, threadHashers } from '@frago/core/node';
 import { fragoExpress } from '@frago/express';
 import { fragoEntities, fragoMigrations, MikroOrmRepository, tuneSqlite } from '@frago/mikro-orm';
@@ -82,7 +82,8 @@ export async function createApp(config: AppConfig): Promise<DefaultApp> {
     res.type('html').send(uploadPage);
   });
   app.use(express.static(clientBundle, { index: false, maxAge: '1h' }));
-  app.use(fragoExpress({ ...frago, handle: calls.handle }));
+  // The default server has no sign-in: it accepts uploads from anyone, explicitly.
+  app.use(fragoExpress({ ...frago, handle: calls.handle }, { identify: () => ANONYMOUS }));
   return {
     app,
     frago,

@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
-import { createFrago, type Frago, type FragoLogger, type Storage } from '@frago/core';
+import { ANONYMOUS, createFrago, type Frago, type FragoLogger, type Storage } from '@frago/core';
 import { createProbeListener } from '@frago/core/node';
 import { fragoExpress } from '@frago/express';
 import { fragoEntities, fragoMigrations, MikroOrmRepository } from '@frago/mikro-orm';
@@ -65,7 +65,9 @@ export async function createApp(config: ServerConfig, logger: FragoLogger): Prom
   app.disable('x-powered-by');
   const probes = createProbeListener({ readiness: () => frago.readiness(), draining: () => draining, logger });
   app.use((req, res, next) => void probes(req, res, next).catch(next));
-  app.use(fragoExpress(frago));
+  // Sign-in belongs in front of this (a gateway, or an identify of your own); as it
+  // stands, this example accepts uploads from anyone, explicitly.
+  app.use(fragoExpress(frago, { identify: () => ANONYMOUS }));
   const drain = () => {
     draining = true;
   };

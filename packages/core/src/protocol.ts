@@ -3,7 +3,7 @@ import { parseContentRange } from './content-range.js';
 import { corsHeaders, preflightHeaders, type CorsOptions } from './cors.js';
 import { parseChunkDigest } from './digest.js';
 import { FragoError, isFragoError, SERVER_FAILURES, type FragoErrorCode } from './errors.js';
-import { ANONYMOUS, type Identity } from './identity.js';
+import type { IdentifyCaller, Identity } from './identity.js';
 import { multipartFile } from './multipart.js';
 import { assertTransferCoding } from './transfer-coding.js';
 import type { UploadService } from './service.js';
@@ -20,14 +20,15 @@ export interface FragoRequest {
   readonly body: AsyncIterable<Uint8Array> | null;
   /** Aborted when the client goes away. */
   readonly signal?: AbortSignal;
-  /** Who is calling, as the adapter resolved it. Anonymous when absent (and no `identify`). */
+  /** Who is calling, as the adapter resolved it. */
   readonly identity?: Identity;
   /**
    * Resolves who is calling, when `identity` is absent. Called once, after a CORS
    * preflight is answered (preflights carry no credentials); what it throws (e.g.
-   * `UNAUTHENTICATED`) becomes the response, with its CORS headers.
+   * `UNAUTHENTICATED`) becomes the response, with its CORS headers. With neither, or
+   * when it returns `null`, the request is refused with `401 UNAUTHENTICATED`.
    */
-  readonly identify?: () => Identity | Promise<Identity>;
+  readonly identify?: IdentifyCaller;
 }
 
 /** A response for any adapter to write: a status, headers and a JSON body. */
@@ -262,7 +263,8 @@ export function createHttpHandler(service: UploadService, options: ProtocolOptio
         cors = await corsHeaders(options.cors, origin);
       }
       assertTransferCoding(request.headers['transfer-encoding']);
-      const identity = request.identity ?? (await request.identify?.()) ?? ANONYMOUS;
+      const identity = request.identity ?? (await request.identify?.()) ?? null;
+      if (identity === null) throw new FragoError('UNAUTHENTICATED', 'Sign in to upload: the caller could not be identified');
       return withHeaders(await route(request, identity), cors);
     } catch (error) {
       return withHeaders(errorResponse(error), cors);

@@ -37,7 +37,7 @@ export function describeRequest(request: FragoRequest, base: string): RequestFac
     route,
     operation,
     uploadId,
-    identityKind: request.identity?.kind ?? (request.identify === undefined ? 'anonymous' : null),
+    identityKind: request.identity?.kind ?? null,
     bytes: 0,
   });
   if (method === 'OPTIONS') return facts(rest === null ? '*' : `${base}/*`, 'preflight');
@@ -61,7 +61,7 @@ export function observedRequest(request: FragoRequest, facts: RequestFacts): Fra
       : {
           identify: async () => {
             const identity = await identify();
-            facts.identityKind = identity.kind;
+            facts.identityKind = identity?.kind ?? null;
             return identity;
           },
         }),
