@@ -55,6 +55,28 @@ describe('the default server as a load balancer sees it', () => {
     ]);
   });
 
+  it('serves Prometheus metrics that count what the API did', async () => {
+    const metrics = async () => (await fetch(`${target.origin}/metrics`)).text();
+    const sample = (text: string, name: string) => Number(new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+    const before = await metrics();
+    const created = await fetch(`${target.origin}/upload/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ filename: 'm.txt', total_size: 3 }) });
+    const { upload_id: id } = (await created.json()) as { upload_id: string };
+    const chunk = { 'content-type': 'application/octet-stream', 'content-range': 'bytes 0-2/3' };
+    expect((await fetch(`${target.origin}/upload/${id}/`, { method: 'PUT', headers: chunk, body: 'abc' })).status).toBe(200);
+    expect((await fetch(`${target.origin}/upload/${id}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(201);
+    const after = await metrics();
+    for (const [name, moved] of [
+      ['frago_uploads_started_total{protocol="frago"}', 1],
+      ['frago_uploads_completed_total{protocol="frago"}', 1],
+      ['frago_received_bytes_total{protocol="frago"}', 3],
+      ['frago_chunk_duration_seconds_count{protocol="frago",status="200"}', 1],
+      ['frago_finalize_duration_seconds_count{protocol="frago",status="201"}', 1],
+    ] as const) {
+      expect(sample(after, name) - sample(before, name), name).toBe(moved);
+    }
+    expect(after).toMatch(/^process_resident_memory_bytes \d+/m);
+  });
+
   it('answers draining on /readyz after SIGTERM while it still serves, then closes', async () => {
     target.server.child.kill('SIGTERM');
     await sleep(300);

@@ -7,6 +7,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { ANONYMOUS, createFrago, silentLogger, type Frago, type FragoLogger } from '@frago/core';
 import { createProbeListener, threadHashers } from '@frago/core/node';
 import { fragoExpress } from '@frago/express';
+import { prometheusInstrumentation } from '@frago/prometheus';
 import { fragoEntities, fragoMigrations, MikroOrmRepository, tuneSqlite } from '@frago/mikro-orm';
 import { DiskStorage } from '@frago/storage-disk';
 import type { ServerConfig } from './config.js';
@@ -40,7 +41,7 @@ export type AppConfig = Pick<ServerConfig, 'dataDir'> &
  * Builds the default server: SQLite in `<dataDir>/frago.sqlite` (migrated on start),
  * files under `<dataDir>/incoming` and `<dataDir>/assembled`, the API at `/upload/`
  * the upload page at `/` with the client bundle it loads (`/frago-client.js`), and
- * the probes `/healthz` and `/readyz`.
+ * the probes `/healthz` and `/readyz`, and Prometheus metrics at `/metrics`.
  */
 export async function createApp(config: AppConfig): Promise<DefaultApp> {
   await mkdir(config.dataDir, { recursive: true });
@@ -62,7 +63,9 @@ export async function createApp(config: AppConfig): Promise<DefaultApp> {
   // Whole-file checksums are computed on a worker thread, beside the event loop.
   const hashers = threadHashers();
   const logger = config.logger ?? silentLogger;
+  const prometheus = prometheusInstrumentation();
   const frago = createFrago({
+    instrumentation: prometheus,
     logger,
     repository: new MikroOrmRepository(orm),
     storage: new DiskStorage({ directory: config.dataDir }),
@@ -78,6 +81,10 @@ export async function createApp(config: AppConfig): Promise<DefaultApp> {
   app.disable('x-powered-by');
   const probes = createProbeListener({ readiness: () => frago.readiness(), draining: () => draining, logger });
   app.use((req, res, next) => void probes(req, res, next).catch(next));
+  // Public here; see docs/operations.md to serve it on another port or behind auth.
+  app.get('/metrics', async (_req, res) => {
+    res.type(prometheus.registry.contentType).send(await prometheus.registry.metrics());
+  });
   app.get('/', (_req, res) => {
     res.type('html').send(uploadPage);
   });

@@ -4,6 +4,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { ANONYMOUS, createFrago, type Frago, type FragoLogger, type Storage } from '@frago/core';
 import { createProbeListener } from '@frago/core/node';
 import { fragoExpress } from '@frago/express';
+import { prometheusInstrumentation } from '@frago/prometheus';
 import { fragoEntities, fragoMigrations, MikroOrmRepository } from '@frago/mikro-orm';
 import { DiskStorage } from '@frago/storage-disk';
 import { S3Storage } from '@frago/storage-s3';
@@ -39,7 +40,7 @@ function storageFrom(config: StorageConfig): Storage {
 /**
  * Builds one stateless process: every decision is made in PostgreSQL, every byte goes to
  * the shared storage, so any number of these can serve the same uploads. Besides the
- * API it serves `/healthz` and `/readyz` (PostgreSQL and the storage answer).
+ * API it serves `/healthz`, `/readyz` (PostgreSQL and the storage answer) and `/metrics`.
  */
 export async function createApp(config: ServerConfig, logger: FragoLogger): Promise<ScaleOutApp> {
   const orm = await MikroORM.init({
@@ -51,7 +52,9 @@ export async function createApp(config: ServerConfig, logger: FragoLogger): Prom
     debug: false,
   });
   if (config.migrate) await orm.migrator.up();
+  const prometheus = prometheusInstrumentation();
   const frago = createFrago({
+    instrumentation: prometheus,
     logger,
     repository: new MikroOrmRepository(orm),
     storage: storageFrom(config.storage),
@@ -65,6 +68,10 @@ export async function createApp(config: ServerConfig, logger: FragoLogger): Prom
   app.disable('x-powered-by');
   const probes = createProbeListener({ readiness: () => frago.readiness(), draining: () => draining, logger });
   app.use((req, res, next) => void probes(req, res, next).catch(next));
+  // Public here; see docs/operations.md to serve it on another port or behind auth.
+  app.get('/metrics', async (_req, res) => {
+    res.type(prometheus.registry.contentType).send(await prometheus.registry.metrics());
+  });
   // Sign-in belongs in front of this (a gateway, or an identify of your own); as it
   // stands, this example accepts uploads from anyone, explicitly.
   app.use(fragoExpress(frago, { identify: () => ANONYMOUS }));
