@@ -1,6 +1,7 @@
 // `pnpm bench`: frago against a bare streaming server, on loopback, in one run.
 // Settings (environment): BENCH_RUNS (3), BENCH_BIG_MIB (1024), BENCH_HUGE_MIB (4096),
-// BENCH_SMALL_COUNT (2000), BENCH_MANY_CHUNKS (16384), BENCH_WORKLOADS (w1,w3,w2,w5: which to run).
+// BENCH_SMALL_COUNT (2000), BENCH_MANY_CHUNKS (16384), BENCH_WORKLOADS (w1,w3,w2,w5: which to run),
+// BENCH_TARGETS (comma-separated names of the targets to run besides the bare server; all when unset).
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,10 @@ const SMALL_SIZE = 64 * 1024;
 const MANY_CHUNKS = env('BENCH_MANY_CHUNKS', 16384);
 const MANY_CHUNK_SIZE = 16 * 1024;
 const WORKLOADS = new Set((process.env.BENCH_WORKLOADS ?? 'w1,w3,w2,w5').split(','));
+const TARGETS = process.env.BENCH_TARGETS?.split(',') ?? null;
+/** The targets BENCH_TARGETS keeps; the bare server always stays, every ratio is against it. */
+const chosen = (targets: Target[]): Target[] =>
+  targets.filter((target) => target === bare || TARGETS === null || TARGETS.includes(target.name));
 
 interface Target {
   readonly name: string;
@@ -41,15 +46,17 @@ interface FragoSettings {
   readonly fsync?: 'chunk' | 'none';
   /** Where whole-file checksums are computed: a worker thread (the default server's choice) or the request's thread. */
   readonly hashing?: 'thread' | 'in-thread';
+  /** With a pino logger (a line per request, to a file) and Prometheus metrics, as the default server runs. */
+  readonly observed?: boolean;
 }
 const frago = (adapter: string, database: BenchDriver, settings: FragoSettings = {}): Target => {
-  const { fsync = 'chunk', hashing = 'thread' } = settings;
-  const notes = [fsync === 'none' ? 'fsync none' : '', hashing === 'in-thread' ? 'hashing in-thread' : ''].filter(Boolean);
+  const { fsync = 'chunk', hashing = 'thread', observed = false } = settings;
+  const notes = [fsync === 'none' ? 'fsync none' : '', hashing === 'in-thread' ? 'hashing in-thread' : '', observed ? 'logs + metrics' : ''].filter(Boolean);
   return {
     name: `${adapter} + ${database} + disk${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`,
     script: new URL('./servers/frago.js', import.meta.url).pathname,
     args: (dataDir, target) => [adapter, database, dataDir, target],
-    env: { FRAGO_FSYNC: fsync, FRAGO_HASHING: hashing },
+    env: { FRAGO_FSYNC: fsync, FRAGO_HASHING: hashing, FRAGO_OBSERVED: observed ? '1' : '0' },
     driver: database,
     reportsHeap: true,
     fileOf: fragoFile,
@@ -165,15 +172,16 @@ async function repeat<T>(run: () => Promise<T>): Promise<T[]> {
 async function bigFileWorkload(work: string): Promise<void> {
   const file = await randomFile(work, BIG);
   const md5 = await md5File(file);
-  const targets = [
+  const targets = chosen([
     bare,
     frago('express', 'sqlite'),
+    frago('express', 'sqlite', { observed: true }),
     frago('express', 'sqlite', { hashing: 'in-thread' }),
     frago('express', 'sqlite', { fsync: 'none' }),
     frago('express', 'postgresql'),
     frago('fastify', 'sqlite'),
     frago('h3', 'sqlite'),
-  ];
+  ]);
   console.log(`W1/W4: ${BIG / MiB} MiB, 8 MiB chunks, 4 in parallel, md5 verified at finalize; median of ${RUNS} runs`);
   const results: Array<[Target, BigRun[]]> = [];
   for (const target of targets) results.push([target, await repeat(() => bigUpload(target, file, BIG, md5, target !== bare))]);
@@ -207,12 +215,13 @@ async function memoryWorkload(work: string): Promise<void> {
 async function smallFilesWorkload(work: string): Promise<void> {
   const file = await randomFile(work, SMALL_COUNT * SMALL_SIZE);
   const source = await readFile(file);
-  const targets = [
+  const targets = chosen([
     bare,
     ...BENCH_DRIVERS.map((driver) => frago('express', driver)),
+    frago('express', 'sqlite', { observed: true }),
     frago('express', 'sqlite', { fsync: 'none' }),
     frago('express', 'postgresql', { fsync: 'none' }),
-  ];
+  ]);
   console.log(`\nW2: ${SMALL_COUNT} uploads of 64 KiB (start, one chunk, finalize), 16 at a time, after a warm-up; median of ${RUNS} runs`);
   const rows: Array<[string, number, number]> = [];
   for (const target of targets) {

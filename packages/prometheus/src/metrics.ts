@@ -32,6 +32,8 @@ export function createMetrics(registry: Registry, prefix: string): FragoMetrics 
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     });
+  const portErrors = (port: string) =>
+    new Counter({ name: `${prefix}${port}_errors_total`, help: `${port[0]?.toUpperCase()}${port.slice(1)} calls that failed, by method.`, labelNames: ['method'] as const, registers });
   return {
     started: uploads('started', 'Uploads started.'),
     completed: uploads('completed', 'Uploads verified and assembled.'),
@@ -59,17 +61,7 @@ export function createMetrics(registry: Registry, prefix: string): FragoMetrics 
       labelNames: ['protocol'] as const,
       registers,
     }),
-    repositoryErrors: new Counter({
-      name: `${prefix}repository_errors_total`,
-      help: 'Repository calls that failed, by method.',
-      labelNames: ['method'] as const,
-      registers,
-    }),
-    storageErrors: new Counter({
-      name: `${prefix}storage_errors_total`,
-      help: 'Storage calls that failed, by method.',
-      labelNames: ['method'] as const,
-      registers,
-    }),
+    repositoryErrors: portErrors('repository'),
+    storageErrors: portErrors('storage'),
   };
 }
