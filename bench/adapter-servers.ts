@@ -6,7 +6,7 @@ import express from 'express';
 import Fastify from 'fastify';
 import { H3 } from 'h3';
 import { toNodeHandler } from 'h3/node';
-import type { Frago } from '@frago/core';
+import { ANONYMOUS, type Frago } from '@frago/core';
 import { createNodeListener } from '@frago/core/node';
 import { fragoExpress } from '@frago/express';
 import { fragoFastify } from '@frago/fastify';
@@ -26,17 +26,17 @@ export const BENCH_SERVERS = {
       );
     }),
   'node:http + core': (frago) => {
-    const listener = createNodeListener(frago.handle);
+    const listener = createNodeListener(frago.handle, { identify: () => ANONYMOUS });
     return createServer((req, res) => void listener(req, res));
   },
-  Express: (frago) => createServer(express().use(fragoExpress(frago))),
+  Express: (frago) => createServer(express().use(fragoExpress(frago, { identify: () => ANONYMOUS }))),
   Fastify: async (frago) => {
     const app = Fastify({ serverFactory: (handler) => createServer(handler) });
-    await app.register(fragoFastify, { frago });
+    await app.register(fragoFastify, { frago, identify: () => ANONYMOUS });
     await app.ready();
     return app.server;
   },
-  h3: (frago) => createServer(toNodeHandler(new H3().use(fragoH3(frago)))),
+  h3: (frago) => createServer(toNodeHandler(new H3().use(fragoH3(frago, { identify: () => ANONYMOUS })))),
 } satisfies Record<string, BenchServer>;
 
 /** The name of a benchmark row. */

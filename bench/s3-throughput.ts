@@ -28,7 +28,7 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { createFrago, MemoryRepository, type ChecksumOptions } from '@frago/core';
+import { ANONYMOUS, createFrago, MemoryRepository, type ChecksumOptions } from '@frago/core';
 import { createNodeListener } from '@frago/core/node';
 import { S3Storage } from '@frago/storage-s3';
 
@@ -96,7 +96,7 @@ async function plainSdk(client: S3Client, bucket: string, path: string): Promise
 async function throughFrago(client: S3Client, bucket: string, path: string, checksum: Partial<ChecksumOptions>, md5: string): Promise<number> {
   const storage = new S3Storage({ bucket, client, partSize: PART });
   const frago = createFrago({ repository: new MemoryRepository(), storage, checksum });
-  const server = createServer(createNodeListener(frago.handle));
+  const server = createServer(createNodeListener(frago.handle, { identify: () => ANONYMOUS }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}/upload`;
   try {

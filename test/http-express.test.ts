@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import express from 'express';
-import { SQL_DRIVERS, testIdentity, TEST_USER_HEADER } from '@frago/conformance';
+import { SQL_DRIVERS, testNodeIdentity } from '@frago/conformance';
 import { fragoExpress } from '@frago/express';
 import { describeAdapterMatrix } from './support/http-matrix.js';
 
@@ -9,7 +9,7 @@ describeAdapterMatrix(
   'Express',
   (frago) => {
     const app = express();
-    app.use(fragoExpress(frago, { identify: (req) => testIdentity(req.headers[TEST_USER_HEADER], req.headers.origin) }));
+    app.use(fragoExpress(frago, { identify: testNodeIdentity }));
     return createServer(app);
   },
   ['memory', ...SQL_DRIVERS],

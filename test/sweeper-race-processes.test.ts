@@ -74,7 +74,14 @@ describe(`the sweeper, raced by ${PROCESSES} scale-out processes on one PostgreS
     // A few more sweeps of every process, which must find nothing more to expire.
     await sleep(500);
 
-    const byProcess = cluster.outputs().map((output) => [...output.matchAll(/^expired (\S+)/gm)].map((match) => match[1] as string));
+    const byProcess = cluster.outputs().map((output) =>
+      output
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { msg?: string; uploadId?: string })
+        .filter((line) => line.msg === 'upload expired')
+        .map((line) => line.uploadId as string),
+    );
     expect(byProcess.flat().sort()).toEqual([...expiring].sort());
     expect(await rowsOf('frago_upload', 'id', expiring)).toEqual([]);
     expect(await rowsOf('frago_chunk', 'upload_id', expiring)).toEqual([]);

@@ -1,5 +1,6 @@
 // The benchmark's settings, from the environment: BENCH_RUNS, BENCH_BIG_MIB, BENCH_HUGE_MIB,
-// BENCH_SMALL_COUNT, BENCH_MANY_CHUNKS, BENCH_WORKLOADS (and BENCH_PLACES, in places.ts).
+// BENCH_SMALL_COUNT, BENCH_MANY_CHUNKS, BENCH_WORKLOADS (and BENCH_PLACES, in places.ts;
+// BENCH_TARGETS, in targets.ts).
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
 

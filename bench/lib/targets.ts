@@ -52,22 +52,36 @@ export interface FragoSettings {
   readonly checksum?: ChecksumAlgorithm;
   /** Where whole-file checksums are computed: a worker thread (the default server's choice) or the request's thread. */
   readonly hashing?: 'thread' | 'in-thread';
+  /** With a pino logger (a line per request, to a file) and Prometheus metrics, as the default server runs. */
+  readonly observed?: boolean;
 }
 
 /** frago under one adapter and one SQL driver, with DiskStorage and the library's defaults. */
 export function frago(adapter: string, database: BenchDriver, settings: FragoSettings = {}): Target {
-  const { fsync = 'chunk', hashing = 'thread', checksum = 'md5' } = settings;
-  const notes = [checksum === 'md5' ? '' : checksum, fsync === 'none' ? 'fsync none' : '', hashing === 'in-thread' ? 'hashing in-thread' : ''];
+  const { fsync = 'chunk', hashing = 'thread', checksum = 'md5', observed = false } = settings;
+  const notes = [
+    checksum === 'md5' ? '' : checksum,
+    fsync === 'none' ? 'fsync none' : '',
+    hashing === 'in-thread' ? 'hashing in-thread' : '',
+    observed ? 'logs + metrics' : '',
+  ];
   const note = notes.filter(Boolean).join(', ');
   return {
     name: `frago ${adapter} + ${database}${note === '' ? '' : ` (${note})`}`,
     script: script('frago'),
     args: (dataDir, target) => [adapter, database, dataDir, target],
-    env: { FRAGO_FSYNC: fsync, FRAGO_HASHING: hashing },
+    env: { FRAGO_FSYNC: fsync, FRAGO_HASHING: hashing, FRAGO_OBSERVED: observed ? '1' : '0' },
     driver: database,
     checksum,
     reportsHeap: true,
     fileOf: (dir, id) => join(dir, 'assembled', `${id}-bench.bin`),
     upload: fragoProtocol,
   };
+}
+
+const CHOSEN = process.env.BENCH_TARGETS?.split(',') ?? null;
+
+/** The targets BENCH_TARGETS names (all when unset); the anchors always stay, every ratio is against them. */
+export function chosen(targets: readonly Target[]): Target[] {
+  return targets.filter((target) => target === BARE || target === TUS || CHOSEN === null || CHOSEN.includes(target.name));
 }

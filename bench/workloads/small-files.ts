@@ -6,7 +6,7 @@ import type { Place } from '../lib/places.js';
 import { repeat, RUNS, SMALL_COUNT, SMALL_SIZE } from '../lib/settings.js';
 import { withServer } from '../lib/target-run.js';
 import { median, printTable } from '../lib/table.js';
-import { BARE, frago, TUS, type Target } from '../lib/targets.js';
+import { BARE, chosen, frago, TUS, type Target } from '../lib/targets.js';
 
 interface SmallRun {
   readonly perSecond: number;
@@ -48,14 +48,15 @@ async function smallUploads(target: Target, place: Place, source: Buffer): Promi
 
 /** The targets W2 runs in a place: every driver on disk; in memory, the anchors and the default server. */
 function smallFileTargets(place: Place): Target[] {
-  if (!place.databaseServers) return [BARE, TUS, frago('express', 'sqlite')];
-  return [
+  if (!place.databaseServers) return chosen([BARE, TUS, frago('express', 'sqlite')]);
+  return chosen([
     BARE,
     TUS,
     ...BENCH_DRIVERS.map((driver) => frago('express', driver)),
+    frago('express', 'sqlite', { observed: true }),
     frago('express', 'sqlite', { fsync: 'none' }),
     frago('express', 'postgresql', { fsync: 'none' }),
-  ];
+  ]);
 }
 
 /** W2: many small uploads, each start + one chunk + finalize (tus: creation POST + one PATCH), in each place. */

@@ -11,7 +11,7 @@ describe('every published package', () => {
   const packages = publishedPackages();
 
   it('is every package but the private conformance suite', () => {
-    expect(packages.map((pkg) => pkg.folder)).toEqual(['client', 'core', 'express', 'fastify', 'h3', 'mikro-orm', 'nestjs', 'storage-disk', 'storage-s3', 'testing']);
+    expect(packages.map((pkg) => pkg.folder)).toEqual(['client', 'core', 'express', 'fastify', 'h3', 'mikro-orm', 'nestjs', 'opentelemetry', 'prometheus', 'storage-disk', 'storage-s3', 'testing']);
   });
 
   it.each(packages)('$manifest.name says where it comes from, what it runs on and its license', ({ folder, manifest }) => {

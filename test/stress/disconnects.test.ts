@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createFrago } from '@frago/core';
+import { ANONYMOUS, createFrago } from '@frago/core';
 import { cutChunk, listen } from '@frago/conformance';
 import { fragoExpress } from '@frago/express';
 import { defaultServerTarget } from '../support/crash-target.js';
@@ -155,7 +155,7 @@ describeDrops('Express in this process on PostgreSQL + disk', async () => {
   const stack = await openStack('postgresql');
   const frago = createFrago({ repository: stack.repository, storage: stack.storage, claimLeaseMs: 600_000 });
   const app = express();
-  app.use(fragoExpress(frago));
+  app.use(fragoExpress(frago, { identify: () => ANONYMOUS }));
   const server = await listen(createServer(app));
   // The stack lists the PostgreSQL database's name last among its secrets.
   const [database] = stack.secrets.slice(-1);

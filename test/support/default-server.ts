@@ -19,12 +19,12 @@ export interface DefaultServer {
   close(): Promise<void>;
 }
 
-/** Starts the default server on a free port with its data in a new temp folder. */
-export async function startDefaultServer(): Promise<DefaultServer> {
+/** Starts the default server on a free port with its data in a new temp folder, and `env` besides. */
+export async function startDefaultServer(env: Record<string, string> = {}): Promise<DefaultServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'frago-default-'));
   const sources = join(dataDir, 'source');
   await mkdir(sources);
-  const server = await startServerProcess(DEFAULT_SERVER, { PORT: '0', HOST: '127.0.0.1', FRAGO_DATA_DIR: dataDir });
+  const server = await startServerProcess(DEFAULT_SERVER, { PORT: '0', HOST: '127.0.0.1', FRAGO_DATA_DIR: dataDir, ...env });
   return {
     server,
     origin: server.origin,

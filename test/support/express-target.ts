@@ -1,12 +1,12 @@
 import { createServer } from 'node:http';
 import express from 'express';
 import type { Frago } from '@frago/core';
-import { listen, testIdentity, TEST_USER_HEADER } from '@frago/conformance';
+import { listen, testNodeIdentity } from '@frago/conformance';
 import { fragoExpress } from '@frago/express';
 
 /** Serves `frago` with Express on a free port, the caller read from the HTTP suite's test header. */
 export async function serveWithExpress(frago: Frago): Promise<{ origin: string; close: () => Promise<void> }> {
   const app = express();
-  app.use(fragoExpress(frago, { identify: (req) => testIdentity(req.headers[TEST_USER_HEADER], req.headers.origin) }));
+  app.use(fragoExpress(frago, { identify: testNodeIdentity }));
   return listen(createServer(app));
 }

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/sqlite';
 import { Migrator } from '@mikro-orm/migrations';
-import { createFrago } from '@frago/core';
+import { ANONYMOUS, createFrago } from '@frago/core';
 import { createNodeListener } from '@frago/core/node';
 import { fragoEntities, fragoMigrations, MikroOrmRepository, tuneSqlite } from '@frago/mikro-orm';
 import { DiskStorage } from '@frago/storage-disk';
@@ -34,7 +34,7 @@ const frago = createFrago({
   assemblyLeaseMs: lease('FRAGO_ASSEMBLY_LEASE_MS'),
   expirationMs: lease('FRAGO_EXPIRATION_MS'),
 });
-const listener = createNodeListener(frago.handle);
+const listener = createNodeListener(frago.handle, { identify: () => ANONYMOUS });
 const server = createServer((req, res) => void listener(req, res));
 server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   console.log(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}`);

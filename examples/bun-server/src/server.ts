@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { createFrago, fragoFetch, MemoryRepository } from '@frago/core';
+import { ANONYMOUS, createFrago, fragoFetch, MemoryRepository } from '@frago/core';
 import { DiskStorage } from '@frago/storage-disk';
 import { serveWithBun } from './serve.ts';
 
@@ -9,7 +9,8 @@ const frago = createFrago({ repository: new MemoryRepository(), storage: new Dis
 const stopSweeper = frago.startSweeper(60_000, (error) => console.error('sweep failed:', error));
 frago.events.on('upload:completed', ({ upload, location }) => console.log(`completed ${upload.id} -> ${location}`));
 
-const server = serveWithBun(fragoFetch(frago), { hostname: process.env.HOST || '127.0.0.1', port: Number(process.env.PORT || 3000) });
+// A demo without sign-in: it accepts uploads from anyone, explicitly (see examples/custom-auth).
+const server = serveWithBun(fragoFetch(frago, { identify: () => ANONYMOUS }), { hostname: process.env.HOST || '127.0.0.1', port: Number(process.env.PORT || 3000) });
 console.log(`frago (Bun) listening on ${server.origin} (data in ${dataDir})`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { createFrago, MemoryRepository } from '@frago/core';
+import { ANONYMOUS, createFrago, MemoryRepository } from '@frago/core';
 import { DiskStorage } from '@frago/storage-disk';
 import { createCustomServer } from './app.js';
 
@@ -11,7 +11,8 @@ const frago = createFrago({ repository: new MemoryRepository(), storage: new Dis
 frago.startSweeper();
 frago.events.on('upload:completed', ({ upload, location }) => console.log(`completed ${upload.id} -> ${location}`));
 
-const server = createCustomServer(frago);
+// A demo without sign-in: it accepts uploads from anyone, explicitly (see examples/custom-auth).
+const server = createCustomServer(frago, { identify: () => ANONYMOUS });
 server.listen(Number(process.env.PORT || 3000), process.env.HOST || '127.0.0.1');
 await once(server, 'listening');
 const { address, port } = server.address() as AddressInfo;

@@ -71,6 +71,11 @@ export class SqliteBlockStorage implements Storage {
     return { location: assemble.immediate() };
   }
 
+  /** Resolves while the database file answers a query. */
+  async ping(): Promise<void> {
+    this.db.prepare('select 1').get();
+  }
+
   async delete(key: string): Promise<void> {
     this.db.prepare('delete from upload where key = ? and location is null').run(key);
   }

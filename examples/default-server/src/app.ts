@@ -4,9 +4,10 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import { MikroORM } from '@mikro-orm/sqlite';
 import { Migrator } from '@mikro-orm/migrations';
-import { createFrago, type Frago } from '@frago/core';
-import { threadHashers } from '@frago/core/node';
+import { ANONYMOUS, createFrago, silentLogger, type Frago, type FragoLogger } from '@frago/core';
+import { createProbeListener, threadHashers } from '@frago/core/node';
 import { fragoExpress } from '@frago/express';
+import { prometheusInstrumentation } from '@frago/prometheus';
 import { fragoEntities, fragoMigrations, MikroOrmRepository, tuneSqlite } from '@frago/mikro-orm';
 import { DiskStorage } from '@frago/storage-disk';
 import type { ServerConfig } from './config.js';
@@ -23,18 +24,24 @@ export interface DefaultApp {
   readonly orm: MikroORM;
   /** Resolves once no API call is running. */
   settled(): Promise<void>;
+  /** From now on `/readyz` answers 503 `draining`; requests are still served. */
+  drain(): void;
   /** Stops the hashing thread and closes the database. */
   close(): Promise<void>;
 }
 
 /** What {@link createApp} reads from the server's settings. */
 export type AppConfig = Pick<ServerConfig, 'dataDir'> &
-  Partial<Pick<ServerConfig, 'claimLeaseMs' | 'assemblyLeaseMs' | 'bodyIdleTimeoutMs' | 'corsOrigins'>>;
+  Partial<Pick<ServerConfig, 'claimLeaseMs' | 'assemblyLeaseMs' | 'bodyIdleTimeoutMs' | 'corsOrigins'>> & {
+    /** Where requests and failures are logged; nothing is logged without one. */
+    readonly logger?: FragoLogger;
+  };
 
 /**
  * Builds the default server: SQLite in `<dataDir>/frago.sqlite` (migrated on start),
  * files under `<dataDir>/incoming` and `<dataDir>/assembled`, the API at `/upload/`
- * and the upload page at `/` with the client bundle it loads (`/frago-client.js`).
+ * the upload page at `/` with the client bundle it loads (`/frago-client.js`), and
+ * the probes `/healthz` and `/readyz`, and Prometheus metrics at `/metrics`.
  */
 export async function createApp(config: AppConfig): Promise<DefaultApp> {
   await mkdir(config.dataDir, { recursive: true });
@@ -55,7 +62,11 @@ export async function createApp(config: AppConfig): Promise<DefaultApp> {
   await orm.migrator.up();
   // Whole-file checksums are computed on a worker thread, beside the event loop.
   const hashers = threadHashers();
+  const logger = config.logger ?? silentLogger;
+  const prometheus = prometheusInstrumentation();
   const frago = createFrago({
+    instrumentation: prometheus,
+    logger,
     repository: new MikroOrmRepository(orm),
     storage: new DiskStorage({ directory: config.dataDir }),
     checksum: { hashers },
@@ -65,18 +76,29 @@ export async function createApp(config: AppConfig): Promise<DefaultApp> {
     cors: config.corsOrigins === undefined ? undefined : { origin: config.corsOrigins },
   });
   const calls = countCalls(frago.handle);
+  let draining = false;
   const app = express();
   app.disable('x-powered-by');
+  const probes = createProbeListener({ readiness: () => frago.readiness(), draining: () => draining, logger });
+  app.use((req, res, next) => void probes(req, res, next).catch(next));
+  // Public here; see docs/operations.md to serve it on another port or behind auth.
+  app.get('/metrics', async (_req, res) => {
+    res.type(prometheus.registry.contentType).send(await prometheus.registry.metrics());
+  });
   app.get('/', (_req, res) => {
     res.type('html').send(uploadPage);
   });
   app.use(express.static(clientBundle, { index: false, maxAge: '1h' }));
-  app.use(fragoExpress({ ...frago, handle: calls.handle }));
+  // The default server has no sign-in: it accepts uploads from anyone, explicitly.
+  app.use(fragoExpress({ ...frago, handle: calls.handle }, { identify: () => ANONYMOUS }));
   return {
     app,
     frago,
     orm,
     settled: calls.idle,
+    drain: () => {
+      draining = true;
+    },
     close: async () => {
       await hashers.close();
       await orm.close();

@@ -18,7 +18,12 @@ export interface ServerConfig {
   readonly bodyIdleTimeoutMs?: number | undefined;
   /** Origins allowed to call the API from a browser (`*` for any); CORS is off when unset. */
   readonly corsOrigins?: '*' | readonly string[] | undefined;
+  /** pino's level: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent` (pino refuses any other). */
+  readonly logLevel: string;
+  /** How long `/readyz` answers `draining` after SIGTERM, while requests are still served, before the server closes. */
+  readonly drainDelayMs: number;
 }
+
 
 function integer(value: string | undefined, fallback: number, name: string): number;
 function integer(value: string | undefined, fallback: undefined, name: string): number | undefined;
@@ -46,7 +51,10 @@ function origins(value: string | undefined): ServerConfig['corsOrigins'] {
  * - `FRAGO_CLAIM_LEASE_MS`, `FRAGO_ASSEMBLY_LEASE_MS`, `FRAGO_BODY_IDLE_TIMEOUT_MS`:
  *   frago's `claimLeaseMs`, `assemblyLeaseMs` and `bodyIdleTimeoutMs` (library defaults);
  * - `FRAGO_CORS_ORIGINS`: comma-separated origins allowed to call the API from a
- *   browser, or `*`; CORS is off when unset.
+ *   browser, or `*`; CORS is off when unset;
+ * - `FRAGO_LOG_LEVEL` (info): pino's level for the JSON lines on stdout;
+ * - `FRAGO_DRAIN_DELAY_MS` (0): how long `/readyz` says `draining` after SIGTERM
+ *   before the server stops taking requests.
  *
  * @throws {Error} for a number that is not a whole number of zero or more.
  */
@@ -61,5 +69,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     assemblyLeaseMs: integer(env.FRAGO_ASSEMBLY_LEASE_MS, undefined, 'FRAGO_ASSEMBLY_LEASE_MS'),
     bodyIdleTimeoutMs: integer(env.FRAGO_BODY_IDLE_TIMEOUT_MS, undefined, 'FRAGO_BODY_IDLE_TIMEOUT_MS'),
     corsOrigins: origins(env.FRAGO_CORS_ORIGINS),
+    logLevel: env.FRAGO_LOG_LEVEL || 'info',
+    drainDelayMs: integer(env.FRAGO_DRAIN_DELAY_MS, 0, 'FRAGO_DRAIN_DELAY_MS'),
   };
 }

@@ -1,14 +1,17 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
 import { createApp } from './app.js';
 import { configFromEnv } from './config.js';
 import { GracefulShutdown } from './shutdown.js';
 
 const config = configFromEnv();
-const { app, frago, settled, close } = await createApp(config);
-const stopSweeper = frago.startSweeper(config.sweepIntervalMs, (error) => console.error('sweep failed:', error));
+// JSON lines on stdout, one per request, failures with their cause and stack.
+const logger = pino({ level: config.logLevel });
+const { app, frago, settled, drain, close } = await createApp({ ...config, logger });
+const stopSweeper = frago.startSweeper(config.sweepIntervalMs);
 frago.events.on('upload:completed', ({ upload, location }) => {
-  console.log(`completed ${upload.id} (${upload.filename}, ${upload.totalSize} bytes) -> ${location}`);
+  logger.info({ uploadId: upload.id, filename: upload.filename, totalSize: upload.totalSize, location }, `completed ${upload.id}`);
 });
 
 const server = createServer();
@@ -16,16 +19,21 @@ const graceful = new GracefulShutdown(server, { graceMs: config.shutdownGraceMs,
 server.on('request', graceful.listener(app));
 server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo;
-  console.log(`frago listening on http://${config.host}:${port} (API at /upload/, data in ${config.dataDir})`);
+  logger.info(`frago listening on http://${config.host}:${port} (API at /upload/, data in ${config.dataDir})`);
 });
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 async function shutdown(signal: string): Promise<void> {
-  console.log(`${signal}: closing, in-flight requests have ${config.shutdownGraceMs} ms to finish`);
+  // Load balancers see /readyz fail and stop sending new work; what still comes is served.
+  drain();
+  logger.info(`${signal}: draining for ${config.drainDelayMs} ms, then in-flight requests have ${config.shutdownGraceMs} ms to finish`);
+  await sleep(config.drainDelayMs);
   stopSweeper();
   const { abandoned } = await graceful.shutdown();
-  if (abandoned > 0) console.log(`abandoned ${abandoned} request(s) still running after the grace period`);
+  if (abandoned > 0) logger.warn(`abandoned ${abandoned} request(s) still running after the grace period`);
   await close();
-  console.log('database closed');
+  logger.info('database closed');
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -33,7 +41,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     shutdown(signal).then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error('shutdown failed:', error);
+        logger.error({ err: error }, 'shutdown failed');
         process.exit(1);
       },
     );

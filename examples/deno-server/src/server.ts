@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { createFrago, fragoFetch, MemoryRepository } from '@frago/core';
+import { ANONYMOUS, createFrago, fragoFetch, MemoryRepository } from '@frago/core';
 import { DiskStorage } from '@frago/storage-disk';
 import { serveWithDeno } from './serve.ts';
 
@@ -16,7 +16,8 @@ const stopSweeper = frago.startSweeper(60_000, (error) => console.error('sweep f
 frago.events.on('upload:completed', ({ upload, location }) => console.log(`completed ${upload.id} -> ${location}`));
 
 const where = { hostname: Deno.env.get('HOST') || '127.0.0.1', port: Number(Deno.env.get('PORT') || 3000) };
-const server = await serveWithDeno(fragoFetch(frago), where);
+// A demo without sign-in: it accepts uploads from anyone, explicitly (see examples/custom-auth).
+const server = await serveWithDeno(fragoFetch(frago, { identify: () => ANONYMOUS }), where);
 console.log(`frago (Deno) listening on ${server.origin} (data in ${dataDir})`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

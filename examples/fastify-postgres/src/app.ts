@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
-import { createFrago, type Frago } from '@frago/core';
+import { ANONYMOUS, createFrago, type Frago } from '@frago/core';
 import { fragoFastify } from '@frago/fastify';
 import { fragoEntities, fragoMigrations, MikroOrmRepository } from '@frago/mikro-orm';
 import { DiskStorage } from '@frago/storage-disk';
@@ -31,6 +31,6 @@ export async function createApp(config: AppConfig): Promise<{ app: FastifyInstan
   const frago = createFrago({ repository: new MikroOrmRepository(orm), storage: new DiskStorage({ directory: config.dataDir }) });
   const app = Fastify({ logger: { level: process.env.LOG_LEVEL ?? 'info' } });
   app.addHook('onClose', () => orm.close());
-  await app.register(fragoFastify, { frago });
+  await app.register(fragoFastify, { frago, identify: () => ANONYMOUS });
   return { app, frago };
 }

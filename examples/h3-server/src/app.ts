@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { H3 } from 'h3';
 import { MikroORM } from '@mikro-orm/sqlite';
 import { Migrator } from '@mikro-orm/migrations';
-import { createFrago, type Frago } from '@frago/core';
+import { ANONYMOUS, createFrago, type Frago } from '@frago/core';
 import { fragoH3 } from '@frago/h3';
 import { fragoEntities, fragoMigrations, MikroOrmRepository } from '@frago/mikro-orm';
 import { DiskStorage } from '@frago/storage-disk';
@@ -31,6 +31,6 @@ export async function createApp(dataDir: string): Promise<H3App> {
   });
   await orm.migrator.up();
   const frago = createFrago({ repository: new MikroOrmRepository(orm), storage: new DiskStorage({ directory: dataDir }) });
-  const app = new H3().get('/healthz', () => ({ ok: true })).use(fragoH3(frago));
+  const app = new H3().get('/healthz', () => ({ ok: true })).use(fragoH3(frago, { identify: () => ANONYMOUS }));
   return { app, frago, close: () => orm.close() };
 }

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
-import { createFrago, MemoryRepository } from '@frago/core';
+import { ANONYMOUS, createFrago, MemoryRepository } from '@frago/core';
 import { DiskStorage } from '@frago/storage-disk';
 import { createHonoApp } from './app.js';
 
@@ -13,7 +13,8 @@ frago.events.on('upload:completed', ({ upload, location }) => console.log(`compl
 
 const port = Number(process.env.PORT || 3000);
 const hostname = process.env.HOST || '127.0.0.1';
-const server = serve({ fetch: createHonoApp(frago).fetch, port, hostname }, (info) => {
+// A demo without sign-in: it accepts uploads from anyone, explicitly (see examples/custom-auth).
+const server = serve({ fetch: createHonoApp(frago, { identify: () => ANONYMOUS }).fetch, port, hostname }, (info) => {
   console.log(`frago (Hono) listening on http://${info.address}:${info.port} (data in ${dataDir})`);
 });
 

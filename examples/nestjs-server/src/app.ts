@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { MikroORM } from '@mikro-orm/sqlite';
 import { Migrator } from '@mikro-orm/migrations';
-import { createFrago, type Frago } from '@frago/core';
+import { ANONYMOUS, createFrago, type Frago } from '@frago/core';
 import { fragoEntities, fragoMigrations, MikroOrmRepository } from '@frago/mikro-orm';
 import { FragoModule } from '@frago/nestjs';
 import { DiskStorage } from '@frago/storage-disk';
@@ -33,7 +33,7 @@ export async function createApp(dataDir: string): Promise<NestApp> {
   await orm.migrator.up();
   const frago = createFrago({ repository: new MikroOrmRepository(orm), storage: new DiskStorage({ directory: dataDir }) });
   // Nest's urlencoded body parser would consume the original's form starts before frago.
-  const app = await NestFactory.create<NestExpressApplication>(FragoModule.forRoot({ frago }), new ExpressAdapter(), {
+  const app = await NestFactory.create<NestExpressApplication>(FragoModule.forRoot({ frago, identify: () => ANONYMOUS }), new ExpressAdapter(), {
     bodyParser: false,
     logger: ['error', 'warn'],
   });

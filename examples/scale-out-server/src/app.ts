@@ -1,8 +1,10 @@
 import express, { type Express } from 'express';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
-import { createFrago, type Frago, type Storage } from '@frago/core';
+import { ANONYMOUS, createFrago, type Frago, type FragoLogger, type Storage } from '@frago/core';
+import { createProbeListener } from '@frago/core/node';
 import { fragoExpress } from '@frago/express';
+import { prometheusInstrumentation } from '@frago/prometheus';
 import { fragoEntities, fragoMigrations, MikroOrmRepository } from '@frago/mikro-orm';
 import { DiskStorage } from '@frago/storage-disk';
 import { S3Storage } from '@frago/storage-s3';
@@ -12,6 +14,8 @@ import type { ServerConfig, StorageConfig } from './config.js';
 export interface ScaleOutApp {
   readonly app: Express;
   readonly frago: Frago;
+  /** From now on `/readyz` answers 503 `draining`; requests are still served. */
+  drain(): void;
   /** Closes the database pool. */
   close(): Promise<void>;
 }
@@ -36,9 +40,10 @@ export function storageFrom(config: StorageConfig): Storage {
 
 /**
  * Builds one stateless process: every decision is made in PostgreSQL, every byte goes to
- * the shared storage, so any number of these can serve the same uploads.
+ * the shared storage, so any number of these can serve the same uploads. Besides the
+ * API it serves `/healthz`, `/readyz` (PostgreSQL and the storage answer) and `/metrics`.
  */
-export async function createApp(config: ServerConfig): Promise<ScaleOutApp> {
+export async function createApp(config: ServerConfig, logger: FragoLogger): Promise<ScaleOutApp> {
   const orm = await MikroORM.init({
     clientUrl: config.databaseUrl,
     entities: [...fragoEntities],
@@ -48,7 +53,10 @@ export async function createApp(config: ServerConfig): Promise<ScaleOutApp> {
     debug: false,
   });
   if (config.migrate) await orm.migrator.up();
+  const prometheus = prometheusInstrumentation();
   const frago = createFrago({
+    instrumentation: prometheus,
+    logger,
     repository: new MikroOrmRepository(orm),
     storage: storageFrom(config.storage),
     claimLeaseMs: config.claimLeaseMs,
@@ -56,8 +64,20 @@ export async function createApp(config: ServerConfig): Promise<ScaleOutApp> {
     bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
     expirationMs: config.expirationMs,
   });
+  let draining = false;
   const app = express();
   app.disable('x-powered-by');
-  app.use(fragoExpress(frago));
-  return { app, frago, close: () => orm.close() };
+  const probes = createProbeListener({ readiness: () => frago.readiness(), draining: () => draining, logger });
+  app.use((req, res, next) => void probes(req, res, next).catch(next));
+  // Public here; see docs/operations.md to serve it on another port or behind auth.
+  app.get('/metrics', async (_req, res) => {
+    res.type(prometheus.registry.contentType).send(await prometheus.registry.metrics());
+  });
+  // Sign-in belongs in front of this (a gateway, or an identify of your own); as it
+  // stands, this example accepts uploads from anyone, explicitly.
+  app.use(fragoExpress(frago, { identify: () => ANONYMOUS }));
+  const drain = () => {
+    draining = true;
+  };
+  return { app, frago, drain, close: () => orm.close() };
 }

@@ -30,6 +30,10 @@ export interface ServerConfig {
   readonly sweepIntervalMs: number;
   /** Node's `server.requestTimeout`: the longest one chunk's request may take. */
   readonly requestTimeoutMs: number;
+  /** pino's level (`info` by default). */
+  readonly logLevel: string;
+  /** How long `/readyz` answers `draining` after SIGTERM, while requests are still served, before the process stops taking them. */
+  readonly drainDelayMs: number;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -53,7 +57,8 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
  * `FRAGO_S3_PATH_STYLE`, `FRAGO_S3_PREFIX`, `FRAGO_S3_PART_SIZE` or `FRAGO_DATA_DIR`,
  * and `FRAGO_CLAIM_LEASE_MS`, `FRAGO_ASSEMBLY_LEASE_MS`, `FRAGO_BODY_IDLE_TIMEOUT_MS`,
  * `FRAGO_EXPIRATION_MS` (frago's defaults when unset), `FRAGO_SWEEP_INTERVAL_MS`
- * (60000), `FRAGO_REQUEST_TIMEOUT_MS` (600000).
+ * (60000), `FRAGO_REQUEST_TIMEOUT_MS` (600000), `FRAGO_LOG_LEVEL` (info),
+ * `FRAGO_DRAIN_DELAY_MS` (0).
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const kind = env.FRAGO_STORAGE ?? 's3';
@@ -87,5 +92,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     expirationMs: integer(env, 'FRAGO_EXPIRATION_MS'),
     sweepIntervalMs: integer(env, 'FRAGO_SWEEP_INTERVAL_MS') ?? 60_000,
     requestTimeoutMs: integer(env, 'FRAGO_REQUEST_TIMEOUT_MS') ?? 600_000,
+    logLevel: env.FRAGO_LOG_LEVEL || 'info',
+    drainDelayMs: integer(env, 'FRAGO_DRAIN_DELAY_MS') ?? 0,
   };
 }

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createFrago, MemoryRepository, MemoryStorage, type Frago, type FragoOptions } from '@frago/core';
+import { ANONYMOUS, createFrago, MemoryRepository, MemoryStorage, type Frago, type FragoOptions } from '@frago/core';
 import { createNodeListener } from '@frago/core/node';
 import { listen } from '@frago/conformance';
 
@@ -27,7 +27,7 @@ export async function startServer(options: Partial<Omit<FragoOptions, 'repositor
   const frago = createFrago({ repository, storage, ...options });
   const locations = new Map<string, string>();
   frago.events.on('upload:completed', ({ upload, location }) => locations.set(upload.id, location));
-  const listener = createNodeListener(frago.handle);
+  const listener = createNodeListener(frago.handle, { identify: () => ANONYMOUS });
   const requests: string[] = [];
   let interceptor: Intercept | null = null;
   const server = createServer((req, res) => {

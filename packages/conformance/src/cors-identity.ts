@@ -1,6 +1,6 @@
 import { expect, it, describe } from 'vitest';
 import type { HttpSuiteContext } from './http-context.js';
-import { TEST_BAD_CREDENTIALS, TEST_ORIGIN, TEST_USER_HEADER } from './http.js';
+import { TEST_BAD_CREDENTIALS, TEST_ORIGIN, TEST_SIGNED_OUT_HEADER, TEST_USER_HEADER } from './http.js';
 
 /**
  * A browser app on another origin whose API needs a signed-in caller: its preflights
@@ -47,6 +47,27 @@ export function describeCorsIdentity(context: HttpSuiteContext): void {
         expect(attempt.body).toMatchObject({ status: false, error: 'UNAUTHENTICATED' });
         expect(attempt.headers.get('access-control-allow-origin')).toBe(TEST_ORIGIN);
         expect(attempt.headers.get('access-control-expose-headers')).toContain('location');
+      }
+      expect({ events: events.length, view: (await call('GET', `/${id}/`)).body }).toEqual(before);
+    });
+
+    it('refuses every call whose caller the application cannot tell with 401 UNAUTHENTICATED, changing nothing', async () => {
+      const id = await start(10);
+      const before = { events: events.length, view: (await call('GET', `/${id}/`)).body };
+      const signedOut = { [TEST_SIGNED_OUT_HEADER]: '1' };
+      const chunk = { 'content-type': 'application/octet-stream', 'content-range': 'bytes 0-9/10', ...signedOut };
+      const attempts = [
+        await call('POST', '/', { body: { filename: 'a.bin', total_size: 10 }, headers: signedOut }),
+        await call('GET', '/', { headers: signedOut }),
+        await call('PUT', `/${id}/`, { body: new Uint8Array(10), headers: chunk }),
+        await call('POST', `/${id}/`, { body: {}, headers: signedOut }),
+        await call('GET', `/${id}/`, { headers: signedOut }),
+        await call('DELETE', `/${id}/`, { headers: signedOut }),
+      ];
+      for (const attempt of attempts) {
+        expect(attempt.status, JSON.stringify(attempt.body)).toBe(401);
+        expect(attempt.body).toEqual({ status: false, error: 'UNAUTHENTICATED', message: expect.any(String) });
+        expect(attempt.headers.get('access-control-allow-origin')).toBeNull();
       }
       expect({ events: events.length, view: (await call('GET', `/${id}/`)).body }).toEqual(before);
     });

@@ -9,7 +9,15 @@ import { ResponseLog } from './leaks.js';
 import { rawRequest, socketRequest } from './raw-http.js';
 import { TEST_ORIGIN, TEST_USER_HEADER } from './test-identity.js';
 
-export { TEST_BAD_CREDENTIALS, TEST_ORIGIN, TEST_USER_HEADER, testIdentity, testRequestIdentity } from './test-identity.js';
+export {
+  TEST_BAD_CREDENTIALS,
+  TEST_ORIGIN,
+  TEST_SIGNED_OUT_HEADER,
+  TEST_USER_HEADER,
+  testIdentity,
+  testNodeIdentity,
+  testRequestIdentity,
+} from './test-identity.js';
 
 /** A running server for the HTTP suite. */
 export interface HttpTarget {

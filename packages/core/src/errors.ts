@@ -42,6 +42,12 @@ export const ERROR_STATUS = {
 /** A machine-readable error code; the `error` field of every failed response. */
 export type FragoErrorCode = keyof typeof ERROR_STATUS;
 
+/**
+ * The codes that mean the server failed, not that it refused the request (as
+ * `UNSUPPORTED_TRANSFER_CODING` or `SHUTTING_DOWN` do): their cause is logged.
+ */
+export const SERVER_FAILURES: ReadonlySet<FragoErrorCode> = new Set(['INTERNAL_ERROR', 'STORAGE_FAILED', 'REPOSITORY_FAILED']);
+
 /** Extra facts about an error that are safe to show the caller (e.g. missing ranges). */
 export type FragoErrorDetails = Record<string, unknown>;
 

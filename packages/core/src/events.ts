@@ -2,6 +2,7 @@ import mitt, { type Emitter } from 'mitt';
 import type { ChecksumAlgorithm } from './checksum.js';
 import type { ByteRange } from './intervals.js';
 import type { UploadRecord } from './model.js';
+import type { AnsweredRequest } from './request-facts.js';
 
 /** Every event frago emits, with its payload. */
 export type FragoEvents = {
@@ -22,6 +23,12 @@ export type FragoEvents = {
   'upload:expired': { readonly upload: UploadRecord };
   /** The owner aborted the upload; its bytes and records are deleted. */
   'upload:aborted': { readonly upload: UploadRecord };
+  /**
+   * Something failed on the server's side: a request answered `INTERNAL_ERROR`,
+   * `STORAGE_FAILED` or `REPOSITORY_FAILED` (`request` says which), or a sweep. `error` is the failure with its cause; it is never sent
+   * to a client.
+   */
+  error: { readonly error: unknown; readonly source: 'request' | 'sweeper'; readonly request?: AnsweredRequest };
 };
 
 /** A typed mitt emitter of {@link FragoEvents}. */

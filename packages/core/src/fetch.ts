@@ -1,5 +1,5 @@
 import type { Frago } from './frago.js';
-import type { Identity } from './identity.js';
+import type { ResolvedIdentity } from './identity.js';
 import { discardBody } from './web/discard-body.js';
 import { fromWebRequest } from './web/request.js';
 import { toWebResponse } from './web/response.js';
@@ -7,11 +7,12 @@ import { toWebResponse } from './web/response.js';
 /** Options of {@link fragoFetch}. */
 export interface FragoFetchOptions {
   /**
-   * Who is calling; may throw a `FragoError` (e.g. `UNAUTHENTICATED`). Called only when
+   * Who is calling: `null` when nobody can be told (refused with 401), `ANONYMOUS` to
+   * accept anyone; may throw a `FragoError` (e.g. `UNAUTHENTICATED`). Called only when
    * a request needs a caller, so a CORS preflight is answered without credentials, and
-   * a refusal carries its CORS headers. Default: anonymous.
+   * a refusal carries its CORS headers. Without it every API request is refused with 401.
    */
-  readonly identify?: (request: Request) => Identity | Promise<Identity>;
+  readonly identify?: (request: Request) => ResolvedIdentity | Promise<ResolvedIdentity>;
 }
 
 /**

@@ -1,4 +1,8 @@
 import { createEmitter, type FragoEmitter } from './events.js';
+import { checkReadiness, type Readiness } from './health.js';
+import type { FragoInstrumentation } from './instrumentation.js';
+import { silentLogger } from './logger.js';
+import { observeHandler } from './observed-handler.js';
 import { resolveOptions, type FragoOptions } from './options.js';
 import type { FragoHandler, ProtocolOptions } from './protocol.js';
 import { createHttpHandler } from './protocol/frago/index.js';
@@ -14,9 +18,12 @@ export interface Frago {
   sweepExpired(): Promise<number>;
   /**
    * Runs {@link Frago.sweepExpired} every `intervalMs` (default one minute) until the
-   * returned function is called. Errors are passed to `onError` and do not stop it.
+   * returned function is called. Errors do not stop it: they are passed to `onError`
+   * when given, and otherwise logged and emitted as an `error` event.
    */
   startSweeper(intervalMs?: number, onError?: (error: unknown) => void): () => void;
+  /** Whether the repository and the storage answer (their `ping`), each within `timeoutMs` (default 2 s). */
+  readiness(timeoutMs?: number): Promise<Readiness>;
 }
 
 /**
@@ -30,14 +37,23 @@ export interface Frago {
  */
 export function createFrago(options: FragoOptions & ProtocolOptions): Frago {
   const events = options.events ?? createEmitter();
-  const service = new UploadService(resolveOptions(options), events);
-  const handle = createHttpHandler(service, options);
+  const logger = options.logger ?? silentLogger;
+  const instrumentation: readonly FragoInstrumentation[] = [options.instrumentation ?? []].flat();
+  for (const item of instrumentation) item.events?.(events);
+  const repository = instrumentation.reduce((port, item) => item.repository?.(port) ?? port, options.repository);
+  const storage = instrumentation.reduce((port, item) => item.storage?.(port) ?? port, options.storage);
+  const service = new UploadService(resolveOptions({ ...options, repository, storage }), events);
+  const handle = observeHandler(createHttpHandler(service, options), { logger, events, instrumentation });
+  const sweepFailed = (error: unknown) => {
+    logger.error({ err: error }, 'sweep failed');
+    events.emit('error', { error, source: 'sweeper' });
+  };
   return {
     service,
     events,
     handle,
     sweepExpired: () => service.sweepExpired(),
-    startSweeper(intervalMs = 60_000, onError = () => undefined) {
+    startSweeper(intervalMs = 60_000, onError = sweepFailed) {
       let running = false;
       const timer = setInterval(() => {
         if (running) return;
@@ -52,5 +68,6 @@ export function createFrago(options: FragoOptions & ProtocolOptions): Frago {
       timer.unref?.();
       return () => clearInterval(timer);
     },
+    readiness: (timeoutMs) => checkReadiness(options.repository, options.storage, timeoutMs),
   };
 }

@@ -8,7 +8,17 @@ import type { UploadRecord } from './model.js';
  */
 export type Identity = { readonly kind: 'anonymous' } | { readonly kind: string; readonly id: string };
 
-/** The anonymous caller. */
+/**
+ * What an identity resolver returns: the caller, or `null` when it cannot tell who is
+ * calling. frago refuses a `null` caller with `401 UNAUTHENTICATED`; an application
+ * that accepts uploads from anyone returns {@link ANONYMOUS} instead, explicitly.
+ */
+export type ResolvedIdentity = Identity | null;
+
+/** Resolves the caller of a request; may throw a `FragoError` (e.g. `UNAUTHENTICATED` for bad credentials). */
+export type IdentifyCaller = () => ResolvedIdentity | Promise<ResolvedIdentity>;
+
+/** The anonymous caller: return it from an identity resolver to accept uploads from anyone. */
 export const ANONYMOUS: Identity = Object.freeze({ kind: 'anonymous' });
 
 /** The key that an identity's uploads are stored under, or null for an anonymous caller. */
@@ -31,11 +41,14 @@ export function assertOwner(identity: Identity, upload: UploadRecord): void {
 
 /**
  * Builds an identity from a value an adapter found on the request (e.g. `req.user`).
- * `undefined`/`null` means anonymous; a string or number is an id; an object with an
- * `id` is used by its id.
+ * `undefined`/`null`/`''` means nobody signed in: `null`, which frago refuses with 401
+ * (write `identityOf('user', req.user) ?? ANONYMOUS` to accept anonymous uploads). A
+ * string or number is an id; an object with an `id` is used by its id.
+ *
+ * @throws {FragoError} `UNAUTHENTICATED` for any other value.
  */
-export function identityOf(kind: string, value: unknown): Identity {
-  if (value === undefined || value === null || value === '') return ANONYMOUS;
+export function identityOf(kind: string, value: unknown): ResolvedIdentity {
+  if (value === undefined || value === null || value === '') return null;
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') {
     return { kind, id: String(value) };
   }

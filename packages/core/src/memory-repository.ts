@@ -150,6 +150,9 @@ export class MemoryRepository implements UploadRepository {
     if (this.chunkMap.has(uploadId)) this.chunkMap.set(uploadId, []);
   }
 
+  /** Always answers: the records are in this process. */
+  async ping(): Promise<void> {}
+
   async countActive(owner: string): Promise<number> {
     return [...this.uploads.values()].filter((upload) => upload.owner === owner && ACTIVE.includes(upload.status))
       .length;

@@ -43,6 +43,9 @@ export class MemoryStorage implements Storage {
     return { location };
   }
 
+  /** Always answers: the bytes are in this process. */
+  async ping(): Promise<void> {}
+
   async delete(key: string): Promise<void> {
     this.incoming.delete(key);
   }

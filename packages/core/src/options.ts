@@ -3,6 +3,8 @@ import { CHECKSUM_ALGORITHMS } from './checksum.js';
 import type { FragoEmitter } from './events.js';
 import { inThreadHashers, type Hashers } from './hashers.js';
 import type { Identity } from './identity.js';
+import type { FragoInstrumentation } from './instrumentation.js';
+import type { FragoLogger } from './logger.js';
 import type { UploadRecord } from './model.js';
 import type { Storage, UploadRepository } from './ports.js';
 
@@ -96,6 +98,14 @@ export interface FragoOptions {
    */
   readonly bodyIdleTimeoutMs?: number;
   readonly hooks?: FragoHooks;
+  /**
+   * Where frago writes its logs: a pino logger, or anything with its shape (see
+   * {@link FragoLogger}). One `info` line per request; every 5xx at `error` with its
+   * cause and stack; sweeper failures. Default: nothing is written.
+   */
+  readonly logger?: FragoLogger;
+  /** Observers such as `@frago/prometheus` and `@frago/opentelemetry`; see {@link FragoInstrumentation}. */
+  readonly instrumentation?: FragoInstrumentation | readonly FragoInstrumentation[];
   /** The clock; tests move it. */
   readonly now?: () => Date;
   /** Makes upload ids. Default: random UUIDs. */

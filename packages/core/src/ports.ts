@@ -101,6 +101,12 @@ export interface UploadRepository {
 
   /** How many uploads of this owner are `in_progress` or `assembling`. */
   countActive(owner: string): Promise<number>;
+
+  /**
+   * Optional. Resolves when the database answers (a trivial round trip), rejects with
+   * the driver's error otherwise. Readiness checks call it; it changes nothing.
+   */
+  ping?(): Promise<void>;
 }
 
 /** What a storage can and cannot do, so the core does not have to guess. */
@@ -212,4 +218,10 @@ export interface Storage {
 
   /** Deletes an upload's in-progress bytes. Idempotent; never touches assembled files. */
   delete(key: string): Promise<void>;
+
+  /**
+   * Optional. Resolves when the storage answers (its folder exists, its bucket is
+   * reachable), rejects with the underlying error otherwise. Changes nothing.
+   */
+  ping?(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import type { CorsOptions } from './cors.js';
-import type { Identity } from './identity.js';
+import type { IdentifyCaller, Identity } from './identity.js';
 
 // What every HTTP protocol (frago's in ./protocol/frago/) takes and gives, so that the
 // edges and adapters serve any of them alike.
@@ -15,14 +15,15 @@ export interface FragoRequest {
   readonly body: AsyncIterable<Uint8Array> | null;
   /** Aborted when the client goes away. */
   readonly signal?: AbortSignal;
-  /** Who is calling, as the adapter resolved it. Anonymous when absent (and no `identify`). */
+  /** Who is calling, as the adapter resolved it. */
   readonly identity?: Identity;
   /**
    * Resolves who is calling, when `identity` is absent. Called once, after a CORS
    * preflight is answered (preflights carry no credentials); what it throws (e.g.
-   * `UNAUTHENTICATED`) becomes the response, with its CORS headers.
+   * `UNAUTHENTICATED`) becomes the response, with its CORS headers. With neither, or
+   * when it returns `null`, the request is refused with `401 UNAUTHENTICATED`.
    */
-  readonly identify?: () => Identity | Promise<Identity>;
+  readonly identify?: IdentifyCaller;
 }
 
 /** A response for any adapter to write: a status, headers and a JSON body. */
@@ -30,6 +31,12 @@ export interface FragoResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: unknown;
+  /**
+   * When the server failed (`INTERNAL_ERROR`, `STORAGE_FAILED`, `REPOSITORY_FAILED`),
+   * the failure behind it, with its cause and stack, for logs and the `error` event.
+   * Edges never send it: the body alone is the answer.
+   */
+  readonly error?: unknown;
 }
 
 /** Options of an HTTP protocol. */

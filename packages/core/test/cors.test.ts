@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createFrago, FragoError, MemoryRepository, MemoryStorage, type CorsOptions, type FragoRequest } from '@frago/core';
+import { ANONYMOUS, createFrago, FragoError, MemoryRepository, MemoryStorage, type CorsOptions, type FragoRequest } from '@frago/core';
 
 function handler(cors?: CorsOptions) {
   const frago = createFrago({ repository: new MemoryRepository(), storage: new MemoryStorage(), cors });
   return (method: string, path: string, headers: Record<string, string> = {}, extra: Partial<FragoRequest> = {}) =>
-    frago.handle({ method, path: `/upload${path}`, headers, body: null, ...extra });
+    frago.handle({ method, path: `/upload${path}`, headers, body: null, ...(extra.identify ? {} : { identity: ANONYMOUS }), ...extra });
 }
 
 const preflight = { origin: 'https://app.example', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-range' };

@@ -1,13 +1,13 @@
 import { createServer } from 'node:http';
 import { createFrago, MemoryRepository, MemoryStorage } from '@frago/core';
 import { createNodeListener } from '@frago/core/node';
-import { describeHttpConformance, listen, memoryFiles, testIdentity, TEST_USER_HEADER } from '@frago/conformance';
+import { describeHttpConformance, listen, memoryFiles, testNodeIdentity } from '@frago/conformance';
 
 describeHttpConformance('plain node:http, memory repository and storage', async (options) => {
   const storage = new MemoryStorage();
   const repository = new MemoryRepository();
   const frago = createFrago({ repository, storage, ...options });
-  const listener = createNodeListener(frago.handle, { identify: (req) => testIdentity(req.headers[TEST_USER_HEADER], req.headers.origin) });
+  const listener = createNodeListener(frago.handle, { identify: testNodeIdentity });
   const server = await listen(createServer((req, res) => void listener(req, res)));
   return { origin: server.origin, frago, repository, ...memoryFiles(storage), close: server.close };
 });

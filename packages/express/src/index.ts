@@ -6,12 +6,13 @@ import { createNodeListener, type IdentityResolver } from '@frago/core/node';
 export interface FragoExpressOptions {
   /**
    * Who is calling. Default: the user an authentication middleware put on `req.user`
-   * (by its `id`), or anonymous when there is none.
+   * (by its `id`); a request without one is refused with 401. Return `ANONYMOUS` to
+   * accept uploads from anyone.
    */
   readonly identify?: IdentityResolver<Request>;
 }
 
-const userOrAnonymous: IdentityResolver<Request> = (req) => identityOf('user', (req as { user?: unknown }).user);
+const signedInUser: IdentityResolver<Request> = (req) => identityOf('user', (req as { user?: unknown }).user);
 
 /**
  * Express middleware serving the frago API at the frago's base path (default
@@ -26,7 +27,7 @@ const userOrAnonymous: IdentityResolver<Request> = (req) => identityOf('user', (
  */
 export function fragoExpress(frago: Frago, options: FragoExpressOptions = {}): RequestHandler {
   const listener = createNodeListener<Request>(frago.handle, {
-    identify: options.identify ?? userOrAnonymous,
+    identify: options.identify ?? signedInUser,
     url: (req) => req.originalUrl,
     parsedBody: (req) => (req.body !== null && typeof req.body === 'object' ? req.body : undefined),
   });

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import express from 'express';
 import { describe, expect, it } from 'vitest';
-import { createFrago, MemoryRepository, MemoryStorage } from '@frago/core';
+import { ANONYMOUS, createFrago, MemoryRepository, MemoryStorage } from '@frago/core';
 import { listen } from '@frago/conformance';
 import { fragoExpress } from '@frago/express';
 
@@ -12,7 +12,7 @@ describe('Express with a JSON body parser in front', () => {
     const frago = createFrago({ repository: new MemoryRepository(), storage: new MemoryStorage() });
     const app = express();
     app.use(express.json());
-    app.use(fragoExpress(frago));
+    app.use(fragoExpress(frago, { identify: () => ANONYMOUS }));
     const server = await listen(createServer(app));
     try {
       const post = (path: string, body: string) =>

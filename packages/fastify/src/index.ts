@@ -9,12 +9,13 @@ export interface FragoFastifyOptions {
   /**
    * Who is calling, resolved only when a request needs a caller (a CORS preflight is
    * answered without it). Default: the user an authentication hook put on
-   * `request.user` (by its `id`), or anonymous when there is none.
+   * `request.user` (by its `id`); a request without one is refused with 401. Return
+   * `ANONYMOUS` to accept uploads from anyone.
    */
   readonly identify?: IdentityResolver<FastifyRequest>;
 }
 
-const userOrAnonymous: IdentityResolver<FastifyRequest> = (request) =>
+const signedInUser: IdentityResolver<FastifyRequest> = (request) =>
   identityOf('user', (request as { user?: unknown }).user);
 
 /** Writes through the one Node response writer; frago's paths are relative to the register prefix. */
@@ -37,7 +38,7 @@ function send(request: FastifyRequest, reply: FastifyReply, response: FragoRespo
  * ```
  */
 export const fragoFastify: FastifyPluginAsync<FragoFastifyOptions> = async (fastify, options) => {
-  const { frago, identify = userOrAnonymous } = options;
+  const { frago, identify = signedInUser } = options;
   const prefix = fastify.prefix;
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (_request, _payload, done) => done(null));

@@ -40,11 +40,12 @@ describe('the Fastify plugin in an application', () => {
 
   it('serves the API under the register prefix and names the upload there', async () => {
     const bytes = new Uint8Array(randomBytes(200_000));
-    const done = await uploadFile(`${server.origin}/api/upload`, bytes);
+    const alice = { 'x-user': 'carol' };
+    const done = await uploadFile(`${server.origin}/api/upload`, bytes, { headers: alice });
     expect(done.status).toBe(201);
-    const location = (await callJson(`${server.origin}/api/upload/`, { method: 'POST', body: { filename: 'a', total_size: 1 } })).headers.get('location');
+    const location = (await callJson(`${server.origin}/api/upload/`, { method: 'POST', body: { filename: 'a', total_size: 1 }, headers: alice })).headers.get('location');
     expect(location).toMatch(/^\/api\/upload\/[\w-]+\/$/);
-    expect((await callJson(`${server.origin}${location}`)).body).toMatchObject({ status: 'in_progress', total_size: 1 });
+    expect((await callJson(`${server.origin}${location}`, { headers: alice })).body).toMatchObject({ status: 'in_progress', total_size: 1 });
     expect((await fetch(`${server.origin}/upload/`)).status).toBe(404);
   });
 
@@ -55,6 +56,9 @@ describe('the Fastify plugin in an application', () => {
     const mine = await callJson(`${server.origin}/api/upload/`, { headers: { 'x-user': 'alice' } });
     expect((mine.body.uploads as Array<{ upload_id: string }>).map((upload) => upload.upload_id)).toEqual([done.id]);
     expect((await callJson(`${server.origin}/api/upload/${done.id}/`, { headers: { 'x-user': 'bob' } })).status).toBe(404);
+    const nobody = await callJson(`${server.origin}/api/upload/`, { method: 'POST', body: { filename: 'a', total_size: 1 } });
+    expect(nobody.status).toBe(401);
+    expect(nobody.body).toMatchObject({ status: false, error: 'UNAUTHENTICATED' });
   });
 
   it('answers an identity failure in frago words', async () => {

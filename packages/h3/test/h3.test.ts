@@ -36,6 +36,7 @@ describe('the h3 middleware in an application', () => {
     expect((await repository.get(done.id))?.owner).toBe('user:alice');
     expect((await callJson(`${server.origin}/upload/${done.id}/`, { headers: { 'x-user': 'bob' } })).status).toBe(404);
     expect((await callJson(`${server.origin}/upload/${done.id}/`, { headers: { 'x-user': 'alice' } })).body.status).toBe('complete');
+    expect((await callJson(`${server.origin}/upload/`, { method: 'POST', body: { filename: 'a', total_size: 1 } })).status).toBe(401);
   });
 
   it('answers an identity failure in frago words', async () => {
@@ -50,14 +51,14 @@ describe('the h3 middleware in an application', () => {
 
   it('streams a web request body when there is no Node request (app.request, in process)', async () => {
     const bytes = new Uint8Array(randomBytes(100_000));
-    const json = { 'content-type': 'application/json' };
+    const json = { 'content-type': 'application/json', 'x-user': 'alice' };
     const started = await app.request('/upload/', { method: 'POST', headers: json, body: JSON.stringify({ filename: 'web.bin', total_size: bytes.length }) });
     expect(started.status).toBe(201);
     const { upload_id: id } = (await started.json()) as { upload_id: string };
     for (const [start, end] of [[50_000, 99_999], [0, 49_999]] as const) {
       const sent = await app.request(`/upload/${id}/`, {
         method: 'PUT',
-        headers: { 'content-type': 'application/octet-stream', 'content-range': `bytes ${start}-${end}/${bytes.length}` },
+        headers: { 'content-type': 'application/octet-stream', 'content-range': `bytes ${start}-${end}/${bytes.length}`, 'x-user': 'alice' },
         body: bytes.slice(start, end + 1),
       });
       expect(sent.status, await sent.clone().text()).toBe(200);

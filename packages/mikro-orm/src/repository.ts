@@ -127,6 +127,12 @@ export class MikroOrmRepository implements UploadRepository {
     this.columns = options.columns;
   }
 
+  /** Resolves when the database answers `select 1`; rejects with the driver's error otherwise. */
+  async ping(): Promise<void> {
+    const check = await this.orm.em.getConnection().checkConnection();
+    if (!check.ok) throw check.error ?? new Error(check.reason);
+  }
+
   async create(upload: NewUpload): Promise<UploadRecord> {
     const record = newUploadRecord(upload);
     const values = {

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { describe, expect, it } from 'vitest';
-import { createFrago, MemoryRepository, MemoryStorage } from '@frago/core';
+import { ANONYMOUS, createFrago, MemoryRepository, MemoryStorage } from '@frago/core';
 import { listen, memoryFiles } from '@frago/conformance';
 import { FragoModule } from '@frago/nestjs';
 
@@ -46,7 +46,7 @@ async function uploadSixBytes(origin: string, base = '/upload'): Promise<number[
 describe('FragoModule with Nest’s default body parsers', () => {
   it('takes JSON starts, raw and multipart chunks, and stores the bytes as sent', async () => {
     const { frago, assembled } = memoryFrago();
-    const server = await serveNest(FragoModule.forRoot({ frago }));
+    const server = await serveNest(FragoModule.forRoot({ frago, identify: () => ANONYMOUS }));
     try {
       expect(await uploadSixBytes(server.origin)).toEqual([201, 200, 200, 201]);
       expect((await assembled()).map((bytes) => [...bytes])).toEqual([[1, 2, 3, 4, 5, 6]]);
@@ -64,7 +64,7 @@ describe('FragoModule with Nest’s default body parsers', () => {
       FragoModule.forRootAsync({
         imports: [{ module: class FragoSource {}, providers: [{ provide: FRAGO, useValue: frago }], exports: [FRAGO] }],
         inject: [FRAGO],
-        useFactory: (injected: typeof frago) => ({ frago: injected }),
+        useFactory: (injected: typeof frago) => ({ frago: injected, identify: () => ANONYMOUS }),
       }),
     );
     try {
@@ -77,7 +77,7 @@ describe('FragoModule with Nest’s default body parsers', () => {
 
   it('serves under a global prefix when the frago’s base path includes it', async () => {
     const { frago, assembled } = memoryFrago('/api/upload');
-    const server = await serveNest(FragoModule.forRoot({ frago }), 'api');
+    const server = await serveNest(FragoModule.forRoot({ frago, identify: () => ANONYMOUS }), 'api');
     try {
       expect(await uploadSixBytes(server.origin, '/api/upload')).toEqual([201, 200, 200, 201]);
       expect((await assembled()).map((bytes) => [...bytes])).toEqual([[1, 2, 3, 4, 5, 6]]);

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
+import { access, mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import type { AssembleTarget, ByteRange, ChunkPlacement, Storage, StorageCapabilities } from '@frago/core';
 import { FragoError } from '@frago/core';
 import { assemblePart } from './assemble.js';
@@ -29,6 +29,15 @@ export class DiskStorage implements Storage {
   /** @throws {FragoError} `STORAGE_FAILED` for options that cannot work. */
   constructor(options: DiskStorageOptions) {
     this.options = resolveOptions(options);
+  }
+
+  /**
+   * Resolves when the incoming folder exists and this process may write to it (it is
+   * created first, as the first upload would); rejects with the file system's error.
+   */
+  async ping(): Promise<void> {
+    await mkdir(this.options.incomingDir, { recursive: true });
+    await access(this.options.incomingDir, constants.W_OK);
   }
 
   /**

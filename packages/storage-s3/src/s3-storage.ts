@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   AbortMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  HeadBucketCommand,
   PutObjectCommand,
   UploadPartCommand,
   type S3Client,
@@ -54,6 +55,11 @@ export class S3Storage implements Storage {
     this.bucket = new Bucket(this.options.client, this.options.bucket);
     this.keys = new KeyLayout(this.options.prefix);
     this.manifests = new Manifests(this.bucket, this.keys);
+  }
+
+  /** Resolves when the bucket answers `HeadBucket`; rejects with the client's error (unreachable, no such bucket, denied). */
+  async ping(): Promise<void> {
+    await this.client.send(new HeadBucketCommand({ Bucket: this.bucket.name }));
   }
 
   /** The S3 client in use. */

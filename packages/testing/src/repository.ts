@@ -66,6 +66,7 @@ export function describeRepositoryConformance(name: string, setup: RepositorySet
     shouldTransitionAtomically(fixture);
     shouldSaveHashProgress(fixture);
     shouldSweepAndCount(fixture);
+    shouldAnswerRepositoryPings(fixture);
   });
 }
 
@@ -859,6 +860,19 @@ export function shouldSweepAndCount(fixture: RepositoryAccess): void {
 
       expect(await repository.countActive(owner)).toBe(3);
       expect(await repository.countActive(`user:${randomUUID()}`)).toBe(0);
+    });
+  });
+}
+
+/** `ping`: resolves while the database answers, and changes nothing. */
+export function shouldAnswerRepositoryPings(fixture: RepositoryAccess): void {
+  describe('ping', () => {
+    it('resolves while the database answers and records nothing', async () => {
+      const { repository } = fixture();
+      expect(repository.ping).toBeTypeOf('function');
+      const owner = `pinged-${Math.random()}`;
+      await expect(repository.ping?.()).resolves.toBeUndefined();
+      expect(await repository.list(owner, { limit: 10 })).toEqual([]);
     });
   });
 }

@@ -46,6 +46,7 @@ export function describeStorageConformance(name: string, setup: StorageSetup): v
     shouldRecoverFromFailedBodies(fixture);
     shouldAssembleSafely(fixture);
     shouldDelete(fixture);
+    shouldAnswerStoragePings(fixture);
   });
 }
 
@@ -385,4 +386,15 @@ function seededRandom(seed: number): () => number {
     state >>>= 0;
     return state / 4294967296;
   };
+}
+
+/** `ping`: resolves while the storage answers. */
+export function shouldAnswerStoragePings(fixture: FixtureAccess): void {
+  describe('ping', () => {
+    it('resolves while the storage answers', async () => {
+      const { storage } = fixture();
+      expect(storage.ping).toBeTypeOf('function');
+      await expect(storage.ping?.()).resolves.toBeUndefined();
+    });
+  });
 }

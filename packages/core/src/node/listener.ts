@@ -1,16 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FragoHandler } from '../protocol.js';
 import { FragoError } from '../errors.js';
-import { ANONYMOUS, type Identity } from '../identity.js';
+import type { ResolvedIdentity } from '../identity.js';
 import { toFragoRequest } from './request.js';
 import { sendFragoResponse } from './response.js';
 
-/** Resolves the caller from a framework's request; may throw a `FragoError` (e.g. `UNAUTHENTICATED`). */
-export type IdentityResolver<Req> = (req: Req) => Identity | Promise<Identity>;
+/**
+ * Resolves the caller from a framework's request: `null` when nobody can be told
+ * (refused with 401), `ANONYMOUS` to accept anyone; may throw a `FragoError` (e.g.
+ * `UNAUTHENTICATED` for bad credentials).
+ */
+export type IdentityResolver<Req> = (req: Req) => ResolvedIdentity | Promise<ResolvedIdentity>;
 
 /** Options of {@link createNodeListener}. */
 export interface NodeListenerOptions<Req extends IncomingMessage> {
-  /** Who is calling. Default: anonymous. */
+  /** Who is calling. Without it every API request is refused with 401. */
   readonly identify?: IdentityResolver<Req>;
   /** The full request path when the framework rewrote `req.url` (Express's `originalUrl`). */
   readonly url?: (req: Req) => string;
@@ -49,7 +53,7 @@ export function createNodeListener<Req extends IncomingMessage = IncomingMessage
       return;
     }
     const identify = options.identify;
-    const request = toFragoRequest(req, res, identify ? () => identify(req) : ANONYMOUS, url);
+    const request = toFragoRequest(req, res, identify ? () => identify(req) : () => null, url);
     const parsed = req.readableEnded ? options.parsedBody?.(req) : undefined;
     const response = await handle(parsed === undefined ? request : { ...request, body: jsonBytes(parsed) });
     sendFragoResponse(req, res, response);

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Identity } from '../identity.js';
+import type { IdentifyCaller, Identity } from '../identity.js';
 import type { FragoRequest } from '../protocol.js';
 
 /**
@@ -12,7 +12,7 @@ import type { FragoRequest } from '../protocol.js';
 export function toFragoRequest(
   req: IncomingMessage,
   res: ServerResponse,
-  identity: Identity | (() => Identity | Promise<Identity>),
+  identity: Identity | IdentifyCaller,
   url?: string,
 ): FragoRequest {
   const headers: Record<string, string | undefined> = {};

@@ -1,4 +1,4 @@
-import type { Identity } from '../identity.js';
+import type { IdentifyCaller } from '../identity.js';
 import type { FragoRequest } from '../protocol.js';
 
 /** How {@link fromWebRequest} reads a request, besides the request itself. */
@@ -6,7 +6,7 @@ export interface WebRequestOptions {
   /** The path and query frago sees, when a framework mounted it under a prefix. Default: the URL's. */
   readonly path?: string;
   /** Resolves the caller when the handler asks, after a CORS preflight is answered (see {@link FragoRequest.identify}). */
-  readonly identify?: () => Identity | Promise<Identity>;
+  readonly identify?: IdentifyCaller;
   /**
    * A body to read instead of `request.body`, with a way to tell whether it was read
    * to its end: a runtime's own stream when it is cheaper than the web one (h3 on

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
-import { createFrago, MemoryRepository, MemoryStorage, type FragoOptions, type FragoRequest, type Identity } from '@frago/core';
+import { ANONYMOUS, createFrago, MemoryRepository, MemoryStorage, type FragoOptions, type FragoRequest, type Identity } from '@frago/core';
 
 export const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
 export const alice: Identity = { kind: 'user', id: 'alice' };
@@ -9,7 +9,7 @@ export async function* bytesOf(...pieces: Uint8Array[]): AsyncIterable<Uint8Arra
   for (const piece of pieces) yield piece;
 }
 
-/** A frago called in-process, as an embedding server would call it. */
+/** A frago called in-process, as an embedding server would call it: anonymous unless a call names its identity. */
 export function setup(options: Partial<FragoOptions> = {}) {
   const repository = new MemoryRepository();
   const storage = new MemoryStorage();
@@ -20,7 +20,7 @@ export function setup(options: Partial<FragoOptions> = {}) {
       path: `/upload${path}`,
       headers: { 'content-type': init.json === undefined ? 'application/octet-stream' : 'application/json', ...init.headers },
       body: init.json === undefined ? (init.body ?? null) : bytesOf(new TextEncoder().encode(JSON.stringify(init.json))),
-      identity: init.identity,
+      identity: init.identity ?? ANONYMOUS,
     });
     return { status: response.status, body: response.body as Record<string, any> };
   };

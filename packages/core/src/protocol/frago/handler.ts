@@ -1,6 +1,5 @@
 import { corsHeaders, preflightHeaders } from '../../cors.js';
 import { FragoError } from '../../errors.js';
-import { ANONYMOUS } from '../../identity.js';
 import type { FragoHandler, FragoRequest, FragoResponse, ProtocolOptions } from '../../protocol.js';
 import type { UploadService } from '../../service.js';
 import { assertTransferCoding } from '../../transfer-coding.js';
@@ -33,7 +32,8 @@ export function createHttpHandler(service: UploadService, options: ProtocolOptio
         cors = await corsHeaders(options.cors, origin);
       }
       assertTransferCoding(request.headers['transfer-encoding']);
-      const identity = request.identity ?? (await request.identify?.()) ?? ANONYMOUS;
+      const identity = request.identity ?? (await request.identify?.()) ?? null;
+      if (identity === null) throw new FragoError('UNAUTHENTICATED', 'Sign in to upload: the caller could not be identified');
       const [pathname = '', search = ''] = request.path.split('?', 2);
       const rest = pathname.slice(base.length).replace(/^\/+|\/+$/g, '');
       const { handler, id } = routeOf(request.method.toUpperCase(), rest);

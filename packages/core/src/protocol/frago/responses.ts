@@ -1,4 +1,4 @@
-import { isFragoError, type FragoErrorCode, type FragoErrorDetails } from '../../errors.js';
+import { isFragoError, SERVER_FAILURES, type FragoErrorCode, type FragoErrorDetails } from '../../errors.js';
 import type { FragoResponse } from '../../protocol.js';
 
 /** A JSON response of the frago protocol, never cached. */
@@ -24,7 +24,8 @@ export function errorResponse(error: unknown): FragoResponse {
   const code: FragoErrorCode = known ? error.code : 'INTERNAL_ERROR';
   const message = known ? error.message : 'Something went wrong on the server';
   const status = known ? error.statusCode : 500;
-  return json(status, { status: false, error: code, message, ...(known ? wireDetails(error.details) : {}) });
+  const response = json(status, { status: false, error: code, message, ...(known ? wireDetails(error.details) : {}) });
+  return SERVER_FAILURES.has(code) ? { ...response, error } : response;
 }
 
 /** `response` with `headers` added; unchanged for null. */

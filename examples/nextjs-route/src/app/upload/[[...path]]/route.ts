@@ -1,4 +1,5 @@
 // No `.js` in these paths, unlike the rest of the repository: Next.js's bundler does not map it to `.ts`.
+import { ANONYMOUS } from '@frago/core';
 import { frago } from '../../../frago';
 import { fragoRouteHandlers } from '../../../route-handlers';
 
@@ -8,4 +9,5 @@ export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
 // `[[...path]]` catches `/upload/` and everything below it.
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = fragoRouteHandlers(frago);
+// A demo without sign-in: it accepts uploads from anyone, explicitly (see examples/custom-auth).
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = fragoRouteHandlers(frago, { identify: () => ANONYMOUS });

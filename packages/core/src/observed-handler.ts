@@ -1,0 +1,66 @@
+import type { FragoHandler, FragoResponse } from './protocol.js';
+import { errorResponse } from './protocol/frago/responses.js';
+import type { FragoEmitter } from './events.js';
+import type { FragoInstrumentation } from './instrumentation.js';
+import type { FragoLogger } from './logger.js';
+import { createdUploadId, describeRequest, observedRequest, type AnsweredRequest, type RequestFacts } from './request-facts.js';
+
+/** What {@link observeHandler} reports to. */
+export interface HandlerObservers {
+  readonly logger: FragoLogger;
+  readonly events: FragoEmitter;
+  readonly instrumentation: readonly FragoInstrumentation[];
+}
+
+function errorCode(response: FragoResponse): string | undefined {
+  const body = response.body as { error?: unknown } | null;
+  return typeof body?.error === 'string' ? body.error : undefined;
+}
+
+/** Writes the one line a request gets: `info` when it was served or refused, `error` with its cause when the server failed. */
+function logRequest(logger: FragoLogger, request: AnsweredRequest, code: string | undefined): void {
+  const fields = {
+    method: request.method,
+    route: request.route,
+    status: request.status,
+    durationMs: Math.round(request.durationMs * 10) / 10,
+    uploadId: request.uploadId,
+    identity: request.identityKind,
+    bytes: request.bytes,
+    ...(code === undefined ? {} : { code }),
+  };
+  if (request.error !== undefined) logger.error({ ...fields, err: request.error }, 'request failed');
+  else logger.info(fields, 'request');
+}
+
+/**
+ * The handler with every request observed: one log line each, an `error` event for
+ * each server failure (with the cause the response keeps out of its body), and the
+ * instrumentation's `request` and `answered` callbacks. Still never throws.
+ */
+export function observeHandler(handle: FragoHandler, observers: HandlerObservers): FragoHandler {
+  const { logger, events, instrumentation } = observers;
+  const around = (facts: RequestFacts, run: () => Promise<FragoResponse>): Promise<FragoResponse> =>
+    instrumentation.reduceRight<() => Promise<FragoResponse>>(
+      (next, { request }) => (request === undefined ? next : () => request(facts, next)),
+      run,
+    )();
+
+  const observed = async (request: Parameters<FragoHandler>[0]): Promise<FragoResponse> => {
+    const started = performance.now();
+    const facts = describeRequest(request, handle.basePath);
+    const response = await around(facts, () => handle(observedRequest(request, facts))).catch(errorResponse);
+    if (facts.operation === 'create' && response.status < 300) facts.uploadId = createdUploadId(response);
+    const answered: AnsweredRequest = {
+      ...facts,
+      status: response.status,
+      durationMs: performance.now() - started,
+      ...(response.error === undefined ? {} : { error: response.error }),
+    };
+    if (response.error !== undefined) events.emit('error', { error: response.error, source: 'request', request: answered });
+    logRequest(logger, answered, errorCode(response));
+    for (const item of instrumentation) item.answered?.(answered);
+    return response;
+  };
+  return Object.assign(observed, { owns: handle.owns, basePath: handle.basePath });
+}

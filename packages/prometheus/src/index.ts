@@ -1,0 +1,2 @@
+export * from './instrumentation.js';
+export * from './metrics.js';
