@@ -34,7 +34,8 @@ export type AppConfig = Pick<ServerConfig, 'dataDir'> &
 /**
  * Builds the default server: SQLite in `<dataDir>/frago.sqlite` (migrated on start),
  * files under `<dataDir>/incoming` and `<dataDir>/assembled`, the API at `/upload/`
- * and the upload page at `/` with the client bundle it loads (`/frago-client.js`).
+ * and the upload page at `/` with the client bundle it loads (`/frago-client.js`); tus 1.0
+ * clients upload at `/files/`.
  */
 export async function createApp(config: AppConfig): Promise<DefaultApp> {
   await mkdir(config.dataDir, { recursive: true });
@@ -63,6 +64,7 @@ export async function createApp(config: AppConfig): Promise<DefaultApp> {
     assemblyLeaseMs: config.assemblyLeaseMs,
     bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
     cors: config.corsOrigins === undefined ? undefined : { origin: config.corsOrigins },
+    tus: { basePath: '/files' },
   });
   const calls = countCalls(frago.handle);
   const app = express();

@@ -19,6 +19,8 @@ export * from './protocol.js';
 export * from './protocol/http/content-range.js';
 export * from './protocol/http/content-digest.js';
 export * from './protocol/frago/index.js';
+export * from './protocol/tus/index.js';
+export { serveAll } from './protocol/mounts.js';
 export * from './frago.js';
 export * from './web/index.js';
 export * from './fetch.js';

@@ -9,6 +9,7 @@ import { errorResponse } from './protocol/frago/responses.js';
  */
 export function responseText(response: FragoResponse): { readonly status: number; readonly text: string } {
   try {
+    if (response.body === undefined) return { status: response.status, text: '' };
     return { status: response.status, text: JSON.stringify(response.body) };
   } catch (error) {
     const failure = errorResponse(error);

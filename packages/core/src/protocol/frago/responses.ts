@@ -26,8 +26,3 @@ export function errorResponse(error: unknown): FragoResponse {
   const status = known ? error.statusCode : 500;
   return json(status, { status: false, error: code, message, ...(known ? wireDetails(error.details) : {}) });
 }
-
-/** `response` with `headers` added; unchanged for null. */
-export function withHeaders(response: FragoResponse, headers: Record<string, string> | null): FragoResponse {
-  return headers === null ? response : { ...response, headers: { ...response.headers, ...headers } };
-}

@@ -1,0 +1,227 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFrago, type Frago } from '@frago/core';
+import { Upload } from 'tus-js-client';
+import { openStack, type Stack } from './support/stack.js';
+import { serveWithExpress } from './support/express-target.js';
+import { tusUpload } from './support/tus-upload.js';
+
+const MiB = 1024 * 1024;
+const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
+const sha1 = (bytes: Uint8Array) => createHash('sha1').update(bytes).digest('base64');
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+const TUS = { 'tus-resumable': '1.0.0' };
+
+describe('tus 1.0 with the real tus-js-client 4.3.1, on Express + SQLite + disk over a socket', () => {
+  let stack: Stack;
+  let frago: Frago;
+  let server: { origin: string; close: () => Promise<void> };
+  const completed: string[] = [];
+  const endpoint = () => `${server.origin}/files/`;
+  const idOf = (url: string) => url.split('/').pop() ?? '';
+  const rowCount = async () => (await stack.sql('select count(*) as n from frago_upload'))[0]?.n;
+
+  beforeAll(async () => {
+    stack = await openStack('sqlite');
+    frago = createFrago({
+      repository: stack.repository,
+      storage: stack.storage,
+      tus: true,
+      limits: { maxUploadSize: 64 * MiB },
+      cors: { origin: '*' },
+    });
+    frago.events.on('upload:completed', ({ upload }) => completed.push(upload.id));
+    server = await serveWithExpress(frago);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await stack?.close();
+  });
+
+  /** The frago status of an upload, as GET /upload/<id>/ answers it. */
+  async function fragoStatus(id: string) {
+    const response = await fetch(`${server.origin}/upload/${id}/`);
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  it('uploads 5 MiB + 1 in 1 MiB chunks: byte-identical on disk, complete in frago with its checksum and event', async () => {
+    const bytes = randomBytes(5 * MiB + 1);
+    const run = await tusUpload(bytes, { endpoint: endpoint(), chunkSize: MiB, metadata: { filename: 'report.pdf', kind: 'Ünïcode' } });
+    expect(run.outcome).toBe('success');
+    expect(run.requests.filter((request) => request.method === 'PATCH')).toHaveLength(6);
+    const id = idOf(run.url);
+    const { status, body } = await fragoStatus(id);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ status: 'complete', filename: 'report.pdf', total_size: 5 * MiB + 1, checksum: md5(bytes), missing: [] });
+    expect(body.metadata).toEqual({ filename: 'report.pdf', kind: 'Ünïcode' });
+    const [row] = await stack.sql('select location from frago_upload where id = ?', [id]);
+    expect(Buffer.from(await stack.readAssembled(String(row?.location))).equals(bytes)).toBe(true);
+    expect(completed).toContain(id);
+
+    const head = await fetch(run.url, { method: 'HEAD', headers: TUS });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('upload-offset')).toBe(String(5 * MiB + 1));
+    expect(head.headers.get('upload-length')).toBe(String(5 * MiB + 1));
+    expect(head.headers.get('cache-control')).toBe('no-store');
+    expect(head.headers.get('upload-metadata')?.split(',').sort()).toEqual([`filename ${b64('report.pdf')}`, `kind ${b64('Ünïcode')}`]);
+  });
+
+  it('resumes after a PATCH cut off mid-way: HEAD gives the stored offset and the next PATCH starts there', async () => {
+    const bytes = randomBytes(4 * MiB);
+    const first = await tusUpload(bytes, { endpoint: endpoint(), chunkSize: MiB, stopWhen: (sent) => sent > 2.5 * MiB });
+    expect(first.outcome).toBe('aborted');
+    const head = await fetch(first.url, { method: 'HEAD', headers: TUS });
+    const offset = Number(head.headers.get('upload-offset'));
+    expect(offset).toBeGreaterThanOrEqual(2 * MiB);
+    expect(offset % MiB).toBe(0);
+
+    const resumed = await tusUpload(bytes, { uploadUrl: first.url, chunkSize: MiB });
+    expect(resumed.outcome).toBe('success');
+    expect(resumed.requests[0]).toMatchObject({ method: 'HEAD' });
+    expect(resumed.requests[1]).toMatchObject({ method: 'PATCH', offset: String(offset) });
+    const { body } = await fragoStatus(idOf(first.url));
+    expect(body).toMatchObject({ status: 'complete', checksum: md5(bytes) });
+  });
+
+  it('sends the bytes with the creation request (creation-with-upload) and through X-HTTP-Method-Override', async () => {
+    const small = randomBytes(1000);
+    const once = await tusUpload(small, { endpoint: endpoint(), uploadDataDuringCreation: true, metadata: { name: 'small.txt' } });
+    expect(once.requests.map((request) => request.method)).toEqual(['POST']);
+    expect((await fragoStatus(idOf(once.url))).body).toMatchObject({ status: 'complete', filename: 'small.txt', checksum: md5(small) });
+
+    const bytes = randomBytes(2 * MiB);
+    const overridden = await tusUpload(bytes, { endpoint: endpoint(), chunkSize: MiB, overridePatchMethod: true });
+    expect(overridden.requests.map((request) => request.method)).toEqual(['POST', 'POST', 'POST']);
+    expect((await fragoStatus(idOf(overridden.url))).body).toMatchObject({ status: 'complete', checksum: md5(bytes) });
+  });
+
+  it('terminates an upload: DELETE 204, then HEAD and PATCH answer 410', async () => {
+    const bytes = randomBytes(3 * MiB);
+    const run = await tusUpload(bytes, { endpoint: endpoint(), chunkSize: MiB, stopWhen: (sent) => sent >= MiB });
+    await Upload.terminate(run.url, { retryDelays: [] });
+    const head = await fetch(run.url, { method: 'HEAD', headers: TUS });
+    expect(head.status).toBe(410);
+    expect(head.headers.get('tus-resumable')).toBe('1.0.0');
+    const patch = await fetch(run.url, {
+      method: 'PATCH',
+      headers: { ...TUS, 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' },
+      body: bytes.subarray(0, 10),
+    });
+    expect(patch.status).toBe(410);
+    expect(await patch.json()).toMatchObject({ error: 'UPLOAD_ABORTED' });
+    expect((await fragoStatus(idOf(run.url))).status).toBe(410);
+  });
+
+  it('checks Upload-Checksum: a mismatch answers 460, discards the bytes and keeps the offset', async () => {
+    const bytes = randomBytes(2048);
+    const created = await fetch(endpoint(), { method: 'POST', headers: { ...TUS, 'upload-length': '2048' } });
+    expect(created.status).toBe(201);
+    const url = new URL(created.headers.get('location') ?? '', server.origin).href;
+    const patch = (body: Buffer, offset: number, checksum: string) =>
+      fetch(url, {
+        method: 'PATCH',
+        headers: { ...TUS, 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset), 'upload-checksum': checksum },
+        body,
+      });
+    const wrong = await patch(bytes.subarray(0, 1024), 0, `sha1 ${sha1(bytes.subarray(1024))}`);
+    expect(wrong.status).toBe(460);
+    expect(await wrong.json()).toMatchObject({ error: 'DIGEST_MISMATCH' });
+    expect((await fetch(url, { method: 'HEAD', headers: TUS })).headers.get('upload-offset')).toBe('0');
+    expect((await stack.sql('select count(*) as n from frago_chunk where upload_id = ?', [idOf(url)]))[0]?.n).toBe(0);
+
+    const unknown = await patch(bytes.subarray(0, 1024), 0, 'crc32 AAAAAA==');
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toMatchObject({ error: 'UNSUPPORTED_CHECKSUM' });
+
+    const right = await patch(bytes.subarray(0, 1024), 0, `sha1 ${sha1(bytes.subarray(0, 1024))}`);
+    expect(right.status).toBe(204);
+    expect(right.headers.get('upload-offset')).toBe('1024');
+    expect(right.headers.get('upload-expires')).toMatch(/GMT$/);
+    const sha256 = createHash('sha256').update(bytes.subarray(1024)).digest('base64');
+    expect((await patch(bytes.subarray(1024), 1024, `sha256 ${sha256}`)).status).toBe(204);
+    expect((await fragoStatus(idOf(url))).body).toMatchObject({ status: 'complete', checksum: md5(bytes) });
+  });
+
+  it('answers OPTIONS with what it speaks, and with CORS exposes the headers a browser client reads', async () => {
+    const options = await fetch(endpoint(), { method: 'OPTIONS' });
+    expect(options.status).toBe(204);
+    expect(Object.fromEntries(['tus-resumable', 'tus-version', 'tus-max-size', 'tus-checksum-algorithm'].map((name) => [name, options.headers.get(name)]))).toEqual({
+      'tus-resumable': '1.0.0',
+      'tus-version': '1.0.0',
+      'tus-max-size': String(64 * MiB),
+      'tus-checksum-algorithm': 'sha1,md5,sha256',
+    });
+    expect(options.headers.get('tus-extension')?.split(',')).toEqual(
+      expect.arrayContaining(['creation', 'creation-with-upload', 'termination', 'checksum', 'expiration']),
+    );
+    const preflight = await fetch(endpoint(), {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'tus-resumable, upload-offset' },
+    });
+    expect(preflight.status).toBe(204);
+    const allowed = preflight.headers.get('access-control-allow-headers') ?? '';
+    for (const name of ['tus-resumable', 'upload-length', 'upload-offset', 'upload-metadata', 'upload-checksum', 'upload-concat', 'x-http-method-override', 'x-request-id', 'content-type']) {
+      expect(allowed).toContain(name);
+    }
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('PATCH');
+    const created = await fetch(endpoint(), { method: 'POST', headers: { ...TUS, origin: 'https://app.example', 'upload-length': '5' } });
+    const exposed = created.headers.get('access-control-expose-headers') ?? '';
+    for (const name of ['location', 'tus-resumable', 'upload-offset', 'upload-length', 'upload-metadata', 'upload-expires', 'x-request-id']) {
+      expect(exposed).toContain(name);
+    }
+  });
+
+  describe('hostile input gets a clear 4xx and stores nothing', () => {
+    it('refuses a creation with a bad length, bad metadata, a size over the limit or another version', async () => {
+      const before = await rowCount();
+      const cases: Array<[Record<string, string>, number, string]> = [
+        [{ 'upload-length': '-1' }, 400, 'INVALID_SIZE'],
+        [{ 'upload-length': '1.5' }, 400, 'INVALID_SIZE'],
+        [{ 'upload-length': 'abc' }, 400, 'INVALID_SIZE'],
+        [{ 'upload-length': '99999999999999999999' }, 400, 'INVALID_SIZE'],
+        [{}, 400, 'INVALID_SIZE'],
+        [{ 'upload-length': String(65 * MiB) }, 413, 'UPLOAD_TOO_LARGE'],
+        [{ 'upload-length': '10', 'upload-metadata': 'filename not-base64!' }, 400, 'INVALID_REQUEST'],
+        [{ 'upload-length': '10', 'upload-metadata': 'filename' + ' ' + b64('a') + ',filename ' + b64('b') }, 400, 'INVALID_REQUEST'],
+        [{ 'upload-length': '10', 'upload-metadata': `filename ${Buffer.from([0xff, 0xfe]).toString('base64')}` }, 400, 'INVALID_REQUEST'],
+      ];
+      for (const [headers, status, error] of cases) {
+        const response = await fetch(endpoint(), { method: 'POST', headers: { ...TUS, ...headers } });
+        expect([headers, response.status]).toEqual([headers, status]);
+        expect(response.headers.get('tus-resumable')).toBe('1.0.0');
+        const body = (await response.json()) as Record<string, unknown>;
+        expect(body).toMatchObject({ status: false, error });
+        expect(JSON.stringify(body)).not.toMatch(/at .*\.ts|node_modules/);
+      }
+      const old = await fetch(endpoint(), { method: 'POST', headers: { 'tus-resumable': '0.2.2', 'upload-length': '10' } });
+      expect(old.status).toBe(412);
+      expect(old.headers.get('tus-version')).toBe('1.0.0');
+      expect(await rowCount()).toBe(before);
+    });
+
+    it('refuses a PATCH with a bad or wrong offset, another content type or bytes past the length, writing nothing', async () => {
+      const created = await fetch(endpoint(), { method: 'POST', headers: { ...TUS, 'upload-length': '100' } });
+      const url = new URL(created.headers.get('location') ?? '', server.origin).href;
+      const patch = (headers: Record<string, string>, body: Buffer = randomBytes(10)) =>
+        fetch(url, { method: 'PATCH', headers: { ...TUS, 'content-type': 'application/offset+octet-stream', ...headers }, body });
+      const cases: Array<[Record<string, string>, number, string, Buffer?]> = [
+        [{ 'upload-offset': '-1' }, 400, 'INVALID_REQUEST'],
+        [{ 'upload-offset': '0.5' }, 400, 'INVALID_REQUEST'],
+        [{ 'upload-offset': 'zero' }, 400, 'INVALID_REQUEST'],
+        [{}, 400, 'INVALID_REQUEST'],
+        [{ 'upload-offset': '5' }, 409, 'OFFSET_MISMATCH'],
+        [{ 'upload-offset': '0', 'content-type': 'application/octet-stream' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+        [{ 'upload-offset': '0' }, 400, 'INVALID_RANGE', randomBytes(101)],
+      ];
+      for (const [headers, status, error, body] of cases) {
+        const response = await patch(headers, body);
+        expect([headers, response.status]).toEqual([headers, status]);
+        expect(await response.json()).toMatchObject({ error });
+      }
+      const head = await fetch(url, { method: 'HEAD', headers: TUS });
+      expect(head.headers.get('upload-offset')).toBe('0');
+      expect((await stack.sql('select count(*) as n from frago_chunk where upload_id = ?', [idOf(url)]))[0]?.n).toBe(0);
+      expect((await fetch(`${server.origin}/files/no-such-upload`, { method: 'HEAD', headers: TUS })).status).toBe(404);
+    });
+  });
+});
