@@ -1,0 +1,53 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import Fastify from 'fastify';
+import { H3 } from 'h3';
+import { toNodeHandler } from 'h3/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFrago, fragoFetch, MemoryRepository, MemoryStorage, type Frago } from '@frago/core';
+import { fetchServer, listen } from '@frago/conformance';
+import { fragoFastify } from '@frago/fastify';
+import { fragoH3 } from '@frago/h3';
+import { tusUpload } from './support/tus-upload.js';
+
+const MiB = 1024 * 1024;
+const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
+
+/** Each edge serving a frago with tus on, and where its tus endpoint ends up. */
+const EDGES: Array<[string, (frago: Frago) => Promise<Server>, string]> = [
+  [
+    'Fastify, registered under a prefix',
+    async (frago) => {
+      const app = Fastify({ serverFactory: (handler) => createServer(handler) });
+      await app.register(fragoFastify, { frago, prefix: '/api' });
+      await app.ready();
+      return app.server;
+    },
+    '/api/uploads/tus/',
+  ],
+  ['h3', async (frago) => createServer(toNodeHandler(new H3().use(fragoH3(frago)))), '/uploads/tus/'],
+  ['the Fetch handler', async (frago) => fetchServer(fragoFetch(frago)), '/uploads/tus/'],
+];
+
+describe.each(EDGES)('tus through %s', (_name, serve, path) => {
+  let frago: Frago;
+  let server: { origin: string; close: () => Promise<void> };
+  beforeAll(async () => {
+    frago = createFrago({ repository: new MemoryRepository(), storage: new MemoryStorage(), tus: { basePath: '/uploads/tus' } });
+    server = await listen(await serve(frago));
+  });
+  afterAll(() => server?.close());
+
+  it('takes a tus-js-client upload in chunks, which frago then reports complete with its checksum', async () => {
+    const bytes = randomBytes(2 * MiB + 7);
+    const run = await tusUpload(bytes, { endpoint: `${server.origin}${path}`, chunkSize: MiB, metadata: { filename: 'a.bin' } });
+    expect(run.outcome).toBe('success');
+    expect(run.url.startsWith(`${server.origin}${path}`)).toBe(true);
+    const id = run.url.split('/').pop() ?? '';
+    const state = await frago.service.status({ kind: 'anonymous' }, id);
+    expect(state.upload).toMatchObject({ status: 'complete', checksum: md5(bytes), filename: 'a.bin' });
+    const head = await fetch(run.url, { method: 'HEAD', headers: { 'tus-resumable': '1.0.0' } });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('upload-offset')).toBe(String(bytes.length));
+  });
+});
