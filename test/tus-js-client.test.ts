@@ -142,6 +142,63 @@ describe('tus 1.0 with the real tus-js-client 4.3.1, on Express + SQLite + disk 
     expect((await fragoStatus(idOf(url))).body).toMatchObject({ status: 'complete', checksum: md5(bytes) });
   });
 
+  it('joins four partial uploads sent in parallel (parallelUploads: 4) into one upload, byte-identical, before answering the final', async () => {
+    const bytes = randomBytes(6 * MiB + 3);
+    const run = await tusUpload(bytes, { endpoint: endpoint(), parallelUploads: 4, metadata: { filename: 'joined.bin' } });
+    expect(run.outcome).toBe('success');
+    const posts = run.requests.filter((request) => request.method === 'POST');
+    expect(posts).toHaveLength(5);
+    const id = idOf(run.url);
+    const { body } = await fragoStatus(id);
+    expect(body).toMatchObject({ status: 'complete', filename: 'joined.bin', total_size: bytes.length, checksum: md5(bytes) });
+    const [row] = await stack.sql('select location from frago_upload where id = ?', [id]);
+    expect(Buffer.from(await stack.readAssembled(String(row?.location))).equals(bytes)).toBe(true);
+    const head = await fetch(run.url, { method: 'HEAD', headers: TUS });
+    expect(head.headers.get('upload-offset')).toBe(String(bytes.length));
+    expect(head.headers.get('upload-concat')).toMatch(/^final;(\S+ ){3}\S+$/);
+    const parts = run.requests.filter((request) => request.method === 'PATCH').map((request) => idOf(request.url));
+    expect(new Set(parts).size).toBe(4);
+    for (const part of parts) expect((await fragoStatus(part)).status).toBe(410);
+  });
+
+  it('refuses a final naming an unknown, unfinished, ordinary or repeated part, or with Upload-Length, creating nothing', async () => {
+    const create = (headers: Record<string, string>) => fetch(endpoint(), { method: 'POST', headers: { ...TUS, ...headers } });
+    const partial = async (length: number, body?: Buffer) => {
+      const response = await fetch(endpoint(), {
+        method: 'POST',
+        headers: { ...TUS, 'upload-concat': 'partial', 'upload-length': String(length), ...(body ? { 'content-type': 'application/offset+octet-stream' } : {}) },
+        body,
+      });
+      return response.headers.get('location') ?? '';
+    };
+    const whole = await partial(4, Buffer.from('abcd'));
+    const unfinished = await partial(4);
+    const ordinary = (await create({ 'upload-length': '4' })).headers.get('location') ?? '';
+    const partialHead = await fetch(new URL(whole, server.origin), { method: 'HEAD', headers: { ...TUS, 'upload-concat': 'partial' } });
+    expect(partialHead.headers.get('upload-concat')).toBe('partial');
+    expect(partialHead.headers.get('upload-offset')).toBe('4');
+    const before = await rowCount();
+    const cases: Array<[string, number, string]> = [
+      [`final;${whole} /files/no-such-upload`, 404, 'UPLOAD_NOT_FOUND'],
+      [`final;${whole} ${unfinished}`, 409, 'UPLOAD_INCOMPLETE'],
+      [`final;${whole} ${ordinary}`, 400, 'INVALID_REQUEST'],
+      [`final;${whole} ${whole}`, 400, 'INVALID_REQUEST'],
+      [`final;${whole} /elsewhere/x`, 400, 'INVALID_REQUEST'],
+      ['final;', 400, 'INVALID_REQUEST'],
+      ['whole', 400, 'INVALID_REQUEST'],
+    ];
+    for (const [concat, status, error] of cases) {
+      const response = await create({ 'upload-concat': concat });
+      expect([concat, response.status]).toEqual([concat, status]);
+      expect(await response.json()).toMatchObject({ error });
+    }
+    const withLength = await create({ 'upload-concat': `final;${whole}`, 'upload-length': '4' });
+    expect(withLength.status).toBe(400);
+    expect(await rowCount()).toBe(before);
+    const joined = await create({ 'upload-concat': `final;${whole}` });
+    expect(joined.status).toBe(201);
+  });
+
   it('answers OPTIONS with what it speaks, and with CORS exposes the headers a browser client reads', async () => {
     const options = await fetch(endpoint(), { method: 'OPTIONS' });
     expect(options.status).toBe(204);

@@ -1,7 +1,8 @@
 import { digestsEqual, type ChecksumAlgorithm } from './checksum.js';
 import { ChecksumProgress } from './checksum-progress.js';
 import { ClaimLease } from './claim-lease.js';
-import type { FinalizeUpload, ListUploads, StartUpload, WriteChunk } from './commands.js';
+import type { ConcatenateUploads, FinalizeUpload, ListUploads, StartUpload, WriteChunk } from './commands.js';
+import { concatenateUploads } from './concatenate.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { formatChunkDigest } from './digest.js';
 import { FragoError, isFragoError, wrapError } from './errors.js';
@@ -300,6 +301,14 @@ export class UploadService {
     // Not given back when this fails: the bytes may have moved; a finalizer taking over
     // after the lease finds the digest recorded and completes.
     return this.recordComplete(held, { ...assembled, algorithm });
+  }
+
+  /**
+   * Joins whole uploads of the caller into a new, completed upload; see
+   * {@link concatenateUploads}.
+   */
+  concatenate(identity: Identity, command: ConcatenateUploads): Promise<FinalizeResult> {
+    return concatenateUploads(this, this.options.storage, identity, command);
   }
 
   /**

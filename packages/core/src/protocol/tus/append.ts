@@ -1,12 +1,14 @@
 import { FragoError } from '../../errors.js';
 import type { ChunkDigest } from '../../digest.js';
 import type { UploadRecord } from '../../model.js';
+import { isPartial } from './concat.js';
 import { contentLength } from './headers.js';
 import type { TusContext } from './route-context.js';
 
 /**
  * Stores the request's bytes at `offset` of `upload` as one chunk, and completes the
- * upload (checksum, assembly, `upload:completed`) once its last byte is stored.
+ * upload (checksum, assembly, `upload:completed`) once its last byte is stored, unless
+ * it is a part of a concatenation, which waits for its final.
  * Without `Content-Length`, the body is taken to run to the end of the upload. A body
  * that ends early stores nothing: the offset stays where it was.
  * Returns the new offset.
@@ -29,7 +31,9 @@ export async function appendBytes(
     await service.writeChunk(identity, upload.id, { range, body: request.body ?? emptyBody(), digest, signal: request.signal });
   }
   const reached = offset + length;
-  if (reached === upload.totalSize && upload.status === 'in_progress') await service.finalize(identity, upload.id, {});
+  if (reached === upload.totalSize && upload.status === 'in_progress' && !isPartial(upload)) {
+    await service.finalize(identity, upload.id, {});
+  }
   return reached;
 }
 

@@ -1,5 +1,6 @@
 import { FragoError } from '../../errors.js';
 import { base64Bytes, toBase64 } from '../http/base64.js';
+import { CONCAT_KEY } from './concat.js';
 
 // `Upload-Metadata`: comma-separated pairs of a key and a base64 value (the value may
 // be left out). Keys are ASCII without spaces or commas and unique.
@@ -22,7 +23,7 @@ function decodeValue(key: string, value: string): string {
  * to null. Empty for an absent header.
  *
  * @throws {FragoError} `INVALID_REQUEST` for a malformed pair, a repeated key, a value
- * that is not base64 of UTF-8 text, or more than 64 pairs.
+ * that is not base64 of UTF-8 text, the server's own key, or more than 64 pairs.
  */
 export function parseMetadata(header: string | undefined): Record<string, string | null> {
   const pairs: Record<string, string | null> = {};
@@ -35,6 +36,7 @@ export function parseMetadata(header: string | undefined): Record<string, string
       throw new FragoError('INVALID_REQUEST', 'Upload-Metadata must be comma-separated "key base64value" pairs');
     }
     if (Object.hasOwn(pairs, key)) throw new FragoError('INVALID_REQUEST', `Upload-Metadata names "${key}" twice`);
+    if (key === CONCAT_KEY) throw new FragoError('INVALID_REQUEST', `Upload-Metadata may not name "${CONCAT_KEY}": the server keeps Upload-Concat there`);
     pairs[key] = value === undefined ? null : decodeValue(key, value);
   }
   return pairs;
@@ -42,11 +44,11 @@ export function parseMetadata(header: string | undefined): Record<string, string
 
 /**
  * The `Upload-Metadata` header for an upload's metadata: its text (and null) values
- * under keys tus allows; undefined when there are none.
+ * under keys tus allows, but for the server's own; undefined when there are none.
  */
 export function formatMetadata(metadata: Readonly<Record<string, unknown>>): string | undefined {
   const pairs = Object.entries(metadata).flatMap(([key, value]) => {
-    if (!KEY.test(key)) return [];
+    if (!KEY.test(key) || key === CONCAT_KEY) return [];
     if (value === null) return [key];
     return typeof value === 'string' ? [`${key} ${toBase64(new TextEncoder().encode(value))}`] : [];
   });

@@ -1,6 +1,7 @@
 import { FragoError } from '../../errors.js';
 import type { FragoResponse } from '../../protocol.js';
 import { appendBytes } from './append.js';
+import { concatOf } from './concat.js';
 import { assertBytes, uploadChecksum, uploadOffset } from './headers.js';
 import { offsetOf } from './offset.js';
 import { tusResponse } from './responses.js';
@@ -17,6 +18,7 @@ export async function appendUpload(context: TusContext): Promise<FragoResponse> 
   const offset = uploadOffset(request.headers);
   const digest = uploadChecksum(request.headers);
   const state = await service.status(identity, id);
+  if (concatOf(state.upload)?.startsWith('final;')) throw new FragoError('FORBIDDEN', 'A final upload is made of its parts; it takes no bytes');
   const current = offsetOf(state);
   if (offset !== current) {
     throw new FragoError('OFFSET_MISMATCH', `Upload-Offset must be the upload's offset, ${current}`, { details: { offset: current } });
