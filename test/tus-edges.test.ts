@@ -8,6 +8,7 @@ import { createFrago, fragoFetch, MemoryRepository, MemoryStorage, type Frago } 
 import { fetchServer, listen } from '@frago/conformance';
 import { fragoFastify } from '@frago/fastify';
 import { fragoH3 } from '@frago/h3';
+import { startDefaultServer } from './support/default-server.js';
 import { tusUpload } from './support/tus-upload.js';
 
 const MiB = 1024 * 1024;
@@ -49,5 +50,21 @@ describe.each(EDGES)('tus through %s', (_name, serve, path) => {
     const head = await fetch(run.url, { method: 'HEAD', headers: { 'tus-resumable': '1.0.0' } });
     expect(head.status).toBe(200);
     expect(head.headers.get('upload-offset')).toBe(String(bytes.length));
+  });
+});
+
+describe('the default server, built and run as a user runs it', () => {
+  it('serves tus at /files/: a parallel tus-js-client upload lands byte-identical in assembled/', async () => {
+    const server = await startDefaultServer();
+    try {
+      const { bytes } = await server.sourceFile('clip.bin', 3 * MiB + 5);
+      const run = await tusUpload(bytes, { endpoint: `${server.origin}/files/`, parallelUploads: 2, metadata: { filename: 'clip.bin' } });
+      const id = run.url.split('/').pop() ?? '';
+      expect((await server.assembled(id, 'clip.bin')).equals(bytes)).toBe(true);
+      const status = (await (await fetch(`${server.origin}/upload/${id}/`)).json()) as Record<string, unknown>;
+      expect(status).toMatchObject({ status: 'complete', checksum: md5(bytes) });
+    } finally {
+      await server.close();
+    }
   });
 });
