@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFaultProxy, TEST_USER_HEADER } from '@frago/conformance';
 import { createFrago, type Frago } from '@frago/core';
 import { Upload } from 'tus-js-client';
 import { openStack, type Stack } from './support/stack.js';
@@ -199,6 +200,53 @@ describe('tus 1.0 with the real tus-js-client 4.3.1, on Express + SQLite + disk 
     expect(joined.status).toBe(201);
   });
 
+  it('retries and resumes through a proxy that cuts a PATCH mid-way', async () => {
+    const proxy = await startFaultProxy(server.origin);
+    try {
+      let cut = false;
+      proxy.decide((request) => {
+        if (request.method !== 'PATCH' || cut || request.headers['upload-offset'] !== String(MiB)) return 'pass';
+        cut = true;
+        return 'drop';
+      });
+      const bytes = randomBytes(3 * MiB);
+      const run = await tusUpload(bytes, { endpoint: `${proxy.origin}/files/`, chunkSize: MiB, retryDelays: [0, 50, 100] });
+      expect(run.outcome).toBe('success');
+      const patches = proxy.log.filter((entry) => entry.method === 'PATCH').map((entry) => [entry.headers['upload-offset'], entry.action]);
+      expect(patches).toEqual([
+        ['0', 'pass'],
+        [String(MiB), 'drop'],
+        [String(MiB), 'pass'],
+        [String(2 * MiB), 'pass'],
+      ]);
+      expect(proxy.log.some((entry) => entry.method === 'HEAD')).toBe(true);
+      expect((await fragoStatus(idOf(run.url))).body).toMatchObject({ status: 'complete', checksum: md5(bytes) });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("answers 404 to another identity on every route, a final naming another's part included", async () => {
+    const alice = { [TEST_USER_HEADER]: 'alice' };
+    const bob = { ...TUS, [TEST_USER_HEADER]: 'bob' };
+    const bytes = randomBytes(2 * MiB);
+    const run = await tusUpload(bytes, { endpoint: endpoint(), chunkSize: MiB, headers: alice, stopWhen: (sent) => sent >= MiB });
+    const part = await fetch(endpoint(), {
+      method: 'POST',
+      headers: { ...TUS, ...alice, 'upload-concat': 'partial', 'upload-length': '3', 'content-type': 'application/offset+octet-stream' },
+      body: Buffer.from('abc'),
+    });
+    const before = await rowCount();
+    expect((await fetch(run.url, { method: 'HEAD', headers: bob })).status).toBe(404);
+    const patch = await fetch(run.url, { method: 'PATCH', headers: { ...bob, 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' }, body: bytes });
+    expect(patch.status).toBe(404);
+    expect((await fetch(run.url, { method: 'DELETE', headers: bob })).status).toBe(404);
+    const final = await fetch(endpoint(), { method: 'POST', headers: { ...bob, 'upload-concat': `final;${part.headers.get('location')}` } });
+    expect(final.status).toBe(404);
+    expect(await rowCount()).toBe(before);
+    expect((await fetch(run.url, { method: 'HEAD', headers: { ...TUS, ...alice } })).status).toBe(200);
+  });
+
   it('answers OPTIONS with what it speaks, and with CORS exposes the headers a browser client reads', async () => {
     const options = await fetch(endpoint(), { method: 'OPTIONS' });
     expect(options.status).toBe(204);
@@ -221,7 +269,11 @@ describe('tus 1.0 with the real tus-js-client 4.3.1, on Express + SQLite + disk 
       expect(allowed).toContain(name);
     }
     expect(preflight.headers.get('access-control-allow-methods')).toContain('PATCH');
-    const created = await fetch(endpoint(), { method: 'POST', headers: { ...TUS, origin: 'https://app.example', 'upload-length': '5' } });
+    const created = await fetch(endpoint(), {
+      method: 'POST',
+      headers: { ...TUS, origin: 'https://app.example', [TEST_USER_HEADER]: 'browser', 'upload-length': '5' },
+    });
+    expect(created.status).toBe(201);
     const exposed = created.headers.get('access-control-expose-headers') ?? '';
     for (const name of ['location', 'tus-resumable', 'upload-offset', 'upload-length', 'upload-metadata', 'upload-expires', 'x-request-id']) {
       expect(exposed).toContain(name);
