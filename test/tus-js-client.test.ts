@@ -5,7 +5,7 @@ import { createFrago, type Frago } from '@frago/core';
 import { Upload } from 'tus-js-client';
 import { openStack, type Stack } from './support/stack.js';
 import { serveWithExpress } from './support/express-target.js';
-import { tusUpload } from './support/tus-upload.js';
+import { memoryUrlStorage, tusUpload } from './support/tus-upload.js';
 
 const MiB = 1024 * 1024;
 const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
@@ -160,6 +160,25 @@ describe('tus 1.0 with the real tus-js-client 4.3.1, on Express + SQLite + disk 
     const parts = run.requests.filter((request) => request.method === 'PATCH').map((request) => idOf(request.url));
     expect(new Set(parts).size).toBe(4);
     for (const part of parts) expect((await fragoStatus(part)).status).toBe(410);
+  });
+
+  it('resumes a parallel upload after abort() from its urlStorage: the parts continue past 0, then the final joins them', async () => {
+    const bytes = randomBytes(8 * MiB);
+    const resumable = { urlStorage: memoryUrlStorage(), fingerprint: async () => 'parallel-resume', parallelUploads: 2, chunkSize: MiB };
+    const first = await tusUpload(bytes, { ...resumable, endpoint: endpoint(), stopWhen: (sent) => sent > 3.5 * MiB });
+    expect(first.outcome).toBe('aborted');
+    expect(first.requests.some((request) => request.method === 'POST' && request.url === endpoint())).toBe(true);
+    // The server may still be receiving a PATCH the abort cut (409 RANGE_IN_FLIGHT until it
+    // sees the connection close): tus-js-client retries 409, as it does by default.
+    const resumed = await tusUpload(bytes, { ...resumable, endpoint: endpoint(), resume: true, retryDelays: [100, 300, 1000] });
+    expect(resumed.outcome).toBe('success');
+    const patches = resumed.requests.filter((request) => request.method === 'PATCH');
+    expect(resumed.requests.slice(0, 2).map((request) => request.method)).toEqual(['HEAD', 'HEAD']);
+    expect(patches.some((request) => Number(request.offset) > 0)).toBe(true);
+    expect(patches.length).toBeLessThan(8);
+    expect(resumed.requests.filter((request) => request.method === 'POST')).toHaveLength(1);
+    const { body } = await fragoStatus(idOf(resumed.url));
+    expect(body).toMatchObject({ status: 'complete', checksum: md5(bytes) });
   });
 
   it('refuses a final naming an unknown, unfinished, ordinary or repeated part, or with Upload-Length, creating nothing', async () => {

@@ -1,4 +1,22 @@
-import { Upload, type UploadOptions } from 'tus-js-client';
+import { Upload, type PreviousUpload, type UploadOptions, type UrlStorage } from 'tus-js-client';
+
+/** A urlStorage kept in memory, as an app would keep the client's resume records in its own store. */
+export function memoryUrlStorage(): UrlStorage {
+  const entries = new Map<string, PreviousUpload & { urlStorageKey: string }>();
+  let next = 0;
+  return {
+    findAllUploads: async () => [...entries.values()],
+    findUploadsByFingerprint: async (fingerprint) => [...entries.values()].filter((entry) => entry.urlStorageKey.startsWith(`${fingerprint}#`)),
+    removeUpload: async (key) => {
+      entries.delete(key);
+    },
+    addUpload: async (fingerprint, upload) => {
+      const urlStorageKey = `${fingerprint}#${next++}`;
+      entries.set(urlStorageKey, { ...upload, urlStorageKey });
+      return urlStorageKey;
+    },
+  };
+}
 
 /** What one run of tus-js-client did: its upload URL and the requests it sent. */
 export interface TusRun {
@@ -10,13 +28,15 @@ export interface TusRun {
 /**
  * Runs tus-js-client's `Upload` on `bytes` to `endpoint` until it succeeds, fails or
  * `stopWhen` (given the bytes sent so far) asks it to abort. No retries unless given.
+ * With `resume`, it first looks up a previous upload of the same fingerprint in its
+ * urlStorage and resumes that one.
  */
 export function tusUpload(
   bytes: Buffer,
-  options: Partial<UploadOptions> & { stopWhen?: (sent: number) => boolean },
+  options: Partial<UploadOptions> & { stopWhen?: (sent: number) => boolean; resume?: boolean },
 ): Promise<TusRun & { readonly outcome: 'success' | 'aborted' }> {
   const requests: TusRun['requests'] = [];
-  const { stopWhen, ...uploadOptions } = options;
+  const { stopWhen, resume, ...uploadOptions } = options;
   return new Promise((resolve, reject) => {
     const upload: Upload = new Upload(bytes, {
       retryDelays: [],
@@ -32,6 +52,10 @@ export function tusUpload(
       onSuccess: () => resolve({ url: upload.url ?? '', requests, outcome: 'success' }),
       onError: reject,
     });
-    upload.start();
+    const previous = resume ? upload.findPreviousUploads() : Promise.resolve([]);
+    previous.then((found) => {
+      if (found[0] !== undefined) upload.resumeFromPreviousUpload(found[0]);
+      upload.start();
+    }, reject);
   });
 }
