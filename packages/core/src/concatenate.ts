@@ -1,6 +1,7 @@
 import type { ConcatenateUploads } from './commands.js';
 import { FragoError } from './errors.js';
 import type { Identity } from './identity.js';
+import type { UploadRecord } from './model.js';
 import type { Storage } from './ports.js';
 import type { FinalizeResult, UploadService } from './service.js';
 
@@ -11,28 +12,32 @@ function pieces(size: number, max: number): Array<{ start: number; end: number }
   return ranges;
 }
 
+/** What joining needs beside the service: the storage to read parts from, and how to make a part readable. */
+export interface JoinAccess {
+  readonly storage: Storage;
+  /** Hands a whole part's chunks to a storage with `seal` (S3), so that it can be read back; nothing for others. */
+  readonly seal: (upload: UploadRecord) => Promise<void>;
+}
+
 /**
  * Joins whole uploads in progress into a new, completed upload (checksum, assembly and
  * `upload:completed` as for any other), then aborts the parts, deleting their bytes.
  * The bytes are read back from the storage and written into the new upload: one copy
- * through the process. A storage that cannot read an open upload back (one with
- * `seal`, such as S3) is refused.
+ * through the process (on S3, each part is first joined into an object, then
+ * downloaded and uploaded again).
  *
- * @throws {FragoError} `UNSUPPORTED_OPERATION` for such a storage, `INVALID_REQUEST`
- * for no parts or a part named twice, `UPLOAD_INCOMPLETE` for a part not whole or
- * not in progress, what `UploadService.status` throws for a part (404 for another
- * identity's), and what creating, writing and finalizing throw.
+ * @throws {FragoError} `INVALID_REQUEST` for no parts or a part named twice,
+ * `UPLOAD_INCOMPLETE` for a part not whole or not in progress, what
+ * `UploadService.status` throws for a part (404 for another identity's), and what
+ * creating, writing and finalizing throw.
  */
 export async function concatenateUploads(
   service: UploadService,
-  storage: Storage,
+  { storage, seal }: JoinAccess,
   identity: Identity,
   command: ConcatenateUploads,
 ): Promise<FinalizeResult> {
   const { parts } = command;
-  if (storage.seal !== undefined) {
-    throw new FragoError('UNSUPPORTED_OPERATION', 'This storage cannot join uploads: it cannot read an open upload back');
-  }
   if (parts.length === 0) throw new FragoError('INVALID_REQUEST', 'Name at least one upload to join');
   if (new Set(parts).size !== parts.length) throw new FragoError('INVALID_REQUEST', 'An upload may be joined only once');
   const states = [];
@@ -50,6 +55,7 @@ export async function concatenateUploads(
   try {
     let offset = 0;
     for (const { upload } of states) {
+      await seal(upload);
       for (const piece of pieces(upload.totalSize, service.limits.maxChunkSize)) {
         const range = { start: offset + piece.start, end: offset + piece.end, total: totalSize };
         await service.writeChunk(identity, joined.id, { range, body: storage.read(upload.storageKey, piece) });

@@ -307,15 +307,14 @@ export class UploadService {
    * Joins whole uploads of the caller, in progress, into a new upload, completed (its
    * checksum, assembly and `upload:completed`) before this returns; the parts are then
    * aborted. The bytes are read back from the storage and written once through the
-   * process; a storage with `seal` (S3) cannot join.
+   * process (a storage with `seal`, S3, joins each part first, so it can be read).
    *
-   * @throws {FragoError} `UNSUPPORTED_OPERATION` for such a storage, `INVALID_REQUEST`
-   * (no parts, a part named twice), `UPLOAD_INCOMPLETE` (a part not whole or not in
+   * @throws {FragoError} `INVALID_REQUEST` (no parts, a part named twice), `UPLOAD_INCOMPLETE` (a part not whole or not in
    * progress), a part's status error (404 for another identity's), and what creating,
    * writing and finalizing throw.
    */
   concatenate(identity: Identity, command: ConcatenateUploads): Promise<FinalizeResult> {
-    return concatenateUploads(this, this.options.storage, identity, command);
+    return concatenateUploads(this, { storage: this.options.storage, seal: (upload) => this.seal(upload) }, identity, command);
   }
 
   /**
