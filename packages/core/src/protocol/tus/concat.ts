@@ -11,8 +11,10 @@ export const CONCAT_KEY = 'tus-concat';
 export type Concat = { readonly kind: 'partial' } | { readonly kind: 'final'; readonly parts: readonly string[] } | null;
 
 /**
- * The upload ids a final names: each URL (absolute, or a path) must lie directly
- * below `base`.
+ * The upload ids a final names: each URL (absolute, or a path) must end in
+ * `<base>/<id>`. What comes before `base` is not checked: a framework may mount tus
+ * under a prefix the handler never sees (Fastify's `prefix`), and the id is then looked
+ * up for the caller like any other.
  */
 function partIds(list: string, base: string): string[] {
   const urls = list.trim().split(/\s+/).filter((url) => url !== '');
@@ -24,7 +26,8 @@ function partIds(list: string, base: string): string[] {
     } catch {
       throw new FragoError('INVALID_REQUEST', 'Upload-Concat: final; names a malformed URL');
     }
-    const id = path.startsWith(`${base}/`) ? path.slice(base.length + 1).replace(/\/$/, '') : '';
+    const at = path.replace(/\/$/, '').lastIndexOf(`${base}/`);
+    const id = at === -1 ? '' : path.slice(at + base.length + 1).replace(/\/$/, '');
     if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) throw new FragoError('INVALID_REQUEST', `Upload-Concat: final; names ${url}, not an upload here`);
     return id;
   });
