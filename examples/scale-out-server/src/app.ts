@@ -55,6 +55,7 @@ export async function createApp(config: ServerConfig): Promise<ScaleOutApp> {
     assemblyLeaseMs: config.assemblyLeaseMs,
     bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
     expirationMs: config.expirationMs,
+    tus: true,
   });
   const app = express();
   app.disable('x-powered-by');
