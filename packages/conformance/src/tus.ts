@@ -52,6 +52,7 @@ export function describeTusConformance(name: string, setup: () => Promise<TusTar
         [{ 'upload-length': 'abc' }, 400, 'INVALID_SIZE'],
         [{ 'upload-length': '99999999999999999999' }, 400, 'INVALID_SIZE'],
         [{}, 400, 'INVALID_SIZE'],
+        [{ 'upload-defer-length': '1' }, 400, 'INVALID_SIZE'],
         [{ 'upload-length': String(65 * 1024 * 1024) }, 413, 'UPLOAD_TOO_LARGE'],
         [{ 'upload-length': '10', 'upload-metadata': 'filename not-base64!' }, 400, 'INVALID_REQUEST'],
         [{ 'upload-length': '10', 'upload-metadata': `filename ${b64('a')},filename ${b64('b')}` }, 400, 'INVALID_REQUEST'],

@@ -40,7 +40,10 @@ export async function createUpload(context: TusContext): Promise<FragoResponse> 
   const metadata = parseMetadata(request.headers['upload-metadata']);
   if (concat?.kind === 'final') return createFinal(context, concat.parts, request.headers['upload-concat']?.trim() ?? '', metadata);
   const totalSize = uploadLength(request.headers);
-  if (totalSize === undefined) throw new FragoError('INVALID_SIZE', 'Upload-Length is required');
+  if (totalSize === undefined) {
+    const deferred = request.headers['upload-defer-length'] !== undefined;
+    throw new FragoError('INVALID_SIZE', deferred ? 'Upload-Defer-Length is not supported; send Upload-Length' : 'Upload-Length is required');
+  }
   const withBytes = carriesBytes(request.headers);
   const digest = withBytes ? uploadChecksum(request.headers) : null;
   const filename = validateFilename(metadata.filename ?? metadata.name ?? DEFAULT_FILENAME);
