@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestBucket, createTestDatabase, type TestBucket, type TestDatabase } from '@frago/conformance';
+import { createTestBucket, type TestBucket } from '@frago/conformance';
 import { call, chunksOf, inParallel, put, resume } from './support/cluster-client.js';
-import { bucketLeftovers, s3ServerEnv, SCALE_OUT_SERVER } from './support/scale-out.js';
-import { startServerProcess, type ServerProcess } from './support/server-process.js';
+import { bucketLeftovers, s3ServerEnv, startScaleOut, type ScaleOutCluster } from './support/scale-out.js';
+import type { ServerProcess } from './support/server-process.js';
 const MiB = 1024 * 1024;
 const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
 
@@ -60,27 +60,22 @@ const stores = { 'one S3 bucket': s3Store, 'one shared folder': diskStore };
 
 for (const [storeName, openStore] of Object.entries(stores)) {
   describe(`three frago processes on one PostgreSQL database and ${storeName}`, () => {
-    let database: TestDatabase;
+    let cluster: ScaleOutCluster;
     let store: Store;
     let sql: pg.Client;
     const servers: ServerProcess[] = [];
 
     beforeAll(async () => {
-      database = await createTestDatabase();
       store = await openStore();
-      sql = new pg.Client({ connectionString: database.clientUrl });
-      await sql.connect();
       // A killed process's claims lapse after 1.5 s, so the client's resend soon gets through.
-      const env = { ...store.env, FRAGO_DATABASE_URL: database.clientUrl, FRAGO_CLAIM_LEASE_MS: '1500', PORT: '0', HOST: '127.0.0.1' };
-      // One after the other: the first migrates the shared database, the others find nothing to do.
-      for (let i = 0; i < 3; i++) servers.push(await startServerProcess(SCALE_OUT_SERVER, env));
+      cluster = await startScaleOut({ ...store.env, FRAGO_CLAIM_LEASE_MS: '1500' });
+      sql = cluster.sql;
+      servers.push(...cluster.servers);
     }, 120_000);
 
     afterAll(async () => {
-      for (const server of servers) await server.stop('SIGTERM');
-      await sql?.end();
+      await cluster?.stop();
       await store?.drop();
-      await database?.drop();
     });
 
     it('assembles every file once, byte for byte, though one process is killed mid-upload and two finalize at once', async () => {

@@ -40,8 +40,9 @@ export type AppConfig = Pick<ServerConfig, 'dataDir'> &
 /**
  * Builds the default server: SQLite in `<dataDir>/frago.sqlite` (migrated on start),
  * files under `<dataDir>/incoming` and `<dataDir>/assembled`, the API at `/upload/`
- * the upload page at `/` with the client bundle it loads (`/frago-client.js`), and
- * the probes `/healthz` and `/readyz`, and Prometheus metrics at `/metrics`.
+ * the upload page at `/` with the client bundle it loads (`/frago-client.js`), tus 1.0
+ * uploads at `/files/`, the probes `/healthz` and `/readyz`, and Prometheus metrics at
+ * `/metrics`.
  */
 export async function createApp(config: AppConfig): Promise<DefaultApp> {
   await mkdir(config.dataDir, { recursive: true });
@@ -74,6 +75,7 @@ export async function createApp(config: AppConfig): Promise<DefaultApp> {
     assemblyLeaseMs: config.assemblyLeaseMs,
     bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
     cors: config.corsOrigins === undefined ? undefined : { origin: config.corsOrigins },
+    tus: { basePath: '/files' },
   });
   const calls = countCalls(frago.handle);
   let draining = false;

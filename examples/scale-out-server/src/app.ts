@@ -63,6 +63,7 @@ export async function createApp(config: ServerConfig, logger: FragoLogger): Prom
     assemblyLeaseMs: config.assemblyLeaseMs,
     bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
     expirationMs: config.expirationMs,
+    tus: true,
   });
   let draining = false;
   const app = express();

@@ -16,3 +16,4 @@ export * from './disk-files.js';
 export * from './remote-target.js';
 export * from './remote-server.js';
 export * from './mikro-orm.js';
+export * from './tus.js';

@@ -46,3 +46,16 @@ export interface ListUploads {
   /** Where the previous page ended, as the service returned it; null for the first page. */
   readonly cursor: string | null;
 }
+
+/**
+ * Makes one upload of several: a new upload whose bytes are those of `parts`, in
+ * order. Every part must be the caller's, in progress and whole.
+ */
+export interface ConcatenateUploads {
+  /** The client's name for the joined file, checked by `validateFilename`. */
+  readonly filename: string;
+  /** The ids of the uploads to join, in order; each once. */
+  readonly parts: readonly string[];
+  /** Absent for none. */
+  readonly metadata?: Readonly<Record<string, unknown>> | undefined;
+}

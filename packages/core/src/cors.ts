@@ -16,8 +16,8 @@ export interface CorsOptions {
    */
   readonly credentials?: boolean;
   /**
-   * Request headers a client may send besides the ones frago reads (`Content-Type`,
-   * `Content-Range`, `Content-Digest`, `Content-MD5`), e.g. `Authorization` or the
+   * Request headers a client may send besides the ones the protocol reads (frago's
+   * `Content-Type`, `Content-Range`, `Content-Digest`, `Content-MD5`; tus's own), e.g. `Authorization` or the
    * header an identity resolver reads.
    */
   readonly allowHeaders?: readonly string[];
@@ -25,10 +25,21 @@ export interface CorsOptions {
   readonly maxAgeSeconds?: number;
 }
 
-const METHODS = 'GET, POST, PUT, DELETE';
-const FRAGO_HEADERS = ['content-type', 'content-range', 'content-digest', 'content-md5'];
-// Response headers a client needs that browsers hide by default.
-const EXPOSED = 'location, retry-after';
+/** What a protocol tells browsers it uses: its methods, the headers it reads, the headers it answers with. */
+export interface CorsWire {
+  readonly methods: readonly string[];
+  /** Request headers the protocol reads, lowercase. */
+  readonly requestHeaders: readonly string[];
+  /** Response headers a client needs that browsers hide by default, lowercase. */
+  readonly exposedHeaders: readonly string[];
+}
+
+/** The frago protocol's methods and headers. */
+export const FRAGO_CORS_WIRE: CorsWire = {
+  methods: ['GET', 'POST', 'PUT', 'DELETE'],
+  requestHeaders: ['content-type', 'content-range', 'content-digest', 'content-md5'],
+  exposedHeaders: ['location', 'retry-after'],
+};
 
 async function allowed(options: CorsOptions, origin: string): Promise<boolean> {
   if (options.origin === '*') return true;
@@ -40,14 +51,18 @@ async function allowed(options: CorsOptions, origin: string): Promise<boolean> {
  * The CORS headers for a request from `origin`, or null when the origin may not call
  * the API (the response then carries no CORS header and the browser hides it).
  */
-export async function corsHeaders(options: CorsOptions, origin: string): Promise<Record<string, string> | null> {
+export async function corsHeaders(
+  options: CorsOptions,
+  origin: string,
+  wire: CorsWire = FRAGO_CORS_WIRE,
+): Promise<Record<string, string> | null> {
   if (!(await allowed(options, origin))) return null;
   const echo = options.origin !== '*' || options.credentials === true;
   return {
     'access-control-allow-origin': echo ? origin : '*',
     ...(echo ? { vary: 'Origin' } : {}),
     ...(options.credentials ? { 'access-control-allow-credentials': 'true' } : {}),
-    'access-control-expose-headers': EXPOSED,
+    'access-control-expose-headers': wire.exposedHeaders.join(', '),
   };
 }
 
@@ -57,13 +72,17 @@ export async function corsHeaders(options: CorsOptions, origin: string): Promise
  *
  * @throws {FragoError} `FORBIDDEN` when the origin may not call the API.
  */
-export async function preflightHeaders(options: CorsOptions, origin: string): Promise<Record<string, string>> {
-  const headers = await corsHeaders(options, origin);
+export async function preflightHeaders(
+  options: CorsOptions,
+  origin: string,
+  wire: CorsWire = FRAGO_CORS_WIRE,
+): Promise<Record<string, string>> {
+  const headers = await corsHeaders(options, origin, wire);
   if (headers === null) throw new FragoError('FORBIDDEN', 'This origin may not call the upload API');
-  const allowHeaders = [...FRAGO_HEADERS, ...(options.allowHeaders ?? []).map((name) => name.toLowerCase())];
+  const allowHeaders = [...wire.requestHeaders, ...(options.allowHeaders ?? []).map((name) => name.toLowerCase())];
   return {
     ...headers,
-    'access-control-allow-methods': METHODS,
+    'access-control-allow-methods': wire.methods.join(', '),
     'access-control-allow-headers': allowHeaders.join(', '),
     'access-control-max-age': String(options.maxAgeSeconds ?? 600),
   };

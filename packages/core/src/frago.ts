@@ -6,13 +6,15 @@ import { observeHandler } from './observed-handler.js';
 import { resolveOptions, type FragoOptions } from './options.js';
 import type { FragoHandler, ProtocolOptions } from './protocol.js';
 import { createHttpHandler } from './protocol/frago/index.js';
+import { serveAll } from './protocol/mounts.js';
+import { createTusHandler, type TusOptions } from './protocol/tus/index.js';
 import { UploadService } from './service.js';
 
 /** A configured frago: the upload service, its events and its HTTP handler. */
 export interface Frago {
   readonly service: UploadService;
   readonly events: FragoEmitter;
-  /** The frago HTTP API as a function; adapters mount it. */
+  /** The frago HTTP API (and tus, when on) as a function; adapters mount it. */
   readonly handle: FragoHandler;
   /** Deletes the bytes and records of expired uploads; see {@link UploadService.sweepExpired}. */
   sweepExpired(): Promise<number>;
@@ -26,6 +28,15 @@ export interface Frago {
   readiness(timeoutMs?: number): Promise<Readiness>;
 }
 
+/** Which protocols {@link createFrago} serves besides frago's own API. */
+export interface FragoProtocols {
+  /**
+   * Serves tus 1.0.0 (`true` at `/files`, or with {@link TusOptions}) through the same
+   * {@link Frago.handle}, so every adapter mounting it serves both. Off by default.
+   */
+  readonly tus?: boolean | TusOptions;
+}
+
 /**
  * Creates a frago from a repository and a storage.
  *
@@ -35,7 +46,7 @@ export interface Frago {
  * frago.events.on('upload:completed', ({ upload, location }) => console.log(upload.filename, location));
  * ```
  */
-export function createFrago(options: FragoOptions & ProtocolOptions): Frago {
+export function createFrago(options: FragoOptions & ProtocolOptions & FragoProtocols): Frago {
   const events = options.events ?? createEmitter();
   const logger = options.logger ?? silentLogger;
   const instrumentation: readonly FragoInstrumentation[] = [options.instrumentation ?? []].flat();
@@ -43,7 +54,10 @@ export function createFrago(options: FragoOptions & ProtocolOptions): Frago {
   const repository = instrumentation.reduce((port, item) => item.repository?.(port) ?? port, options.repository);
   const storage = instrumentation.reduce((port, item) => item.storage?.(port) ?? port, options.storage);
   const service = new UploadService(resolveOptions({ ...options, repository, storage }), events);
-  const handle = observeHandler(createHttpHandler(service, options), { logger, events, instrumentation });
+  const frago = createHttpHandler(service, options);
+  const tus = options.tus === true ? {} : options.tus || undefined;
+  const served = tus === undefined ? frago : serveAll(frago, createTusHandler(service, { ...tus, cors: options.cors }));
+  const handle = observeHandler(served, { logger, events, instrumentation });
   const sweepFailed = (error: unknown) => {
     logger.error({ err: error }, 'sweep failed');
     events.emit('error', { error, source: 'sweeper' });

@@ -23,6 +23,8 @@ export * from './logger.js';
 export * from './request-facts.js';
 export * from './instrumentation.js';
 export * from './health.js';
+export * from './protocol/tus/index.js';
+export { serveAll } from './protocol/mounts.js';
 export * from './frago.js';
 export * from './web/index.js';
 export * from './fetch.js';

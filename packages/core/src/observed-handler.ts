@@ -62,5 +62,5 @@ export function observeHandler(handle: FragoHandler, observers: HandlerObservers
     for (const item of instrumentation) item.answered?.(answered);
     return response;
   };
-  return Object.assign(observed, { owns: handle.owns, basePath: handle.basePath });
+  return Object.assign(observed, { owns: handle.owns, basePath: handle.basePath, mounts: handle.mounts });
 }

@@ -30,6 +30,7 @@ export interface FragoRequest {
 export interface FragoResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
+  /** Sent as JSON; `undefined` for a response without a body (tus answers mostly in headers). */
   readonly body: unknown;
   /**
    * When the server failed (`INTERNAL_ERROR`, `STORAGE_FAILED`, `REPOSITORY_FAILED`),
@@ -53,4 +54,6 @@ export type FragoHandler = ((request: FragoRequest) => Promise<FragoResponse>) &
   readonly owns: (path: string) => boolean;
   /** Where the API is mounted, normalized: a leading slash and no trailing one (`/upload`), for adapters that declare routes. */
   readonly basePath: string;
+  /** Every base path this handler serves (the frago API's, and tus's when it is on), normalized, for adapters that declare routes. */
+  readonly mounts: readonly string[];
 };

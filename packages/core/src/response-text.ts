@@ -9,9 +9,15 @@ import { errorResponse } from './protocol/frago/responses.js';
  */
 export function responseText(response: FragoResponse): { readonly status: number; readonly text: string } {
   try {
+    if (response.body === undefined) return { status: response.status, text: '' };
     return { status: response.status, text: JSON.stringify(response.body) };
   } catch (error) {
     const failure = errorResponse(error);
     return { status: failure.status, text: JSON.stringify(failure.body) };
   }
+}
+
+/** True for a status that never has a body nor a `content-length` (RFC 9110 §8.6, §15.3.5). */
+export function isBodiless(status: number): boolean {
+  return status === 204 || status === 304 || (status >= 100 && status < 200);
 }

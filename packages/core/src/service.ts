@@ -1,7 +1,8 @@
 import { digestsEqual, type ChecksumAlgorithm } from './checksum.js';
 import { ChecksumProgress } from './checksum-progress.js';
 import { ClaimLease } from './claim-lease.js';
-import type { FinalizeUpload, ListUploads, StartUpload, WriteChunk } from './commands.js';
+import type { ConcatenateUploads, FinalizeUpload, ListUploads, StartUpload, WriteChunk } from './commands.js';
+import { concatenateUploads } from './concatenate.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { formatChunkDigest } from './digest.js';
 import { FragoError, isFragoError, wrapError } from './errors.js';
@@ -300,6 +301,20 @@ export class UploadService {
     // Not given back when this fails: the bytes may have moved; a finalizer taking over
     // after the lease finds the digest recorded and completes.
     return this.recordComplete(held, { ...assembled, algorithm });
+  }
+
+  /**
+   * Joins whole uploads of the caller, in progress, into a new upload, completed (its
+   * checksum, assembly and `upload:completed`) before this returns; the parts are then
+   * aborted. The bytes are read back from the storage and written once through the
+   * process (a storage with `seal`, S3, joins each part first, so it can be read).
+   *
+   * @throws {FragoError} `INVALID_REQUEST` (no parts, a part named twice), `UPLOAD_INCOMPLETE` (a part not whole or not in
+   * progress), a part's status error (404 for another identity's), and what creating,
+   * writing and finalizing throw.
+   */
+  concatenate(identity: Identity, command: ConcatenateUploads): Promise<FinalizeResult> {
+    return concatenateUploads(this, { storage: this.options.storage, seal: (upload) => this.seal(upload) }, identity, command);
   }
 
   /**

@@ -53,6 +53,8 @@ export const fragoFastify: FastifyPluginAsync<FragoFastifyOptions> = async (fast
     const response = await frago.handle(toFragoRequest(request.raw, reply.raw, () => identify(request), path));
     send(request, reply, response, prefix);
   };
-  fastify.all(frago.handle.basePath, handler);
-  fastify.all(`${frago.handle.basePath}/*`, handler);
+  for (const base of frago.handle.mounts) {
+    fastify.all(base, handler);
+    fastify.all(`${base}/*`, handler);
+  }
 };

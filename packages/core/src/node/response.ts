@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FragoResponse } from '../protocol.js';
-import { responseText } from '../response-text.js';
+import { isBodiless, responseText } from '../response-text.js';
 
 /**
  * Writes a {@link FragoResponse}: the one Node response writer, shared by the plain
@@ -14,7 +14,11 @@ export function sendFragoResponse(req: IncomingMessage, res: ServerResponse, res
   const { status, text } = responseText(response);
   res.statusCode = status;
   for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
-  res.setHeader('content-length', Buffer.byteLength(text));
   if (!req.complete) res.setHeader('connection', 'close');
+  if (isBodiless(status)) {
+    res.end();
+    return;
+  }
+  res.setHeader('content-length', Buffer.byteLength(text));
   res.end(text);
 }

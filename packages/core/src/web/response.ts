@@ -1,5 +1,5 @@
 import type { FragoResponse } from '../protocol.js';
-import { responseText } from '../response-text.js';
+import { isBodiless, responseText } from '../response-text.js';
 
 /**
  * Builds the web `Response` for a {@link FragoResponse}, with its exact
@@ -10,7 +10,8 @@ export function toWebResponse(response: FragoResponse, options: { readonly bodyU
   const { status, text } = responseText(response);
   const payload = new TextEncoder().encode(text);
   const headers = new Headers(response.headers);
-  headers.set('content-length', String(payload.byteLength));
   if (options.bodyUnread) headers.set('connection', 'close');
+  if (isBodiless(status)) return new Response(null, { status, headers });
+  headers.set('content-length', String(payload.byteLength));
   return new Response(payload, { status, headers });
 }

@@ -27,8 +27,3 @@ export function errorResponse(error: unknown): FragoResponse {
   const response = json(status, { status: false, error: code, message, ...(known ? wireDetails(error.details) : {}) });
   return SERVER_FAILURES.has(code) ? { ...response, error } : response;
 }
-
-/** `response` with `headers` added; unchanged for null. */
-export function withHeaders(response: FragoResponse, headers: Record<string, string> | null): FragoResponse {
-  return headers === null ? response : { ...response, headers: { ...response.headers, ...headers } };
-}

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_USER_HEADER } from './test-identity.js';
+
+/** A server under the tus suite: tus at `tusPath`, frago's API at `/upload`, callers by {@link TEST_USER_HEADER}. */
+export interface TusTarget {
+  readonly origin: string;
+  /** Where tus is mounted on the server, e.g. `/files`. */
+  readonly tusPath: string;
+  close(): Promise<void>;
+}
+
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+const OCTETS = 'application/offset+octet-stream';
+
+/**
+ * tus hostile input, over a real socket, against any server mounting a frago with tus
+ * on (limits.maxUploadSize 64 MiB): every malformed or foreign request gets its 4xx
+ * with a typed code, and changes nothing a user can see (the caller's list, the
+ * offset, the received bytes).
+ */
+export function describeTusConformance(name: string, setup: () => Promise<TusTarget>): void {
+  describe(`tus conformance: ${name}`, () => {
+    let target: TusTarget;
+    beforeAll(async () => {
+      target = await setup();
+    });
+    afterAll(() => target?.close());
+
+    const endpoint = () => `${target.origin}${target.tusPath}/`;
+    const as = (user: string) => ({ 'tus-resumable': '1.0.0', [TEST_USER_HEADER]: user });
+    const uploadsOf = async (user: string) => {
+      const response = await fetch(`${target.origin}/upload/?limit=200`, { headers: { [TEST_USER_HEADER]: user } });
+      return ((await response.json()) as { uploads: unknown[] }).uploads.length;
+    };
+    const create = async (user: string, headers: Record<string, string>, body?: Uint8Array) => {
+      const response = await fetch(endpoint(), { method: 'POST', headers: { ...as(user), ...headers }, body });
+      expect(response.status, await response.clone().text()).toBe(201);
+      return new URL(response.headers.get('location') ?? '', target.origin).href;
+    };
+    async function expectRefused(response: Response, status: number, error: string, label: unknown) {
+      expect([label, response.status]).toEqual([label, status]);
+      expect(response.headers.get('tus-resumable')).toBe('1.0.0');
+      const body = (await response.json()) as Record<string, unknown>;
+      expect(body).toMatchObject({ status: false, error });
+      expect(JSON.stringify(body)).not.toMatch(/\.ts:|node_modules|at async/);
+    }
+
+    it('refuses a creation with a bad length, bad metadata, a size over the limit or another version, creating nothing', async () => {
+      const cases: Array<[Record<string, string>, number, string]> = [
+        [{ 'upload-length': '-1' }, 400, 'INVALID_SIZE'],
+        [{ 'upload-length': '1.5' }, 400, 'INVALID_SIZE'],
+        [{ 'upload-length': 'abc' }, 400, 'INVALID_SIZE'],
+        [{ 'upload-length': '99999999999999999999' }, 400, 'INVALID_SIZE'],
+        [{}, 400, 'INVALID_SIZE'],
+        [{ 'upload-defer-length': '1' }, 400, 'INVALID_SIZE'],
+        [{ 'upload-length': String(65 * 1024 * 1024) }, 413, 'UPLOAD_TOO_LARGE'],
+        [{ 'upload-length': '10', 'upload-metadata': 'filename not-base64!' }, 400, 'INVALID_REQUEST'],
+        [{ 'upload-length': '10', 'upload-metadata': `filename ${b64('a')},filename ${b64('b')}` }, 400, 'INVALID_REQUEST'],
+        [{ 'upload-length': '10', 'upload-metadata': `filename ${Buffer.from([0xff, 0xfe]).toString('base64')}` }, 400, 'INVALID_REQUEST'],
+        [{ 'upload-length': '10', 'upload-metadata': `tus-concat ${b64('partial')}` }, 400, 'INVALID_REQUEST'],
+        [{ 'upload-length': '10', 'upload-concat': 'whole' }, 400, 'INVALID_REQUEST'],
+        [{ 'upload-length': '10', 'content-type': OCTETS, 'upload-checksum': 'crc32 AAAAAA==' }, 400, 'UNSUPPORTED_CHECKSUM'],
+      ];
+      for (const [headers, status, error] of cases) {
+        await expectRefused(await fetch(endpoint(), { method: 'POST', headers: { ...as('mallory'), ...headers } }), status, error, headers);
+      }
+      const old = await fetch(endpoint(), { method: 'POST', headers: { 'tus-resumable': '0.2.2', [TEST_USER_HEADER]: 'mallory', 'upload-length': '10' } });
+      await expectRefused(old, 412, 'UNSUPPORTED_VERSION', 'version');
+      expect(old.headers.get('tus-version')).toBe('1.0.0');
+      expect(await uploadsOf('mallory')).toBe(0);
+    });
+
+    it('refuses a PATCH with a bad or wrong offset, another content type or bytes past the length, writing nothing', async () => {
+      const url = await create('patcher', { 'upload-length': '100' });
+      const cases: Array<[Record<string, string>, number, string, number]> = [
+        [{ 'upload-offset': '-1' }, 400, 'INVALID_REQUEST', 10],
+        [{ 'upload-offset': '0.5' }, 400, 'INVALID_REQUEST', 10],
+        [{ 'upload-offset': 'zero' }, 400, 'INVALID_REQUEST', 10],
+        [{}, 400, 'INVALID_REQUEST', 10],
+        [{ 'upload-offset': '5' }, 409, 'OFFSET_MISMATCH', 10],
+        [{ 'upload-offset': '0', 'content-type': 'application/octet-stream' }, 415, 'UNSUPPORTED_MEDIA_TYPE', 10],
+        [{ 'upload-offset': '0' }, 400, 'INVALID_RANGE', 101],
+        [{ 'upload-offset': '0', 'upload-checksum': 'sha1 !!' }, 400, 'INVALID_REQUEST', 10],
+      ];
+      for (const [headers, status, error, size] of cases) {
+        const response = await fetch(url, { method: 'PATCH', headers: { ...as('patcher'), 'content-type': OCTETS, ...headers }, body: new Uint8Array(size) });
+        await expectRefused(response, status, error, headers);
+      }
+      const head = await fetch(url, { method: 'HEAD', headers: as('patcher') });
+      expect(head.headers.get('upload-offset')).toBe('0');
+      const status = await fetch(`${target.origin}/upload/${url.split('/').pop()}/`, { headers: { [TEST_USER_HEADER]: 'patcher' } });
+      expect(await status.json()).toMatchObject({ received_bytes: 0, status: 'in_progress' });
+    });
+
+    it("answers 404 to another identity's upload on HEAD, PATCH, DELETE and in a final, changing nothing", async () => {
+      const url = await create('alice', { 'upload-length': '3', 'upload-concat': 'partial', 'content-type': OCTETS }, new TextEncoder().encode('abc'));
+      const bob = as('bob');
+      expect((await fetch(url, { method: 'HEAD', headers: bob })).status).toBe(404);
+      const patch = await fetch(url, { method: 'PATCH', headers: { ...bob, 'content-type': OCTETS, 'upload-offset': '3' }, body: new Uint8Array(0) });
+      await expectRefused(patch, 404, 'UPLOAD_NOT_FOUND', 'patch');
+      await expectRefused(await fetch(url, { method: 'DELETE', headers: bob }), 404, 'UPLOAD_NOT_FOUND', 'delete');
+      await expectRefused(await fetch(endpoint(), { method: 'POST', headers: { ...bob, 'upload-concat': `final;${url}` } }), 404, 'UPLOAD_NOT_FOUND', 'final');
+      expect(await uploadsOf('bob')).toBe(0);
+      const head = await fetch(url, { method: 'HEAD', headers: as('alice') });
+      expect([head.status, head.headers.get('upload-offset'), head.headers.get('upload-concat')]).toEqual([200, '3', 'partial']);
+    });
+
+    it('refuses a final naming a missing, unfinished, ordinary or repeated part, or with Upload-Length, creating nothing', async () => {
+      const whole = await create('joiner', { 'upload-length': '4', 'upload-concat': 'partial', 'content-type': OCTETS }, new TextEncoder().encode('abcd'));
+      const unfinished = await create('joiner', { 'upload-length': '4', 'upload-concat': 'partial' });
+      const ordinary = await create('joiner', { 'upload-length': '4' });
+      const before = await uploadsOf('joiner');
+      const cases: Array<[Record<string, string>, number, string]> = [
+        [{ 'upload-concat': `final;${whole} ${target.tusPath}/no-such-upload` }, 404, 'UPLOAD_NOT_FOUND'],
+        [{ 'upload-concat': `final;${whole} ${unfinished}` }, 409, 'UPLOAD_INCOMPLETE'],
+        [{ 'upload-concat': `final;${whole} ${ordinary}` }, 400, 'INVALID_REQUEST'],
+        [{ 'upload-concat': `final;${whole} ${whole}` }, 400, 'INVALID_REQUEST'],
+        [{ 'upload-concat': `final;${whole} /elsewhere/x` }, 400, 'INVALID_REQUEST'],
+        [{ 'upload-concat': 'final;' }, 400, 'INVALID_REQUEST'],
+        [{ 'upload-concat': `final;${whole}`, 'upload-length': '4' }, 400, 'INVALID_REQUEST'],
+      ];
+      for (const [headers, status, error] of cases) {
+        await expectRefused(await fetch(endpoint(), { method: 'POST', headers: { ...as('joiner'), ...headers } }), status, error, headers);
+      }
+      expect(await uploadsOf('joiner')).toBe(before);
+      const head = await fetch(whole, { method: 'HEAD', headers: as('joiner') });
+      expect(head.headers.get('upload-offset')).toBe('4');
+    });
+  });
+}

@@ -1,0 +1,72 @@
+import { corsHeaders, preflightHeaders, type CorsOptions, type CorsWire } from '../cors.js';
+import { FragoError } from '../errors.js';
+import type { Identity } from '../identity.js';
+import type { FragoHandler, FragoRequest, FragoResponse } from '../protocol.js';
+import { assertTransferCoding } from '../transfer-coding.js';
+
+// What every protocol does around its routes, so each serves CORS, refuses unknown
+// transfer codings and resolves its caller the same way.
+
+/** A request for one protocol's routes, once its caller is known. */
+export interface RoutedRequest {
+  readonly request: FragoRequest;
+  readonly identity: Identity;
+  /** The path below the base, without slashes around it (`''` on the base itself). */
+  readonly rest: string;
+  /** The query string, without its `?`. */
+  readonly search: string;
+}
+
+/** One protocol's wire: its routes, its CORS lists and how it words answers. */
+export interface ProtocolWire {
+  readonly cors: CorsWire;
+  /** The answer to a CORS preflight from an allowed origin, with `headers` added. */
+  preflight(headers: Record<string, string>): FragoResponse;
+  route(routed: RoutedRequest): Promise<FragoResponse>;
+  /** The response for any error, in the protocol's words; never a stack. */
+  error(error: unknown): FragoResponse;
+}
+
+/** `path` with a leading slash and no trailing one (`/upload`). */
+export function normalizeBase(path: string): string {
+  return `/${path.replace(/^\/+|\/+$/g, '')}`;
+}
+
+function withHeaders(response: FragoResponse, headers: Record<string, string> | null): FragoResponse {
+  return headers === null ? response : { ...response, headers: { ...response.headers, ...headers } };
+}
+
+/**
+ * Serves `wire` at `base`: requests outside it answer `ROUTE_NOT_FOUND`, a CORS
+ * preflight is answered before the caller is resolved, and every failure becomes the
+ * protocol's error response (with its CORS headers). Never throws.
+ */
+export function serveProtocol(base: string, cors: CorsOptions | undefined, wire: ProtocolWire): FragoHandler {
+  const owns = (path: string): boolean => {
+    const pathname = path.split('?')[0] ?? '';
+    return pathname === base || pathname.startsWith(`${base}/`);
+  };
+
+  const handle = async (request: FragoRequest): Promise<FragoResponse> => {
+    let allowed: Record<string, string> | null = null;
+    try {
+      if (!owns(request.path)) throw new FragoError('ROUTE_NOT_FOUND', 'No such route');
+      const origin = request.headers.origin;
+      if (cors !== undefined && origin !== undefined) {
+        if (request.method.toUpperCase() === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
+          return wire.preflight(await preflightHeaders(cors, origin, wire.cors));
+        }
+        allowed = await corsHeaders(cors, origin, wire.cors);
+      }
+      assertTransferCoding(request.headers['transfer-encoding']);
+      const identity = request.identity ?? (await request.identify?.()) ?? null;
+      if (identity === null) throw new FragoError('UNAUTHENTICATED', 'Sign in to upload: the caller could not be identified');
+      const [pathname = '', search = ''] = request.path.split('?', 2);
+      const rest = pathname.slice(base.length).replace(/^\/+|\/+$/g, '');
+      return withHeaders(await wire.route({ request, identity, rest, search }), allowed);
+    } catch (error) {
+      return withHeaders(wire.error(error), allowed);
+    }
+  };
+  return Object.assign(handle, { owns, basePath: base, mounts: [base] });
+}

@@ -1,0 +1,1 @@
+export { createTusHandler, type TusOptions } from './handler.js';

@@ -1,0 +1,14 @@
+import type { FragoResponse } from '../../protocol.js';
+import type { RouteTable } from '../route-table.js';
+import { createUpload } from './create.js';
+import { uploadOffset } from './head.js';
+import { describeServer } from './options.js';
+import { appendUpload } from './patch.js';
+import type { TusContext } from './route-context.js';
+import { terminateUpload } from './terminate.js';
+
+/** The handler of each method, on the collection (`/files/`) and on one upload (`/files/:id`). */
+export const TUS_ROUTES: RouteTable<(context: TusContext) => Promise<FragoResponse>> = {
+  collection: { OPTIONS: describeServer, POST: createUpload },
+  upload: { OPTIONS: describeServer, HEAD: uploadOffset, PATCH: appendUpload, DELETE: terminateUpload },
+};

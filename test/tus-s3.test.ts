@@ -1,0 +1,47 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestBucket, type TestBucket } from '@frago/conformance';
+import { createFrago, type Frago } from '@frago/core';
+import { S3Storage } from '@frago/storage-s3';
+import { serveWithExpress } from './support/express-target.js';
+import { openStack, type Stack } from './support/stack.js';
+import { tusUpload } from './support/tus-upload.js';
+
+const MiB = 1024 * 1024;
+const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
+
+describe('tus concatenation on PostgreSQL and S3, with the real tus-js-client', () => {
+  let stack: Stack;
+  let bucket: TestBucket;
+  let frago: Frago;
+  let server: { origin: string; close: () => Promise<void> };
+
+  beforeAll(async () => {
+    stack = await openStack('postgresql');
+    bucket = await createTestBucket();
+    frago = createFrago({ repository: stack.repository, storage: new S3Storage({ ...bucket.options, partSize: 5 * MiB }), tus: true });
+    server = await serveWithExpress(frago);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await bucket?.drop();
+    await stack?.close();
+  });
+
+  it('joins parts sent in parallel (parallelUploads: 3) into one object, byte-identical, and leaves nothing else in the bucket', async () => {
+    const bytes = randomBytes(11 * MiB + 9);
+    const run = await tusUpload(bytes, { endpoint: `${server.origin}/files/`, parallelUploads: 3, metadata: { filename: 'joined.bin' } });
+    expect(run.outcome).toBe('success');
+    const id = run.url.split('/').pop() ?? '';
+    const status = (await (await fetch(`${server.origin}/upload/${id}/`)).json()) as Record<string, unknown>;
+    expect(status).toMatchObject({ status: 'complete', total_size: bytes.length, checksum: md5(bytes) });
+    const [row] = await stack.sql('select location from frago_upload where id = ?', [id]);
+    const object = await bucket.client.send(new GetObjectCommand({ Bucket: bucket.name, Key: String(row?.location) }));
+    expect(Buffer.from((await object.Body?.transformToByteArray()) ?? []).equals(bytes)).toBe(true);
+    const open = await bucket.client.send(new ListMultipartUploadsCommand({ Bucket: bucket.name }));
+    expect(open.Uploads ?? []).toEqual([]);
+    const objects = await bucket.client.send(new ListObjectsV2Command({ Bucket: bucket.name }));
+    expect((objects.Contents ?? []).map((entry) => entry.Key)).toEqual([row?.location]);
+  });
+});
