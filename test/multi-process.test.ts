@@ -117,7 +117,7 @@ for (const [storeName, openStore] of Object.entries(stores)) {
       for (const pair of finals) {
         expect(pair.filter((reply) => reply.status === 201 && reply.body.already_complete === false)).toHaveLength(1);
         for (const reply of pair) {
-          expect(reply.status === 201 || (reply.status === 200 && reply.body.already_complete === true) || (reply.status === 409 && reply.body.error === 'UPLOAD_BUSY')).toBe(true);
+          expect(reply.status === 201 || (reply.status === 200 && reply.body.already_complete === true) || (reply.status === 409 && reply.body.error === 'UPLOAD_BUSY'), JSON.stringify(reply)).toBe(true);
         }
       }
 
