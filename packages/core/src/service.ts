@@ -329,7 +329,7 @@ export class UploadService {
     const { repository, storage } = this.options;
     const upload = await this.liveUpload(identity, uploadId);
     const aborted = await this.repo(() => this.lifecycle.abort(uploadId));
-    if (aborted === null) throw await this.movedMeanwhile(uploadId);
+    if (aborted === null) throw movedMeanwhile(await this.repo(() => this.options.repository.get(uploadId)));
     this.events.emit('upload:aborted', { upload: aborted });
     await this.repo(() => repository.deleteChunks(uploadId));
     await this.store(() => storage.delete(upload.storageKey));
@@ -389,7 +389,7 @@ export class UploadService {
     const held = await this.repo(() =>
       takeover ? this.lifecycle.takeOverAssembly(upload.id, now, leaseUntil) : this.lifecycle.beginAssembly(upload.id, leaseUntil),
     );
-    return held ?? this.completedMeanwhile(upload.id, () => this.movedMeanwhile(upload.id));
+    return held ?? this.completedMeanwhile(upload.id, movedMeanwhile);
   }
 
   /**
@@ -451,21 +451,15 @@ export class UploadService {
     return finalized(completed, true, result.algorithm);
   }
 
-  /** The upload as another request completed it, after a move of this one lost; otherwise throws `otherwise()`. */
-  private async completedMeanwhile(uploadId: string, otherwise: () => FragoError | Promise<FragoError>): Promise<UploadRecord> {
+  /**
+   * The upload as another request completed it, after a move of this one lost;
+   * otherwise throws what `otherwise` makes of the upload as it is now. One read, so an
+   * upload completed between two reads is never reported as anything else.
+   */
+  private async completedMeanwhile(uploadId: string, otherwise: (current: UploadRecord | null) => FragoError): Promise<UploadRecord> {
     const current = await this.repo(() => this.options.repository.get(uploadId));
     if (current?.status === 'complete') return current;
-    throw await otherwise();
-  }
-
-  /**
-   * The error for a move that lost to another request: what the upload became meanwhile.
-   * Back `in_progress`, another finalizer held it and gave it back: worth a retry.
-   */
-  private async movedMeanwhile(uploadId: string): Promise<FragoError> {
-    const current = await this.repo(() => this.options.repository.get(uploadId));
-    if (current === null) return notFoundError();
-    return current.status === 'in_progress' ? new FragoError('UPLOAD_BUSY', 'Another request was finalizing this upload; retry') : statusError(current);
+    throw otherwise(current);
   }
 
   /**
@@ -579,6 +573,15 @@ export class UploadService {
 }
 
 /** The outcome of finalize: `won` when this call completed the upload, not an earlier one. */
+/**
+ * The error for a move that lost to another request: what the upload became meanwhile.
+ * Back `in_progress`, another finalizer held it and gave it back: worth a retry.
+ */
+function movedMeanwhile(current: UploadRecord | null): FragoError {
+  if (current === null) return notFoundError();
+  return current.status === 'in_progress' ? new FragoError('UPLOAD_BUSY', 'Another request was finalizing this upload; retry') : statusError(current);
+}
+
 function finalized(upload: UploadRecord, won: boolean, algorithm: ChecksumAlgorithm = upload.checksumAlgorithm): FinalizeResult {
   return { upload, alreadyComplete: !won, algorithm };
 }

@@ -120,6 +120,40 @@ describe('stalled chunks', () => {
   });
 });
 
+describe('two finalize calls at once', () => {
+  it('tells the one that lost a retry is due, not that the upload is complete, when the other completes as it looks', async () => {
+    let race: 'armed' | 'lost' | 'over' = 'armed';
+    // Another process takes the upload between this call's read and its move, and
+    // completes it right after this call looks at what became of the upload.
+    class RacedRepository extends MemoryRepository {
+      override async transition(...args: Parameters<MemoryRepository['transition']>) {
+        if (race === 'armed' && args[2] === 'assembling') {
+          race = 'lost';
+          await super.transition(...args);
+          return null;
+        }
+        return super.transition(...args);
+      }
+      override async get(id: string) {
+        const current = await super.get(id);
+        if (race === 'lost' && current?.status === 'assembling') {
+          race = 'over';
+          await super.transition(id, { status: 'assembling' }, 'complete', { location: 'elsewhere', completedAt: new Date() });
+        }
+        return current;
+      }
+    }
+    const { start, put, call } = setup({ repository: new RacedRepository() });
+    const data = new Uint8Array(randomBytes(1000));
+    const id = await start(data.length);
+    await put(id, data, 0, 999);
+    const lost = await call('POST', `/${id}/`, { json: {} });
+    expect([lost.status, lost.body.error]).toEqual([409, 'UPLOAD_BUSY']);
+    const retried = await call('POST', `/${id}/`, { json: {} });
+    expect([retried.status, retried.body.already_complete]).toEqual([200, true]);
+  });
+});
+
 describe('a finalize that died half-way', () => {
   it('is taken over once its lease has run out, and not before', async () => {
     let clock = Date.parse('2030-01-01T00:00:00Z');
