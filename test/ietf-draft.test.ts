@@ -5,12 +5,15 @@ import { TEST_USER_HEADER } from '@frago/conformance';
 import { createFrago, type Frago } from '@frago/core';
 import { openStack, type Stack } from './support/stack.js';
 import { serveWithExpress } from './support/express-target.js';
+import type { UploadOptions } from 'tus-js-client';
 import { tusUpload } from './support/tus-upload.js';
 
 const MiB = 1024 * 1024;
 const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('base64');
 const DRAFT = { 'upload-draft-interop-version': '6' };
+// tus-js-client 4.3.1 reads `protocol` at run time, but its typings leave the option out.
+const IETF_DRAFT_05 = { protocol: 'ietf-draft-05' } as Partial<UploadOptions>;
 
 /** One raw HTTP exchange, with the interim (1xx) responses the server sent before the final one. */
 interface Exchange {
@@ -65,7 +68,7 @@ describe('the resumable-upload draft on frago’s endpoint, on Express + SQLite 
 
   it("tus-js-client 4.3.1 with protocol 'ietf-draft-05' uploads 3 MiB + 1 in 1 MiB appends: byte-identical, complete in frago", async () => {
     const bytes = randomBytes(3 * MiB + 1);
-    const run = await tusUpload(bytes, { endpoint: endpoint(), chunkSize: MiB, protocol: 'ietf-draft-05' });
+    const run = await tusUpload(bytes, { endpoint: endpoint(), chunkSize: MiB, ...IETF_DRAFT_05 });
     expect(run.outcome).toBe('success');
     expect(run.requests.map((request) => request.method)).toEqual(['POST', 'PATCH', 'PATCH', 'PATCH', 'PATCH']);
     const id = idOf(run.url);
@@ -82,7 +85,7 @@ describe('the resumable-upload draft on frago’s endpoint, on Express + SQLite 
 
   it("tus-js-client 'ietf-draft-05' resumes after abort(): HEAD gives the stored offset and the first PATCH starts there", async () => {
     const bytes = randomBytes(4 * MiB);
-    const first = await tusUpload(bytes, { endpoint: endpoint(), chunkSize: MiB, protocol: 'ietf-draft-05', stopWhen: (sent) => sent > 2.5 * MiB });
+    const first = await tusUpload(bytes, { endpoint: endpoint(), chunkSize: MiB, ...IETF_DRAFT_05, stopWhen: (sent) => sent > 2.5 * MiB });
     expect(first.outcome).toBe('aborted');
     const head = await exchange(first.url, 'HEAD', DRAFT);
     expect(head.headers['upload-complete']).toBe('?0');
@@ -90,7 +93,7 @@ describe('the resumable-upload draft on frago’s endpoint, on Express + SQLite 
     expect(offset).toBeGreaterThanOrEqual(2 * MiB);
     expect(offset % MiB).toBe(0);
 
-    const resumed = await tusUpload(bytes, { uploadUrl: first.url, chunkSize: MiB, protocol: 'ietf-draft-05' });
+    const resumed = await tusUpload(bytes, { uploadUrl: first.url, chunkSize: MiB, ...IETF_DRAFT_05 });
     expect(resumed.outcome).toBe('success');
     expect(resumed.requests[0]?.method).toBe('HEAD');
     expect(resumed.requests.find((request) => request.method === 'PATCH')?.offset).toBe(String(offset));

@@ -4,7 +4,7 @@ import type { FragoResponse } from '../../protocol.js';
 import type { RouteContext } from '../frago/route-context.js';
 import { mediaType } from '../frago/media-type.js';
 import { parseChunkDigest, parseDigestField } from '../http/content-digest.js';
-import { deliver } from './deliver.js';
+import { deliver, deliveredLength, type Delivery } from './deliver.js';
 import { dispositionFilename } from './disposition.js';
 import { bodyLength, interopVersion, uploadComplete, uploadLength } from './fields.js';
 import { uploadLimit } from './limits.js';
@@ -43,6 +43,8 @@ export async function createDraftUpload(context: RouteContext): Promise<FragoRes
   const totalSize = totalSizeOf(complete, uploadLength(headers), length);
   const repr = headers['repr-digest'] === undefined ? null : parseDigestField(headers['repr-digest'], 'Repr-Digest');
   const digest = parseChunkDigest(headers['content-digest'], undefined);
+  const delivery: Delivery = { offset: 0, length, complete, digest };
+  deliveredLength(totalSize, delivery);
   const filename = validateFilename(dispositionFilename(headers['content-disposition']) ?? DEFAULT_FILENAME);
   const type = mediaType(headers);
   const metadata = type === '' || type === PARTIAL_UPLOAD ? {} : { content_type: type };
@@ -60,7 +62,7 @@ export async function createDraftUpload(context: RouteContext): Promise<FragoRes
     request.inform?.(UPLOAD_RESUMPTION_SUPPORTED, { location, 'upload-limit': limit, 'upload-draft-interop-version': version });
   }
   try {
-    const response = await deliver(context, upload, { offset: 0, length, complete, digest }, 201);
+    const response = await deliver(context, upload, delivery, 201);
     return complete ? response : { ...response, headers: { ...response.headers, location, 'upload-limit': limit } };
   } catch (error) {
     // A refusal the client may not resume from leaves no upload behind.

@@ -19,9 +19,14 @@ export interface Delivery {
 
 async function* emptyBody(): AsyncIterable<Uint8Array> {}
 
-/** How many bytes the body brings. @throws {FragoError} `INVALID_SIZE`, `INVALID_REQUEST` where the lengths disagree or are unknown. */
-function deliveredLength(upload: UploadRecord, { offset, length, complete }: Delivery): number {
-  const rest = upload.totalSize - offset;
+/**
+ * How many bytes a delivery to an upload of `totalSize` bytes brings.
+ *
+ * @throws {FragoError} `INVALID_SIZE`, `INVALID_RANGE`, `INVALID_REQUEST` where the
+ * lengths disagree, go past the upload or are unknown.
+ */
+export function deliveredLength(totalSize: number, { offset, length, complete }: Delivery): number {
+  const rest = totalSize - offset;
   if (complete) {
     if (length !== undefined && length !== rest) {
       throw new FragoError('INVALID_SIZE', `Upload-Complete: ?1 needs the remaining ${rest} bytes, the body has ${length}`);
@@ -29,7 +34,7 @@ function deliveredLength(upload: UploadRecord, { offset, length, complete }: Del
     return rest;
   }
   if (length === undefined) throw new FragoError('INVALID_REQUEST', 'Send Content-Length with Upload-Complete: ?0');
-  if (length > rest) throw new FragoError('INVALID_RANGE', `The bytes would go past Upload-Length (${upload.totalSize})`);
+  if (length > rest) throw new FragoError('INVALID_RANGE', `The bytes would go past Upload-Length (${totalSize})`);
   return length;
 }
 
@@ -45,7 +50,7 @@ function deliveredLength(upload: UploadRecord, { offset, length, complete }: Del
  */
 export async function deliver(context: RouteContext, upload: UploadRecord, delivery: Delivery, status: number): Promise<FragoResponse> {
   const { service, identity, request, base } = context;
-  const length = deliveredLength(upload, delivery);
+  const length = deliveredLength(upload.totalSize, delivery);
   if (length > 0) {
     const range = { start: delivery.offset, end: delivery.offset + length - 1, total: upload.totalSize };
     await service.writeChunk(identity, upload.id, { range, body: request.body ?? emptyBody(), digest: delivery.digest, signal: request.signal });
