@@ -47,7 +47,7 @@ export async function createDraftUpload(context: RouteContext): Promise<FragoRes
   deliveredLength(totalSize, delivery);
   const filename = validateFilename(dispositionFilename(headers['content-disposition']) ?? DEFAULT_FILENAME);
   const type = mediaType(headers);
-  const metadata = type === '' || type === PARTIAL_UPLOAD ? {} : { content_type: type };
+  const metadata = type === '' || type === PARTIAL_UPLOAD || type === 'application/octet-stream' ? {} : { content_type: type };
   const upload = await service.create(identity, {
     filename,
     totalSize,
