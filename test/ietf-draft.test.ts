@@ -162,6 +162,24 @@ describe('the resumable-upload draft on frago’s endpoint, on Express + SQLite 
     expect((await stored(id)).equals(bytes)).toBe(true);
   });
 
+  it('keeps a hostile Content-Disposition name as metadata only, and completes an empty file in one request', async () => {
+    const bytes = randomBytes(1000);
+    const created = await exchange(endpoint(), 'POST', { 'upload-complete': '?1', 'content-disposition': 'attachment; filename="../../../etc/passwd"' }, bytes);
+    expect(created.status).toBe(201);
+    const id = String((JSON.parse(created.text) as Record<string, unknown>).upload_id);
+    expect((await fragoStatus(id)).body).toMatchObject({ status: 'complete', filename: '../../../etc/passwd' });
+    const [row] = await stack.sql('select location from frago_upload where id = ?', [id]);
+    expect(String(row?.location)).not.toContain('..');
+    expect(String(row?.location)).not.toContain('passwd');
+    expect((await stored(id)).equals(bytes)).toBe(true);
+
+    const empty = await exchange(endpoint(), 'POST', { 'upload-complete': '?1' }, new Uint8Array(0));
+    expect(empty.status).toBe(201);
+    expect(empty.headers).toMatchObject({ 'upload-complete': '?1', 'upload-offset': '0' });
+    const emptyId = String((JSON.parse(empty.text) as Record<string, unknown>).upload_id);
+    expect((await fragoStatus(emptyId)).body).toMatchObject({ status: 'complete', total_size: 0, filename: 'upload' });
+  });
+
   it('refuses a one-request upload whose Repr-Digest does not match with 422 and keeps nothing', async () => {
     const bytes = randomBytes(10_000);
     const created = await exchange(endpoint(), 'POST', { 'upload-complete': '?1', 'repr-digest': `sha-256=:${sha256(randomBytes(8))}:` }, bytes);
