@@ -23,7 +23,7 @@ export function toFragoRequest(
   res.once('close', () => {
     if (!res.writableFinished) controller.abort();
   });
-  const inform = informer(res);
+  const inform = informer(req, res);
   return {
     method: req.method ?? 'GET',
     path: url ?? req.url ?? '/',
@@ -42,10 +42,11 @@ type InformingResponse = ServerResponse & {
 
 /**
  * Sends a 1xx before the final response, while the final one has not started; an
- * interim response is a courtesy, so a failure to send it is ignored.
+ * interim response is a courtesy, so a failure to send it is ignored. HTTP/1.0 has no
+ * interim responses.
  */
-function informer(res: InformingResponse): FragoRequest['inform'] {
-  if (typeof res.writeInformation !== 'function') return undefined;
+function informer(req: IncomingMessage, res: InformingResponse): FragoRequest['inform'] {
+  if (typeof res.writeInformation !== 'function' || req.httpVersion === '1.0') return undefined;
   return (status, headers) => {
     if (res.headersSent || res.destroyed) return;
     try {
