@@ -103,6 +103,16 @@ describe('the resumable-upload draft on frago’s endpoint, on Express + SQLite 
     expect((await stored(id)).equals(bytes)).toBe(true);
   });
 
+  it("tus-js-client 'ietf-draft-05' with uploadDataDuringCreation sends a small file in its creation POST alone", async () => {
+    const bytes = randomBytes(100 * 1024);
+    const run = await tusUpload(bytes, { endpoint: endpoint(), uploadDataDuringCreation: true, ...IETF_DRAFT_05 });
+    expect(run.outcome).toBe('success');
+    expect(run.requests.map((request) => request.method)).toEqual(['POST']);
+    const id = idOf(run.url);
+    expect((await fragoStatus(id)).body).toMatchObject({ status: 'complete', checksum: md5(bytes) });
+    expect((await stored(id)).equals(bytes)).toBe(true);
+  });
+
   it('completes a small file in one request (Upload-Complete: ?1): 104 with its Location first, then the completed-upload JSON', async () => {
     const bytes = randomBytes(64 * 1024);
     const created = await exchange(
