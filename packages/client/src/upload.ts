@@ -8,8 +8,9 @@ import { withRetries, type RetryInfo } from './retry.js';
 import { anySignal } from './signals.js';
 import type { UploadSource } from './source.js';
 import { SpeedMeter } from './speed.js';
+import { oneRequestAlgorithm, oneRequestHeaders } from './one-request.js';
 import { fingerprint } from './store.js';
-import type { ChunkAnswer, StatusAnswer, WireRange } from './wire.js';
+import type { ChunkAnswer, FinalizeAnswer, StatusAnswer, WireRange } from './wire.js';
 
 /** Where an upload is in its life. */
 export type UploadPhase = 'starting' | 'uploading' | 'paused' | 'finalizing' | 'complete' | 'failed' | 'cancelled';
@@ -246,6 +247,8 @@ export class Upload {
     this.signal.addEventListener('abort', () => this.wakeAll(), { once: true });
     try {
       await this.gate();
+      const whole = await this.oneRequest(began);
+      if (whole !== null) return whole;
       const session = await this.openSession();
       this.emitter.emit('session', session);
       const hash = this.hash(session.checksumAlgorithm);
@@ -264,16 +267,7 @@ export class Upload {
             { signal: this.signal, onRetry: this.onRetry(null) },
           );
           await this.client.store.delete(this.fingerprint);
-          this.setPhase('complete');
-          return this.result(session, began, {
-            totalSize: answer.total_size,
-            checksum: answer.checksum,
-            checksumAlgorithm: answer.checksum_algo,
-            verified: checksum !== null,
-            completedAt: answer.completed_at,
-            alreadyComplete: answer.already_complete,
-            sentBytes: this.confirmed - session.receivedBytes,
-          });
+          return this.finished(session, began, answer, checksum !== null, this.confirmed - session.receivedBytes);
         } catch (error) {
           const stillMissing = isFragoClientError(error) && error.serverCode === 'UPLOAD_INCOMPLETE' ? error.details.missing : undefined;
           if (!Array.isArray(stillMissing) || round >= FINALIZE_ROUNDS) throw error;
@@ -351,6 +345,89 @@ export class Upload {
       missing: wholeFile(source.size),
       complete: null,
     };
+  }
+
+  /**
+   * A file smaller than one chunk, new to the server and without metadata, goes in one
+   * request (the resumable-upload draft's creation with `Upload-Complete: ?1`): hashed
+   * first, so that its checksum travels in `Repr-Digest` and the server verifies it
+   * before answering. Null when the file does not qualify, or the server refuses the
+   * checksum the client picked for it: the upload then takes the usual three steps.
+   * A pause does not stop the one request.
+   */
+  private async oneRequest(began: number): Promise<UploadResult | null> {
+    const { client, source, options } = this;
+    const chunkSize = options.chunkSize ?? client.options.chunkSize ?? DEFAULTS.chunkSize;
+    const chosen = options.checksum ?? client.options.checksum;
+    const algorithm = oneRequestAlgorithm(chosen);
+    if (source.size >= chunkSize || algorithm === undefined || options.uploadId !== undefined || options.metadata !== undefined) return null;
+    if (options.resume !== false && (await client.store.get(this.fingerprint)) !== undefined) return null;
+    const checksum = algorithm === false ? null : await this.hash(algorithm);
+    const digest = algorithm === false || checksum === null ? null : { algorithm, hex: checksum };
+    const chunk: MutableChunk = { start: 0, end: source.size - 1, state: 'pending', attempts: 0 };
+    this.chunkList = [chunk];
+    this.setPhase('uploading');
+    let answer: FinalizeAnswer;
+    try {
+      const sent = await withRetries(
+        () => {
+          chunk.attempts += 1;
+          this.chunkChanged(chunk, 'sending');
+          return client.http.send<FinalizeAnswer>({
+            method: 'POST',
+            body: source.size === 0 ? new Uint8Array(0) : source.slice(0, source.size - 1),
+            headers: oneRequestHeaders(source.name, source.size, digest),
+            signal: this.signal,
+          });
+        },
+        client.policy,
+        this.signal,
+        (info) => {
+          this.chunkChanged(chunk, 'retrying');
+          this.onRetry(null)(info);
+        },
+      );
+      answer = sent.body;
+    } catch (error) {
+      // The server keeps to other algorithms than the md5 picked for it: let it choose.
+      if (chosen === undefined && isFragoClientError(error) && error.serverCode === 'UNSUPPORTED_CHECKSUM') return null;
+      throw error;
+    }
+    this.id = answer.upload_id;
+    if (checksum !== null && answer.checksum.toLowerCase() !== checksum.toLowerCase()) {
+      throw new FragoClientError('CHECKSUM_MISMATCH', 'The server holds other bytes than this file', {
+        serverCode: 'CHECKSUM_MISMATCH',
+        details: { expected: checksum, actual: answer.checksum },
+      });
+    }
+    const session: Session = {
+      uploadId: answer.upload_id,
+      resumed: false,
+      receivedBytes: 0,
+      chunkSize,
+      checksumAlgorithm: algorithm === false ? null : algorithm,
+      missing: [],
+      complete: null,
+    };
+    this.emitter.emit('session', session);
+    this.confirmed = source.size;
+    this.speed.record(this.confirmed);
+    this.chunkChanged(chunk, 'done');
+    return this.finished(session, began, answer, checksum !== null, source.size);
+  }
+
+  /** The result of the server's completed-upload answer (finalize's, or a one-request upload's). */
+  private finished(session: Session, began: number, answer: FinalizeAnswer, verified: boolean, sentBytes: number): UploadResult {
+    this.setPhase('complete');
+    return this.result(session, began, {
+      totalSize: answer.total_size,
+      checksum: answer.checksum,
+      checksumAlgorithm: answer.checksum_algo,
+      verified,
+      completedAt: answer.completed_at,
+      alreadyComplete: answer.already_complete,
+      sentBytes,
+    });
   }
 
   /** Starts the checksum alongside the sending; a failure to read stops the upload at once. */
