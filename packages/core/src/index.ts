@@ -14,6 +14,7 @@ export * from './options.js';
 export * from './commands.js';
 export * from './lifecycle.js';
 export * from './service.js';
+export { MAX_PARTS_PER_SIGNING, partLayout, partRange, type PartLayout } from './direct-parts.js';
 export * from './cors.js';
 export * from './protocol.js';
 export * from './protocol/http/content-range.js';
