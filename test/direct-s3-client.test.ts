@@ -6,13 +6,11 @@ import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { FragoClient, MemoryStore, type ClientOptions } from '@frago/client';
 import { fileSource } from '@frago/client/node';
-import { createFrago } from '@frago/core';
-import { createTestBucket, TEST_USER_HEADER, type TestBucket } from '@frago/conformance';
-import { S3Storage } from '@frago/storage-s3';
+import { TEST_USER_HEADER, type TestBucket } from '@frago/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveWithExpress } from './support/express-target.js';
 import { ROOT } from './support/server-process.js';
-import { openStack, type Stack } from './support/stack.js';
+import { startDirectS3Server, type DirectS3Server } from './support/direct-s3-server.js';
+import type { Stack } from './support/stack.js';
 
 // @frago/client in direct mode against Express, PostgreSQL and the S3 test server: the
 // parts go from the file straight to the bucket, the server only signs and keeps count.
@@ -20,10 +18,10 @@ import { openStack, type Stack } from './support/stack.js';
 const MiB = 1024 * 1024;
 const PART = 8 * MiB;
 
+let server: DirectS3Server;
 let stack: Stack;
 let bucket: TestBucket;
 let origin: string;
-let close: () => Promise<void>;
 let folder: string;
 
 /** Every request the client made: method and URL. */
@@ -34,19 +32,13 @@ const loggingFetch: typeof fetch = (input, init) => {
 };
 
 beforeAll(async () => {
-  stack = await openStack('postgresql');
-  bucket = await createTestBucket();
-  const frago = createFrago({ repository: stack.repository, storage: new S3Storage({ ...bucket.options, partSize: PART }) });
-  const server = await serveWithExpress(frago);
-  origin = server.origin;
-  close = server.close;
+  server = await startDirectS3Server(PART);
+  ({ stack, bucket, origin } = server);
   folder = await mkdtemp(join(tmpdir(), 'frago-direct-'));
 });
 
 afterAll(async () => {
-  await close?.();
-  await bucket?.drop();
-  await stack?.close();
+  await server?.close();
   if (folder) await rm(folder, { recursive: true, force: true });
 });
 

@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { GetObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { createFrago, type Frago } from '@frago/core';
-import { createTestBucket, TEST_USER_HEADER, type TestBucket } from '@frago/conformance';
-import { S3Storage } from '@frago/storage-s3';
+import { TEST_USER_HEADER, type TestBucket } from '@frago/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDirectS3Server, type DirectS3Server } from './support/direct-s3-server.js';
 import { serveWithExpress } from './support/express-target.js';
-import { openStack, type Stack } from './support/stack.js';
+import type { Stack } from './support/stack.js';
 
 // Direct uploads through frago's HTTP API: the test plays the client, PUTting each part
 // to the presigned URL frago hands out, and reads the result back from the bucket.
@@ -13,34 +13,20 @@ import { openStack, type Stack } from './support/stack.js';
 const MiB = 1024 * 1024;
 const PART = 5 * MiB;
 
+let server: DirectS3Server;
 let stack: Stack;
 let bucket: TestBucket;
 let frago: Frago;
 let origin: string;
-let close: () => Promise<void>;
 let clock = Date.now();
-const completed: string[] = [];
+let completed: string[];
 
 beforeAll(async () => {
-  stack = await openStack('postgresql');
-  bucket = await createTestBucket();
-  frago = createFrago({
-    repository: stack.repository,
-    storage: new S3Storage({ ...bucket.options, partSize: PART }),
-    limits: { maxUploadSize: 64 * MiB },
-    now: () => new Date(clock),
-  });
-  frago.events.on('upload:completed', ({ upload }) => completed.push(upload.id));
-  const server = await serveWithExpress(frago);
-  origin = server.origin;
-  close = server.close;
+  server = await startDirectS3Server(PART, { limits: { maxUploadSize: 64 * MiB }, now: () => new Date(clock) });
+  ({ stack, bucket, frago, origin, completed } = server);
 });
 
-afterAll(async () => {
-  await close?.();
-  await bucket?.drop();
-  await stack?.close();
-});
+afterAll(() => server?.close());
 
 async function api(method: string, path: string, user: string, body?: unknown): Promise<{ status: number; json: Record<string, any> }> {
   const response = await fetch(`${origin}/upload${path}`, {
@@ -260,10 +246,10 @@ describe('direct uploads to S3', () => {
 
   it('offers no direct upload on a storage without it, and says so', async () => {
     const disk = createFrago({ repository: stack.repository, storage: stack.storage });
-    const server = await serveWithExpress(disk);
+    const diskServer = await serveWithExpress(disk);
     try {
       const call = async (method: string, path: string, body: unknown) => {
-        const response = await fetch(`${server.origin}/upload${path}`, {
+        const response = await fetch(`${diskServer.origin}/upload${path}`, {
           method,
           headers: { [TEST_USER_HEADER]: 'ada', 'content-type': 'application/json' },
           body: JSON.stringify(body),
@@ -277,7 +263,7 @@ describe('direct uploads to S3', () => {
       const plain = await call('POST', '/', { filename: 'b.bin', total_size: 10 });
       expect('direct' in plain.json).toBe(false);
     } finally {
-      await server.close();
+      await diskServer.close();
     }
   });
 });

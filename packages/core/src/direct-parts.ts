@@ -50,6 +50,11 @@ export function partDigest(part: ListedPart): string {
   return `etag:${part.etag.replace(/"/g, '').toLowerCase()}`;
 }
 
+/** The part tag a chunk learned from the store keeps in its digest (bare, lowercase), or null for another chunk. */
+export function etagOfDigest(digest: string | null): string | null {
+  return digest !== null && digest.startsWith('etag:') ? digest.slice('etag:'.length) : null;
+}
+
 /** What the store holds of a direct upload, checked against the upload's layout. */
 export interface LearnedParts {
   /** Parts of the right size that were not recorded before, now recorded as stored chunks. */
@@ -89,7 +94,7 @@ export async function learnParts(
     const digest = partDigest(part);
     const existing = stored.get(range.start);
     if (existing !== undefined) {
-      if (existing.end === range.end && existing.digest !== null && existing.digest !== digest && existing.digest.startsWith('etag:')) {
+      if (existing.end === range.end && etagOfDigest(existing.digest) !== null && existing.digest !== digest) {
         replaced.push(part.part);
       }
       continue;

@@ -25,6 +25,7 @@ export * from './request-facts.js';
 export * from './instrumentation.js';
 export * from './health.js';
 export * from './protocol/tus/index.js';
+export * from './protocol/companion/index.js';
 export { serveAll } from './protocol/mounts.js';
 export * from './frago.js';
 export * from './web/index.js';
