@@ -76,7 +76,7 @@ export async function learnParts(
   repository: UploadRepository,
   upload: UploadRecord,
   known: readonly ChunkRecord[],
-  claim: { readonly newId: () => string; readonly now: Date },
+  claim: { readonly newId: () => string; readonly now: Date; readonly leaseMs: number },
 ): Promise<LearnedParts | null> {
   const listed = await direct.listParts(upload.storageKey);
   if (listed === null) return null;
@@ -100,7 +100,7 @@ export async function learnParts(
       continue;
     }
     const claimId = claim.newId();
-    const result = await repository.claimRange(upload.id, range, { claimId, digest, leaseUntil: new Date(claim.now.getTime() + 60_000), now: claim.now });
+    const result = await repository.claimRange(upload.id, range, { claimId, digest, leaseUntil: new Date(claim.now.getTime() + claim.leaseMs), now: claim.now });
     if (result.kind !== 'claimed') continue;
     if (await repository.storeClaim(upload.id, claimId, part.storageData)) recorded += 1;
     else await repository.releaseClaim(upload.id, claimId);

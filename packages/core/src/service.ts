@@ -582,7 +582,11 @@ export class UploadService {
   private async learn(upload: UploadRecord, known: readonly ChunkRecord[]): Promise<LearnedParts | null> {
     const direct = this.directStorage();
     return this.store(() =>
-      learnParts(direct, this.options.repository, upload, known, { newId: this.options.generateId, now: this.options.now() }),
+      learnParts(direct, this.options.repository, upload, known, {
+        newId: this.options.generateId,
+        now: this.options.now(),
+        leaseMs: this.options.claimLeaseMs,
+      }),
     );
   }
 
