@@ -6,7 +6,7 @@
  * run. The frago client runs in a worker thread, so that it does not share the server's
  * event loop, and the server's CPU is its thread's alone (`process.threadCpuUsage`).
  *
- *   pnpm bench:s3            (FRAGO_BENCH_MIB=256 for a quicker run)
+ *   pnpm bench:s3            (FRAGO_BENCH_MIB=256 for a quicker run, FRAGO_BENCH_ROWS=direct for some rows)
  *
  * Starts the S3 server with scripts/s3.sh unless FRAGO_TEST_S3_ENDPOINT names one.
  */
@@ -252,9 +252,12 @@ async function main(): Promise<void> {
     ];
     // CPU time of this process (all its threads): on a small machine the extra hop
     // through frago's HTTP server is paid in CPU that the S3 server also needs.
+    // FRAGO_BENCH_ROWS=direct runs the rows whose names contain one of the given words, and the plain SDK's.
+    const wanted = process.env.FRAGO_BENCH_ROWS?.split(',').filter(Boolean);
+    const chosen = runs.filter(([name]) => wanted === undefined || name.startsWith('plain') || wanted.some((word) => name.includes(word)));
     // The main thread's alone: frago's server for the frago rows, the SDK client for the plain one.
     const results = new Map<string, { ms: number; cpu: number; thread: number }>();
-    for (const [name, run] of runs) {
+    for (const [name, run] of chosen) {
       const before = process.cpuUsage();
       const threadBefore = process.threadCpuUsage();
       const ms = await run();
