@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { GetObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
-import { createFrago, type Frago } from '@frago/core';
+import { createFrago, identityOf, type Frago } from '@frago/core';
+import { S3Storage } from '@frago/storage-s3';
 import { TEST_USER_HEADER, type TestBucket } from '@frago/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDirectS3Server, type DirectS3Server } from './support/direct-s3-server.js';
@@ -242,6 +243,17 @@ describe('direct uploads to S3', () => {
     expect((await api('GET', `/${id}/`, 'mallory')).status).toBe(404);
     expect(await stack.snapshot()).toEqual(rows);
     expect(await bucket.keys()).toEqual(keys);
+  });
+
+  it('hands out URLs that stop working when they expire', async () => {
+    const shortLived = createFrago({ repository: stack.repository, storage: new S3Storage({ ...bucket.options, partSize: PART, partUrlLifetime: 1 }) });
+    const upload = await shortLived.service.create(identityOf('user', 'ada'), { filename: 'late.bin', totalSize: 10 });
+    const { parts } = await shortLived.service.signParts(identityOf('user', 'ada'), upload.id, [1]);
+    expect(parts[0]!.expiresAt.getTime() - Date.now()).toBeLessThanOrEqual(1000);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const late = await fetch(parts[0]!.url, { method: 'PUT', body: randomBytes(10) });
+    expect(late.status).toBe(403);
+    expect((await api('GET', `/${upload.id}/`, 'ada')).json.direct.missing_parts).toEqual([1]);
   });
 
   it('offers no direct upload on a storage without it, and says so', async () => {
