@@ -8,6 +8,7 @@ import type { Manifests } from './manifest.js';
 import { partSizeFor } from './options.js';
 import { isNotFound, missingUpload, storageFailure } from './s3-errors.js';
 import { encodeChunkLocation } from './storage-data.js';
+import type { S3Storage } from './s3-storage.js';
 
 /** The longest a presigned URL may live (SigV4's limit). */
 const MAX_URL_SECONDS = 7 * 24 * 60 * 60;
@@ -24,6 +25,7 @@ export class S3DirectUploads implements DirectUploads {
   /** Uploads this process marked already, so that signing does not write the marker again. */
   private readonly marked = new Set<string>();
 
+  /** @internal Made by {@link S3Storage}, which shares its bucket, key layout and manifests. */
   constructor(
     private readonly bucket: Bucket,
     private readonly keys: KeyLayout,
