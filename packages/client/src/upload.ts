@@ -3,6 +3,7 @@ import { checksumAlgorithm, type ChecksumAlgorithm } from './checksum.js';
 import type { FragoClient } from './client.js';
 import { cancelledError, FragoClientError, isFragoClientError } from './errors.js';
 import { DEFAULTS, type UploadOptions } from './options.js';
+import { PartUrls } from './part-urls.js';
 import { planChunks, wholeFile } from './plan.js';
 import { withRetries, type RetryInfo } from './retry.js';
 import { anySignal } from './signals.js';
@@ -10,7 +11,7 @@ import type { UploadSource } from './source.js';
 import { SpeedMeter } from './speed.js';
 import { oneRequestAlgorithm, oneRequestHeaders } from './one-request.js';
 import { fingerprint } from './store.js';
-import type { ChunkAnswer, FinalizeAnswer, StatusAnswer, WireRange } from './wire.js';
+import type { ChunkAnswer, FinalizeAnswer, PartsAnswer, StatusAnswer, WireRange } from './wire.js';
 
 /** Where an upload is in its life. */
 export type UploadPhase = 'starting' | 'uploading' | 'paused' | 'finalizing' | 'complete' | 'failed' | 'cancelled';
@@ -49,6 +50,8 @@ export interface UploadSession {
   readonly receivedBytes: number;
   readonly chunkSize: number;
   readonly checksumAlgorithm: ChecksumAlgorithm | null;
+  /** True when the chunks go straight to the store as its parts (`chunkSize` is the part size). */
+  readonly direct: boolean;
 }
 
 /** A finished upload. */
@@ -112,6 +115,9 @@ export class Upload {
   private confirmed = 0;
   private hashed = 0;
   private readonly speed = new SpeedMeter();
+  /** The part URLs of a direct upload; null when the chunks go through the server. */
+  private parts: PartUrls | null = null;
+  private partSize = 0;
   private readonly fingerprint: string;
 
   /** @internal Use {@link FragoClient.upload}. */
@@ -250,6 +256,7 @@ export class Upload {
       const whole = await this.oneRequest(began);
       if (whole !== null) return whole;
       const session = await this.openSession();
+      if (session.direct) this.goDirect(session);
       this.emitter.emit('session', session);
       const hash = this.hash(session.checksumAlgorithm);
       if (session.complete) return await this.completed(session, session.complete, await hash, began);
@@ -307,11 +314,14 @@ export class Upload {
           throw new FragoClientError('INVALID_ARGUMENT', `Upload ${existing} is for ${status.total_size} bytes, the file has ${source.size}`);
         }
         this.id = existing;
+        const direct = this.wantsDirect() && (status.direct !== undefined || stored?.direct === true);
+        const partSize = status.direct?.part_size ?? stored?.chunkSize;
         return {
           uploadId: existing,
           resumed: true,
           receivedBytes: status.received_bytes,
-          chunkSize: options.chunkSize ?? stored?.chunkSize ?? client.options.chunkSize ?? DEFAULTS.chunkSize,
+          direct: direct && partSize !== undefined,
+          chunkSize: (direct ? partSize : undefined) ?? options.chunkSize ?? stored?.chunkSize ?? client.options.chunkSize ?? DEFAULTS.chunkSize,
           checksumAlgorithm: wanted === false ? null : checksumAlgorithm(status.checksum_algo),
           missing: status.missing,
           complete: status.status === 'complete' ? status : null,
@@ -328,18 +338,22 @@ export class Upload {
         totalSize: source.size,
         checksumAlgorithm: wanted === false ? undefined : wanted,
         metadata: options.metadata,
+        direct: this.wantsDirect(),
       },
       call,
     );
     this.id = answer.upload_id;
-    const chunkSize = Math.min(options.chunkSize ?? client.options.chunkSize ?? answer.chunk_size, answer.max_chunk_size);
+    // A direct upload's chunks are the store's parts: their size is not the client's to choose.
+    const direct = answer.direct ?? null;
+    const chunkSize = direct?.part_size ?? Math.min(options.chunkSize ?? client.options.chunkSize ?? answer.chunk_size, answer.max_chunk_size);
     if (options.resume !== false) {
-      await client.store.set(this.fingerprint, { uploadId: answer.upload_id, chunkSize, savedAt: Date.now() });
+      await client.store.set(this.fingerprint, { uploadId: answer.upload_id, chunkSize, savedAt: Date.now(), ...(direct ? { direct: true } : {}) });
     }
     return {
       uploadId: answer.upload_id,
       resumed: false,
       receivedBytes: 0,
+      direct: direct !== null,
       chunkSize,
       checksumAlgorithm: wanted === false ? null : checksumAlgorithm(answer.checksum_algo),
       missing: wholeFile(source.size),
@@ -408,6 +422,7 @@ export class Upload {
       checksumAlgorithm: algorithm === false ? null : algorithm,
       missing: [],
       complete: null,
+      direct: false,
     };
     this.emitter.emit('session', session);
     this.confirmed = source.size;
@@ -428,6 +443,21 @@ export class Upload {
       alreadyComplete: answer.already_complete,
       sentBytes,
     });
+  }
+
+  private wantsDirect(): boolean {
+    return this.options.direct ?? this.client.options.direct ?? true;
+  }
+
+  /** Sends the chunks of `session` straight to the store, with part URLs signed in batches as they come up. */
+  private goDirect(session: Session): void {
+    const parallel = this.options.parallel ?? this.client.options.parallel ?? DEFAULTS.parallel;
+    this.partSize = session.chunkSize;
+    this.parts = new PartUrls(
+      async (parts, signal) =>
+        (await this.client.http.send<PartsAnswer>({ method: 'POST', uploadId: session.uploadId, below: 'parts', json: { parts }, signal })).body.parts,
+      parallel * 2,
+    );
   }
 
   /** Starts the checksum alongside the sending; a failure to read stops the upload at once. */
@@ -516,21 +546,11 @@ export class Upload {
     const range = { start: chunk.start, end: chunk.end };
     const size = chunk.end - chunk.start + 1;
     try {
-      const answer = await withRetries(
+      await withRetries(
         () => {
           chunk.attempts += 1;
           this.chunkChanged(chunk, 'sending');
-          return this.client.http.send<ChunkAnswer>({
-            method: 'PUT',
-            uploadId: this.id ?? '',
-            body: this.source.slice(chunk.start, chunk.end),
-            headers: {
-              'content-type': 'application/octet-stream',
-              'content-range': `bytes ${chunk.start}-${chunk.end}/${this.source.size}`,
-              'content-length': String(size),
-            },
-            signal,
-          });
+          return this.parts === null ? this.sendThrough(chunk, signal) : this.sendDirect(this.parts, chunk, signal);
         },
         this.client.policy,
         signal,
@@ -539,9 +559,6 @@ export class Upload {
           this.onRetry(range)(info);
         },
       );
-      if (answer.body.start !== chunk.start || answer.body.end !== chunk.end) {
-        throw new FragoClientError('PROTOCOL', `The server confirmed ${answer.body.start}-${answer.body.end} for ${chunk.start}-${chunk.end}`);
-      }
       this.confirmed += size;
       this.speed.record(this.confirmed);
       this.chunkChanged(chunk, 'done');
@@ -556,6 +573,45 @@ export class Upload {
       throw error;
     } finally {
       release();
+    }
+  }
+
+  /** One try of a chunk through the server, which confirms the range it stored. */
+  private async sendThrough(chunk: MutableChunk, signal: AbortSignal): Promise<void> {
+    const answer = await this.client.http.send<ChunkAnswer>({
+      method: 'PUT',
+      uploadId: this.id ?? '',
+      body: this.source.slice(chunk.start, chunk.end),
+      headers: {
+        'content-type': 'application/octet-stream',
+        'content-range': `bytes ${chunk.start}-${chunk.end}/${this.source.size}`,
+        'content-length': String(chunk.end - chunk.start + 1),
+      },
+      signal,
+    });
+    if (answer.body.start !== chunk.start || answer.body.end !== chunk.end) {
+      throw new FragoClientError('PROTOCOL', `The server confirmed ${answer.body.start}-${answer.body.end} for ${chunk.start}-${chunk.end}`);
+    }
+  }
+
+  /**
+   * One try of a chunk straight to the store, as the part it is. A URL the store
+   * refused (403: expired, or the clocks disagree) is signed again on the next try; the
+   * server learns of the part from the store when it is asked for the status or to finalize.
+   */
+  private async sendDirect(parts: PartUrls, chunk: MutableChunk, signal: AbortSignal): Promise<void> {
+    const partOf = (start: number) => Math.floor(start / this.partSize) + 1;
+    const part = partOf(chunk.start);
+    const upcoming = this.queue.map((next) => partOf(next.start));
+    const url = await parts.get(part, upcoming, signal);
+    if (url.start !== chunk.start || url.end !== chunk.end) {
+      throw new FragoClientError('PROTOCOL', `The server signed part ${part} as ${url.start}-${url.end}, not ${chunk.start}-${chunk.end}`);
+    }
+    try {
+      await this.client.http.put(url.url, url.headers, this.source.slice(chunk.start, chunk.end), signal);
+    } catch (error) {
+      if (isFragoClientError(error) && error.status === 403) parts.forget(part);
+      throw error;
     }
   }
 }

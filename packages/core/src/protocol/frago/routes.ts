@@ -5,6 +5,7 @@ import { abortUpload } from './abort.js';
 import { writeChunk } from './chunk.js';
 import { finalizeUpload } from './finalize.js';
 import { listUploads } from './list.js';
+import { signParts } from './parts.js';
 import type { RouteContext } from './route-context.js';
 import { startUpload } from './start.js';
 import { uploadStatus } from './status.js';
@@ -17,9 +18,9 @@ function startOrCreate(context: RouteContext): Promise<FragoResponse> {
 }
 
 /**
- * The handler of each method, on the collection (`/upload/`) and on one upload
- * (`/upload/:id/`): frago's API, and the resumable-upload draft's `HEAD`, `PATCH` and
- * `OPTIONS` beside it.
+ * The handler of each method, on the collection (`/upload/`), on one upload
+ * (`/upload/:id/`) and on its parts (`/upload/:id/parts`): frago's API, and the
+ * resumable-upload draft's `HEAD`, `PATCH` and `OPTIONS` beside it.
  */
 export const FRAGO_ROUTES: RouteTable<(context: RouteContext) => Promise<FragoResponse>> = {
   collection: { POST: startOrCreate, GET: listUploads, OPTIONS: draftRoute(describeDraft) },
@@ -32,4 +33,5 @@ export const FRAGO_ROUTES: RouteTable<(context: RouteContext) => Promise<FragoRe
     PATCH: draftRoute(appendDraft),
     OPTIONS: draftRoute(describeDraft),
   },
+  parts: { POST: signParts },
 };

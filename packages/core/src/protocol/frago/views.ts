@@ -32,6 +32,7 @@ export function uploadStatusView(state: UploadState) {
     missing: state.missing.map(plain),
     in_flight: state.inFlight.map(plain),
     checksum_progress: { algorithm: state.upload.hash.algorithm, hashed_bytes: state.upload.hash.offset },
+    ...(state.direct === undefined ? {} : { direct: directView(state, state.direct) }),
   };
 }
 
@@ -60,4 +61,14 @@ export function completedView({ upload, alreadyComplete, algorithm }: FinalizeRe
     completed_at: upload.completedAt?.toISOString() ?? null,
     already_complete: alreadyComplete,
   };
+}
+
+/** A direct upload's parts: those still missing (none of their bytes recorded), and those the store holds with the wrong size. */
+function directView(state: UploadState, direct: NonNullable<UploadState['direct']>) {
+  const missingParts: number[] = [];
+  for (let part = 1; part <= direct.partCount; part++) {
+    const start = (part - 1) * direct.partSize;
+    if (!state.received.covers({ start, end: Math.min(start + direct.partSize, state.upload.totalSize) - 1 })) missingParts.push(part);
+  }
+  return { part_size: direct.partSize, part_count: direct.partCount, missing_parts: missingParts, wrong_size_parts: direct.wrongSize };
 }
