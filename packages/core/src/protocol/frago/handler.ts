@@ -15,6 +15,9 @@ import { FRAGO_ROUTES } from './routes.js';
 export function createHttpHandler(service: UploadService, options: ProtocolOptions = {}): FragoHandler {
   const base = normalizeBase(options.basePath ?? '/upload');
   return serveProtocol(base, options.cors, {
+    name: 'frago',
+    routes: FRAGO_ROUTES,
+    patterns: { collection: '/', upload: '/:id/' },
     cors: FRAGO_CORS_WIRE,
     preflight: (headers) => json(200, { status: true }, headers),
     route: ({ request, identity, rest, search }) => {
@@ -22,5 +25,9 @@ export function createHttpHandler(service: UploadService, options: ProtocolOptio
       return handler({ service, base, request, identity, id, search });
     },
     error: errorResponse,
+    created: (response) => {
+      const body = response.body as { upload_id?: unknown } | null;
+      return typeof body?.upload_id === 'string' ? body.upload_id : null;
+    },
   });
 }

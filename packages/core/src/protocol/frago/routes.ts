@@ -8,8 +8,16 @@ import type { RouteContext } from './route-context.js';
 import { startUpload } from './start.js';
 import { uploadStatus } from './status.js';
 
-/** The handler of each method, on the collection (`/upload/`) and on one upload (`/upload/:id/`). */
+/** The route of each method, on the collection (`/upload/`) and on one upload (`/upload/:id/`). */
 export const FRAGO_ROUTES: RouteTable<(context: RouteContext) => Promise<FragoResponse>> = {
-  collection: { POST: startUpload, GET: listUploads },
-  upload: { PUT: writeChunk, POST: finalizeUpload, GET: uploadStatus, DELETE: abortUpload },
+  collection: {
+    POST: { operation: 'create', handler: startUpload },
+    GET: { operation: 'list', handler: listUploads },
+  },
+  upload: {
+    PUT: { operation: 'chunk', handler: writeChunk },
+    POST: { operation: 'finalize', handler: finalizeUpload },
+    GET: { operation: 'status', handler: uploadStatus },
+    DELETE: { operation: 'abort', handler: abortUpload },
+  },
 };

@@ -26,6 +26,10 @@ const bodiless = (response: FragoResponse): FragoResponse => ({ ...response, bod
 export function createTusHandler(service: UploadService, options: TusOptions & { readonly cors?: CorsOptions } = {}): FragoHandler {
   const base = normalizeBase(options.basePath ?? '/files');
   return serveProtocol(base, options.cors, {
+    name: 'tus',
+    routes: TUS_ROUTES,
+    patterns: { collection: '/', upload: '/:id' },
+    method: methodOf,
     cors: TUS_CORS_WIRE,
     preflight: (headers) => tusResponse(204, headers),
     route: async ({ request, identity, rest }) => {
@@ -40,5 +44,6 @@ export function createTusHandler(service: UploadService, options: TusOptions & {
       }
     },
     error: tusErrorResponse,
+    created: (response) => response.headers.location?.split('/').pop() ?? null,
   });
 }
