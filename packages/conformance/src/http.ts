@@ -92,6 +92,8 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
     const bodyIdleTimeoutMs = 300;
     const log = new ResponseLog();
     const documented = openApiChecker(fragoOpenApi());
+    // The path as the server sees it, below an origin that may carry a prefix.
+    const served = (url: string) => (url.startsWith(target.origin) ? url.slice(target.origin.length) : url);
     const rawHeader = (headers: Record<string, string | string[] | undefined>) => (name: string) => {
       const value = headers[name];
       return Array.isArray(value) ? value.join(', ') : value;
@@ -116,7 +118,7 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
       const text = await response.clone().text();
       log.record(text);
       await target.sync?.();
-      documented.check({ method: init?.method ?? 'GET', url, status: response.status, header: (name) => response.headers.get(name) ?? undefined, text });
+      documented.check({ method: init?.method ?? 'GET', url: served(url), status: response.status, header: (name) => response.headers.get(name) ?? undefined, text });
       return response;
     }
 
@@ -125,7 +127,7 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
       const outcome = await rawRequest(method, url, headers, write);
       if (outcome !== 'reset') log.record(outcome.text);
       await target.sync?.();
-      if (outcome !== 'reset') documented.check({ method, url, status: outcome.status, header: rawHeader(outcome.headers), text: outcome.text });
+      if (outcome !== 'reset') documented.check({ method, url: served(url), status: outcome.status, header: rawHeader(outcome.headers), text: outcome.text });
       return outcome;
     };
     const rawPut = (url: string, headers: Record<string, string>, write: Parameters<HttpSuiteContext['raw']>[3]) => raw('PUT', url, headers, write);

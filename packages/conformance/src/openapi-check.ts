@@ -36,7 +36,8 @@ interface OperationObject {
 }
 export interface OpenApiDocument {
   readonly paths: Record<string, Record<string, unknown>>;
-  readonly 'x-unrouted-response'?: Reference;
+  /** The answer to a path under a base (`/upload`, `/files`) that names no route, by base. */
+  readonly 'x-unrouted-responses'?: Record<string, Reference>;
   readonly [key: string]: unknown;
 }
 
@@ -56,12 +57,16 @@ function templatePattern(template: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
+/** The document's bases: frago's API at `/upload`, tus at `/files`. */
+const DOCUMENT_MOUNTS: Readonly<Record<string, string>> = { '/upload': '/upload', '/files': '/files' };
+
 /**
- * A checker of answers against `document`, for the API mounted at `base` (the
- * document's own paths, `/upload` by default). `check` throws when an answer is not
- * described; answers to paths outside `base` are not frago's and pass.
+ * A checker of answers against `document`. `mounts` maps where the server serves each
+ * protocol to the document's base for it (`{ '/uploads/tus': '/files' }`); by default
+ * the document's own. `check` throws when an answer is not described; answers to paths
+ * outside every mount are not frago's and pass.
  */
-export function openApiChecker(document: OpenApiDocument, base = '/upload') {
+export function openApiChecker(document: OpenApiDocument, mounts: Readonly<Record<string, string>> = DOCUMENT_MOUNTS) {
   const ajv = new Ajv2020({ allErrors: true, strict: false });
   addFormats.default(ajv);
   ajv.addSchema(document, DOCUMENT_ID, undefined, false);
@@ -88,13 +93,13 @@ export function openApiChecker(document: OpenApiDocument, base = '/upload') {
   const templates = Object.keys(document.paths).map((template) => ({ template, pattern: templatePattern(template) }));
 
   /** The response the document gives for `answer`, and where it lies in the document; throws when there is none. */
-  function describedResponse(answer: ObservedResponse, route: string, pathname: string): { readonly value: ResponseObject; readonly pointer: string } {
+  function describedResponse(answer: ObservedResponse, route: string, base: string, pathname: string): { readonly value: ResponseObject; readonly pointer: string } {
     const method = answer.method.toLowerCase();
     const found = templates.find(({ pattern }) => pattern.test(pathname.replace(/\/+$/, '')));
     if (found === undefined) {
-      const unrouted = document['x-unrouted-response'];
+      const unrouted = document['x-unrouted-responses']?.[base];
       if (unrouted === undefined) throw new Error(`${route}: no path of the document matches`);
-      return resolve<ResponseObject>(unrouted, '/x-unrouted-response');
+      return resolve<ResponseObject>(unrouted, `/x-unrouted-responses/${escape(base)}`);
     }
     const item = document.paths[found.template] ?? {};
     const operation = METHODS.has(method) ? (item[method] as OperationObject | undefined) : undefined;
@@ -149,10 +154,12 @@ export function openApiChecker(document: OpenApiDocument, base = '/upload') {
      */
     check(answer: ObservedResponse): void {
       // The path as written: a URL object would resolve the `..` hostile requests send.
-      const pathname = answer.url.replace(/^[a-z]+:\/\/[^/]+/i, '').split(/[?#]/, 1)[0] ?? '';
-      if (pathname !== base && !pathname.startsWith(`${base}/`)) return;
-      const route = `${answer.method.toUpperCase()} ${pathname}`;
-      const response = describedResponse(answer, route, pathname);
+      const path = answer.url.replace(/^[a-z]+:\/\/[^/]+/i, '').split(/[?#]/, 1)[0] ?? '';
+      const mount = Object.keys(mounts).find((served) => path === served || path.startsWith(`${served}/`));
+      if (mount === undefined) return;
+      const base = mounts[mount] ?? mount;
+      const route = `${answer.method.toUpperCase()} ${path}`;
+      const response = describedResponse(answer, route, base, `${base}${path.slice(mount.length)}`);
       const where = `${route} answered ${answer.status}`;
       checkHeaders(answer, where, response.value, response.pointer);
       checkBody(answer, where, response.value, response.pointer);
