@@ -1,3 +1,4 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
 import { createFrago, ERROR_STATUS, identityOf, MemoryRepository, MemoryStorage, type FragoRequest, type FragoResponse } from '@frago/core';
 import { fragoOpenApi, openApiChecker, type ObservedResponse } from '@frago/conformance';
@@ -27,6 +28,13 @@ function observed(method: string, url: string, response: FragoResponse): Observe
 const json = { 'content-type': 'application/json' };
 
 describe('the OpenAPI document of the frago API', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(structuredClone(document));
+    expect(result.errors ?? [], JSON.stringify(result.errors)).toEqual([]);
+    expect([result.valid, validator.version]).toEqual([true, '3.1']);
+  });
+
   it('names every error code of the status table under the status each protocol answers it with', () => {
     const responses = (document.components as { responses: Record<string, { content?: Record<string, { schema: { properties?: { error?: { enum?: string[] } } } }> }> }).responses;
     const statusOf = (protocol: 'frago' | 'tus') => {
