@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
 import { createFrago, ERROR_STATUS, identityOf, MemoryRepository, MemoryStorage, type FragoRequest, type FragoResponse } from '@frago/core';
@@ -33,6 +36,9 @@ describe('the OpenAPI document of the frago API', () => {
     const result = await validator.validate(structuredClone(document));
     expect(result.errors ?? [], JSON.stringify(result.errors)).toEqual([]);
     expect([result.valid, validator.version]).toEqual([true, '3.1']);
+    const folder = dirname(fileURLToPath(import.meta.resolve('@frago/core/openapi.json')));
+    const core = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { version: string };
+    expect((document.info as { version: string }).version, 'the document versions the package that ships it').toBe(core.version);
   });
 
   it('names every error code of the status table under the status each protocol answers it with', () => {
