@@ -41,6 +41,17 @@ describe('the default server (Express + SQLite + disk), as a user runs it', () =
     }
   });
 
+  it('serves the OpenAPI document of its API at /openapi.json, the one @frago/core publishes', async () => {
+    const response = await fetch(`${server.origin}/openapi.json`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('application/json');
+    const served = (await response.json()) as { openapi: string; paths: Record<string, unknown> };
+    const published: unknown = JSON.parse(await readFile(join(ROOT, 'packages/core/openapi.json'), 'utf8'));
+    expect(served).toEqual(published);
+    expect(served.openapi).toBe('3.1.0');
+    expect(Object.keys(served.paths)).toEqual(['/upload/', '/upload/{id}/']);
+  });
+
   it('assembles a 100 MiB file sent with curl in shuffled 1 MiB chunks, four at a time', async () => {
     const file = join(dataDir, 'source.bin');
     const bytes = randomBytes(100 * MiB);

@@ -113,3 +113,79 @@ describe('request logs', () => {
     expect(lines[0]?.err.stack).toContain('caused by: Error: connection refused');
   });
 });
+
+describe('request logs and answers of tus requests', () => {
+  const lines: Array<Record<string, any>> = [];
+  let origin: string;
+  let close: () => Promise<void>;
+  const failingInstrumentation = {
+    request: (facts: { readonly protocol: string; readonly operation: string }, next: () => Promise<unknown>) => {
+      if (facts.operation === 'status') throw new Error('the observer broke');
+      return next();
+    },
+  };
+
+  beforeAll(async () => {
+    const working = new MemoryStorage();
+    const full = fullDisk(working);
+    const storage = Object.assign(Object.create(working) as Storage, {
+      write(...args: Parameters<Storage['write']>) {
+        return (args[4]?.totalSize === 13 ? full : working).write(...args);
+      },
+    });
+    const frago = createFrago({
+      repository: new MemoryRepository(),
+      storage,
+      logger: collectingLogger(lines),
+      tus: true,
+      instrumentation: failingInstrumentation as never,
+    });
+    const listener = createNodeListener(frago.handle, { identify: (req) => identityOf('user', req.headers['x-user']) });
+    ({ origin, close } = await listen(createServer((req, res) => void listener(req, res))));
+  });
+  afterAll(() => close());
+
+  const tus = (method: string, path: string, headers: Record<string, string> = {}, body?: Uint8Array) =>
+    fetch(`${origin}${path}`, { method, body, headers: { 'x-user': 'ada', 'tus-resumable': '1.0.0', ...headers } });
+
+  it('names the tus route, operation and upload of each request', async () => {
+    lines.length = 0;
+    const created = await tus('POST', '/files/', { 'upload-length': '4' });
+    expect(created.status).toBe(201);
+    const id = created.headers.get('location')?.split('/').pop();
+    const patched = await tus('PATCH', `/files/${id}`, { 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' }, new Uint8Array([1, 2]));
+    expect(patched.status).toBe(204);
+    expect((await tus('DELETE', `/files/${id}`)).status).toBe(204);
+    await tus('GET', '/files/x/y');
+    const fields = (line: Record<string, any>) => [line.protocol, line.method, line.route, line.operation, line.status, line.uploadId, line.bytes];
+    expect(lines.map(fields)).toEqual([
+      ['tus', 'POST', '/files/', 'create', 201, id, 0],
+      ['tus', 'PATCH', '/files/:id', 'chunk', 204, id, 2],
+      ['tus', 'DELETE', '/files/:id', 'abort', 204, id, 0],
+      ['tus', 'GET', '/files/*', 'other', 404, null, 0],
+    ]);
+  });
+
+  it('logs a failed tus chunk with its cause and answers it in tus form', async () => {
+    const created = await tus('POST', '/files/', { 'upload-length': '13' });
+    const id = created.headers.get('location')?.split('/').pop();
+    lines.length = 0;
+    const patched = await tus('PATCH', `/files/${id}`, { 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' }, new Uint8Array(13));
+    expect(patched.status).toBe(500);
+    expect(patched.headers.get('tus-resumable')).toBe('1.0.0');
+    expect(await patched.json()).toEqual({ status: false, error: 'STORAGE_FAILED', message: 'The chunk could not be stored' });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 50, protocol: 'tus', route: '/files/:id', operation: 'chunk', status: 500, uploadId: id, code: 'STORAGE_FAILED' });
+    expect(lines[0]?.err.stack).toContain('caused by: Error: ENOSPC');
+  });
+
+  it('answers a failure around a tus handler in tus form, not frago form', async () => {
+    const created = await tus('POST', '/files/', { 'upload-length': '4' });
+    const id = created.headers.get('location')?.split('/').pop();
+    lines.length = 0;
+    const head = await tus('HEAD', `/files/${id}`);
+    expect(head.status).toBe(500);
+    expect(head.headers.get('tus-resumable')).toBe('1.0.0');
+    expect(lines).toEqual([expect.objectContaining({ level: 50, protocol: 'tus', route: '/files/:id', operation: 'status', code: 'INTERNAL_ERROR' })]);
+  });
+});

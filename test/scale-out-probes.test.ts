@@ -21,6 +21,8 @@ describe('a scale-out process (PostgreSQL and S3) behind a load balancer', () =>
     const origin = cluster.origin();
     expect(await probe(origin, '/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
     expect(await probe(origin, '/readyz')).toEqual({ status: 200, body: { status: 'ready', checks: { repository: 'ok', storage: 'ok' } } });
+    const openApi = await probe(origin, '/openapi.json');
+    expect({ status: openApi.status, openapi: (openApi.body as { openapi?: string }).openapi }).toEqual({ status: 200, openapi: '3.1.0' });
 
     const [pid] = cluster.pids();
     process.kill(pid as number, 'SIGTERM');

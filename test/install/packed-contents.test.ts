@@ -38,6 +38,16 @@ describe('the tarball `pnpm pack` makes of every published package', () => {
     expect(unreachableSources(pkg)).toEqual([]);
   });
 
+  it.each(names)('%s holds every file its exports name (e.g. @frago/core/openapi.json)', async (name) => {
+    const pkg = unpacked.get(name)!;
+    const manifest = JSON.parse(await readFile(join(pkg.root, 'package.json'), 'utf8')) as { exports?: unknown };
+    const targets = (value: unknown): string[] =>
+      typeof value === 'string' ? [value] : typeof value === 'object' && value !== null ? Object.values(value).flatMap(targets) : [];
+    const named = targets(manifest.exports).map((target) => target.replace(/^\.\//, ''));
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.filter((file) => !pkg.files.includes(file))).toEqual([]);
+  });
+
   it.each(names)('%s depends on versions, not on workspace links', async (name) => {
     const manifest = JSON.parse(await readFile(join(unpacked.get(name)!.root, 'package.json'), 'utf8')) as Manifest & {
       dependencies?: Dependencies;

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
@@ -86,6 +86,10 @@ export async function createApp(config: AppConfig): Promise<DefaultApp> {
   // Public here; see docs/operations.md to serve it on another port or behind auth.
   app.get('/metrics', async (_req, res) => {
     res.type(prometheus.registry.contentType).send(await prometheus.registry.metrics());
+  });
+  const openApi = await readFile(fileURLToPath(import.meta.resolve('@frago/core/openapi.json')), 'utf8');
+  app.get('/openapi.json', (_req, res) => {
+    res.type('json').send(openApi);
   });
   app.get('/', (_req, res) => {
     res.type('html').send(uploadPage);

@@ -33,7 +33,7 @@ export function countCalls(handle: FragoHandler): CountedHandler {
     }
   };
   return {
-    handle: Object.assign(counted, { owns: handle.owns, basePath: handle.basePath, mounts: handle.mounts }),
+    handle: Object.assign(counted, { owns: handle.owns, basePath: handle.basePath, mounts: handle.mounts, describe: handle.describe }),
     get active() {
       return active;
     },

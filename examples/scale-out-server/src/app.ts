@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
@@ -41,7 +43,8 @@ export function storageFrom(config: StorageConfig): Storage {
 /**
  * Builds one stateless process: every decision is made in PostgreSQL, every byte goes to
  * the shared storage, so any number of these can serve the same uploads. Besides the
- * API it serves `/healthz`, `/readyz` (PostgreSQL and the storage answer) and `/metrics`.
+ * API it serves `/healthz`, `/readyz` (PostgreSQL and the storage answer), `/metrics`
+ * and the API's OpenAPI document at `/openapi.json`.
  */
 export async function createApp(config: ServerConfig, logger: FragoLogger): Promise<ScaleOutApp> {
   const orm = await MikroORM.init({
@@ -73,6 +76,10 @@ export async function createApp(config: ServerConfig, logger: FragoLogger): Prom
   // Public here; see docs/operations.md to serve it on another port or behind auth.
   app.get('/metrics', async (_req, res) => {
     res.type(prometheus.registry.contentType).send(await prometheus.registry.metrics());
+  });
+  const openApi = await readFile(fileURLToPath(import.meta.resolve('@frago/core/openapi.json')), 'utf8');
+  app.get('/openapi.json', (_req, res) => {
+    res.type('json').send(openApi);
   });
   // Sign-in belongs in front of this (a gateway, or an identify of your own); as it
   // stands, this example accepts uploads from anyone, explicitly.

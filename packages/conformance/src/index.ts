@@ -17,3 +17,4 @@ export * from './remote-target.js';
 export * from './remote-server.js';
 export * from './mikro-orm.js';
 export * from './tus.js';
+export * from './openapi-check.js';

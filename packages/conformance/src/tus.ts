@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fragoOpenApi, openApiChecker, type OpenApiChecker } from './openapi-check.js';
 import { TEST_USER_HEADER } from './test-identity.js';
 
 /** A server under the tus suite: tus at `tusPath`, frago's API at `/upload`, callers by {@link TEST_USER_HEADER}. */
@@ -21,19 +22,35 @@ const OCTETS = 'application/offset+octet-stream';
 export function describeTusConformance(name: string, setup: () => Promise<TusTarget>): void {
   describe(`tus conformance: ${name}`, () => {
     let target: TusTarget;
+    let documented: OpenApiChecker;
     beforeAll(async () => {
       target = await setup();
+      documented = openApiChecker(fragoOpenApi(), { '/upload': '/upload', [target.tusPath]: '/files' });
     });
     afterAll(() => target?.close());
+
+    /** `fetch`, with the answer checked against the OpenAPI document. */
+    async function send(url: string, init: RequestInit = {}): Promise<Response> {
+      const response = await fetch(url, init);
+      const method = init.method ?? 'GET';
+      documented.check({
+        method,
+        url: url.startsWith(target.origin) ? url.slice(target.origin.length) : url,
+        status: response.status,
+        header: (name) => response.headers.get(name) ?? undefined,
+        text: method === 'HEAD' ? '' : await response.clone().text(),
+      });
+      return response;
+    }
 
     const endpoint = () => `${target.origin}${target.tusPath}/`;
     const as = (user: string) => ({ 'tus-resumable': '1.0.0', [TEST_USER_HEADER]: user });
     const uploadsOf = async (user: string) => {
-      const response = await fetch(`${target.origin}/upload/?limit=200`, { headers: { [TEST_USER_HEADER]: user } });
+      const response = await send(`${target.origin}/upload/?limit=200`, { headers: { [TEST_USER_HEADER]: user } });
       return ((await response.json()) as { uploads: unknown[] }).uploads.length;
     };
     const create = async (user: string, headers: Record<string, string>, body?: Uint8Array) => {
-      const response = await fetch(endpoint(), { method: 'POST', headers: { ...as(user), ...headers }, body });
+      const response = await send(endpoint(), { method: 'POST', headers: { ...as(user), ...headers }, body });
       expect(response.status, await response.clone().text()).toBe(201);
       return new URL(response.headers.get('location') ?? '', target.origin).href;
     };
@@ -62,9 +79,9 @@ export function describeTusConformance(name: string, setup: () => Promise<TusTar
         [{ 'upload-length': '10', 'content-type': OCTETS, 'upload-checksum': 'crc32 AAAAAA==' }, 400, 'UNSUPPORTED_CHECKSUM'],
       ];
       for (const [headers, status, error] of cases) {
-        await expectRefused(await fetch(endpoint(), { method: 'POST', headers: { ...as('mallory'), ...headers } }), status, error, headers);
+        await expectRefused(await send(endpoint(), { method: 'POST', headers: { ...as('mallory'), ...headers } }), status, error, headers);
       }
-      const old = await fetch(endpoint(), { method: 'POST', headers: { 'tus-resumable': '0.2.2', [TEST_USER_HEADER]: 'mallory', 'upload-length': '10' } });
+      const old = await send(endpoint(), { method: 'POST', headers: { 'tus-resumable': '0.2.2', [TEST_USER_HEADER]: 'mallory', 'upload-length': '10' } });
       await expectRefused(old, 412, 'UNSUPPORTED_VERSION', 'version');
       expect(old.headers.get('tus-version')).toBe('1.0.0');
       expect(await uploadsOf('mallory')).toBe(0);
@@ -83,25 +100,25 @@ export function describeTusConformance(name: string, setup: () => Promise<TusTar
         [{ 'upload-offset': '0', 'upload-checksum': 'sha1 !!' }, 400, 'INVALID_REQUEST', 10],
       ];
       for (const [headers, status, error, size] of cases) {
-        const response = await fetch(url, { method: 'PATCH', headers: { ...as('patcher'), 'content-type': OCTETS, ...headers }, body: new Uint8Array(size) });
+        const response = await send(url, { method: 'PATCH', headers: { ...as('patcher'), 'content-type': OCTETS, ...headers }, body: new Uint8Array(size) });
         await expectRefused(response, status, error, headers);
       }
-      const head = await fetch(url, { method: 'HEAD', headers: as('patcher') });
+      const head = await send(url, { method: 'HEAD', headers: as('patcher') });
       expect(head.headers.get('upload-offset')).toBe('0');
-      const status = await fetch(`${target.origin}/upload/${url.split('/').pop()}/`, { headers: { [TEST_USER_HEADER]: 'patcher' } });
+      const status = await send(`${target.origin}/upload/${url.split('/').pop()}/`, { headers: { [TEST_USER_HEADER]: 'patcher' } });
       expect(await status.json()).toMatchObject({ received_bytes: 0, status: 'in_progress' });
     });
 
     it("answers 404 to another identity's upload on HEAD, PATCH, DELETE and in a final, changing nothing", async () => {
       const url = await create('alice', { 'upload-length': '3', 'upload-concat': 'partial', 'content-type': OCTETS }, new TextEncoder().encode('abc'));
       const bob = as('bob');
-      expect((await fetch(url, { method: 'HEAD', headers: bob })).status).toBe(404);
-      const patch = await fetch(url, { method: 'PATCH', headers: { ...bob, 'content-type': OCTETS, 'upload-offset': '3' }, body: new Uint8Array(0) });
+      expect((await send(url, { method: 'HEAD', headers: bob })).status).toBe(404);
+      const patch = await send(url, { method: 'PATCH', headers: { ...bob, 'content-type': OCTETS, 'upload-offset': '3' }, body: new Uint8Array(0) });
       await expectRefused(patch, 404, 'UPLOAD_NOT_FOUND', 'patch');
-      await expectRefused(await fetch(url, { method: 'DELETE', headers: bob }), 404, 'UPLOAD_NOT_FOUND', 'delete');
-      await expectRefused(await fetch(endpoint(), { method: 'POST', headers: { ...bob, 'upload-concat': `final;${url}` } }), 404, 'UPLOAD_NOT_FOUND', 'final');
+      await expectRefused(await send(url, { method: 'DELETE', headers: bob }), 404, 'UPLOAD_NOT_FOUND', 'delete');
+      await expectRefused(await send(endpoint(), { method: 'POST', headers: { ...bob, 'upload-concat': `final;${url}` } }), 404, 'UPLOAD_NOT_FOUND', 'final');
       expect(await uploadsOf('bob')).toBe(0);
-      const head = await fetch(url, { method: 'HEAD', headers: as('alice') });
+      const head = await send(url, { method: 'HEAD', headers: as('alice') });
       expect([head.status, head.headers.get('upload-offset'), head.headers.get('upload-concat')]).toEqual([200, '3', 'partial']);
     });
 
@@ -120,10 +137,10 @@ export function describeTusConformance(name: string, setup: () => Promise<TusTar
         [{ 'upload-concat': `final;${whole}`, 'upload-length': '4' }, 400, 'INVALID_REQUEST'],
       ];
       for (const [headers, status, error] of cases) {
-        await expectRefused(await fetch(endpoint(), { method: 'POST', headers: { ...as('joiner'), ...headers } }), status, error, headers);
+        await expectRefused(await send(endpoint(), { method: 'POST', headers: { ...as('joiner'), ...headers } }), status, error, headers);
       }
       expect(await uploadsOf('joiner')).toBe(before);
-      const head = await fetch(whole, { method: 'HEAD', headers: as('joiner') });
+      const head = await send(whole, { method: 'HEAD', headers: as('joiner') });
       expect(head.headers.get('upload-offset')).toBe('4');
     });
   });

@@ -1,9 +1,8 @@
 import type { FragoHandler, FragoResponse } from './protocol.js';
-import { errorResponse } from './protocol/frago/responses.js';
 import type { FragoEmitter } from './events.js';
 import type { FragoInstrumentation } from './instrumentation.js';
 import type { FragoLogger } from './logger.js';
-import { createdUploadId, describeRequest, observedRequest, type AnsweredRequest, type RequestFacts } from './request-facts.js';
+import { observedRequest, type AnsweredRequest, type RequestFacts } from './request-facts.js';
 
 /** What {@link observeHandler} reports to. */
 export interface HandlerObservers {
@@ -20,8 +19,10 @@ function errorCode(response: FragoResponse): string | undefined {
 /** Writes the one line a request gets: `info` when it was served or refused, `error` with its cause when the server failed. */
 function logRequest(logger: FragoLogger, request: AnsweredRequest, code: string | undefined): void {
   const fields = {
+    protocol: request.protocol,
     method: request.method,
     route: request.route,
+    operation: request.operation,
     status: request.status,
     durationMs: Math.round(request.durationMs * 10) / 10,
     uploadId: request.uploadId,
@@ -48,9 +49,15 @@ export function observeHandler(handle: FragoHandler, observers: HandlerObservers
 
   const observed = async (request: Parameters<FragoHandler>[0]): Promise<FragoResponse> => {
     const started = performance.now();
-    const facts = describeRequest(request, handle.basePath);
-    const response = await around(facts, () => handle(observedRequest(request, facts))).catch(errorResponse);
-    if (facts.operation === 'create' && response.status < 300) facts.uploadId = createdUploadId(response);
+    const { route, answers } = handle.describe(request);
+    const facts: RequestFacts = { ...route, method: request.method.toUpperCase(), identityKind: request.identity?.kind ?? null, bytes: 0 };
+    let response: FragoResponse;
+    try {
+      response = await around(facts, () => handle(observedRequest(request, facts)));
+    } catch (error) {
+      response = answers.error(error);
+    }
+    if (facts.operation === 'create' && response.status < 300) facts.uploadId = answers.created(response);
     const answered: AnsweredRequest = {
       ...facts,
       status: response.status,
@@ -62,5 +69,5 @@ export function observeHandler(handle: FragoHandler, observers: HandlerObservers
     for (const item of instrumentation) item.answered?.(answered);
     return response;
   };
-  return Object.assign(observed, { owns: handle.owns, basePath: handle.basePath, mounts: handle.mounts });
+  return Object.assign(observed, { owns: handle.owns, basePath: handle.basePath, mounts: handle.mounts, describe: handle.describe });
 }

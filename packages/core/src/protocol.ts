@@ -1,5 +1,6 @@
 import type { CorsOptions } from './cors.js';
 import type { IdentifyCaller, Identity } from './identity.js';
+import type { RouteFacts } from './request-facts.js';
 
 // What every HTTP protocol (frago's in ./protocol/frago/) takes and gives, so that the
 // edges and adapters serve any of them alike.
@@ -53,6 +54,14 @@ export interface ProtocolOptions {
   readonly cors?: CorsOptions;
 }
 
+/** How the protocol serving a request words what only an observer of the request learns. */
+export interface ProtocolAnswers {
+  /** The protocol's answer to `error` (never a stack), for a failure around its handler. */
+  readonly error: (error: unknown) => FragoResponse;
+  /** The upload a successful create answered with, if `response` names one. */
+  readonly created: (response: FragoResponse) => string | null;
+}
+
 /** An HTTP protocol: from a {@link FragoRequest} to a {@link FragoResponse}. */
 export type FragoHandler = ((request: FragoRequest) => Promise<FragoResponse>) & {
   /** True when `path` belongs to this API, so an adapter can pass other requests on. */
@@ -61,4 +70,9 @@ export type FragoHandler = ((request: FragoRequest) => Promise<FragoResponse>) &
   readonly basePath: string;
   /** Every base path this handler serves (the frago API's, and tus's when it is on), normalized, for adapters that declare routes. */
   readonly mounts: readonly string[];
+  /**
+   * Where `request` goes, named by the protocol that serves it (its route pattern,
+   * operation and upload id), without serving it; for logs and metrics. Never throws.
+   */
+  readonly describe: (request: FragoRequest) => { readonly route: RouteFacts; readonly answers: ProtocolAnswers };
 };

@@ -43,7 +43,7 @@ export function openTelemetryInstrumentation(options: OpenTelemetryOptions = {})
     storage: (storage) => wrapPort(storage, ports('storage')),
     request(facts, next) {
       if (!TRACED.has(facts.operation)) return next();
-      const attributes = { 'http.request.method': facts.method, 'http.route': facts.route, 'frago.operation': facts.operation };
+      const attributes = { 'http.request.method': facts.method, 'http.route': facts.route, 'frago.protocol': facts.protocol, 'frago.operation': facts.operation };
       return tracer().startActiveSpan(`frago ${facts.operation}`, { kind: SpanKind.INTERNAL, attributes }, async (span) => {
         try {
           const response = await next();

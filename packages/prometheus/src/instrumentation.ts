@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { wrapPort, type FragoInstrumentation, type PortCallObserver } from '@frago/core';
 import { createMetrics, type FragoMetrics } from './metrics.js';
@@ -18,8 +19,9 @@ export interface PrometheusInstrumentation extends FragoInstrumentation {
   readonly metrics: FragoMetrics;
 }
 
-// The only protocol there is so far; the label is there for when tus and IETF join it.
-const PROTOCOL = 'frago';
+// An event outside any request (an expiry found by the sweeper) cannot say which
+// protocol created its upload.
+const NO_REQUEST = 'unknown';
 
 function countFailures(counter: FragoMetrics['repositoryErrors']): PortCallObserver {
   return (method) => (error) => {
@@ -45,35 +47,42 @@ export function prometheusInstrumentation(options: PrometheusOptions = {}): Prom
   const registry = options.registry ?? new Registry();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const metrics = createMetrics(registry, options.prefix ?? 'frago_');
-  const protocol = { protocol: PROTOCOL };
+  // Events are emitted inside the request that causes them; this names its protocol.
+  const requestProtocol = new AsyncLocalStorage<string>();
+  const label = () => ({ protocol: requestProtocol.getStore() ?? NO_REQUEST });
   return {
     registry,
     metrics,
     events(events) {
-      events.on('upload:started', () => metrics.started.inc(protocol));
-      events.on('upload:completed', () => metrics.completed.inc(protocol));
-      events.on('checksum:failed', () => metrics.failed.inc(protocol));
-      events.on('upload:aborted', () => metrics.aborted.inc(protocol));
-      events.on('upload:expired', () => metrics.expired.inc(protocol));
+      events.on('upload:started', () => metrics.started.inc(label()));
+      events.on('upload:completed', () => metrics.completed.inc(label()));
+      events.on('checksum:failed', () => metrics.failed.inc(label()));
+      events.on('upload:aborted', () => metrics.aborted.inc(label()));
+      events.on('upload:expired', () => metrics.expired.inc(label()));
       events.on('chunk:received', ({ upload, range, duplicate }) => {
         if (duplicate) return;
-        metrics.receivedBytes.inc(protocol, range.end - range.start + 1);
-        metrics.checksumLagBytes.observe(protocol, Math.max(0, range.end + 1 - upload.hash.offset));
+        const labels = label();
+        metrics.receivedBytes.inc(labels, range.end - range.start + 1);
+        metrics.checksumLagBytes.observe(labels, Math.max(0, range.end + 1 - upload.hash.offset));
       });
     },
     repository: (repository) => wrapPort(repository, countFailures(metrics.repositoryErrors)),
     storage: (storage) => wrapPort(storage, countFailures(metrics.storageErrors)),
-    async request(facts, next) {
-      if (facts.operation !== 'chunk') return next();
-      metrics.liveClaims.inc(protocol);
-      try {
-        return await next();
-      } finally {
-        metrics.liveClaims.dec(protocol);
-      }
+    request(facts, next) {
+      return requestProtocol.run(facts.protocol, async () => {
+        if (facts.operation !== 'chunk') return next();
+        const protocol = { protocol: facts.protocol };
+        metrics.liveClaims.inc(protocol);
+        try {
+          return await next();
+        } finally {
+          metrics.liveClaims.dec(protocol);
+        }
+      });
     },
     answered(request) {
       const seconds = request.durationMs / 1000;
+      const protocol = { protocol: request.protocol };
       const labels = { ...protocol, status: String(request.status) };
       if (request.operation === 'chunk') metrics.chunkSeconds.observe(labels, seconds);
       if (request.operation !== 'finalize') return;

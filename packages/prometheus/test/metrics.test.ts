@@ -117,3 +117,41 @@ describe('Prometheus metrics of a frago server', () => {
     expect(after.get('frago_finalize_duration_seconds_count{protocol="frago",status="422"}')).toBe(1);
   });
 });
+
+describe('Prometheus metrics of tus uploads', () => {
+  const prometheus = prometheusInstrumentation({ processMetrics: false });
+  const frago = createFrago({ repository: new MemoryRepository(), storage: new MemoryStorage(), instrumentation: prometheus, tus: true });
+  const api = createNodeListener(frago.handle, { identify: () => ANONYMOUS });
+  let origin: string;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ origin, close } = await listen(createServer((req, res) => void api(req, res))));
+  });
+  afterAll(() => close());
+
+  const tus = (method: string, path: string, headers: Record<string, string> = {}, body?: Uint8Array) =>
+    fetch(`${origin}${path}`, { method, body, headers: { 'tus-resumable': '1.0.0', ...headers } });
+  const patch = (id: string, offset: number, bytes: Uint8Array) =>
+    tus('PATCH', `/files/${id}`, { 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset) }, bytes);
+
+  it('labels the uploads, bytes and chunks of tus with protocol="tus"', async () => {
+    const created = await tus('POST', '/files/', { 'upload-length': '10' });
+    const id = created.headers.get('location')?.split('/').pop() ?? '';
+    expect((await patch(id, 0, new Uint8Array(6))).status).toBe(204);
+    expect((await patch(id, 6, new Uint8Array(4))).status).toBe(204);
+    const other = (await tus('POST', '/files/', { 'upload-length': '5' })).headers.get('location')?.split('/').pop() ?? '';
+    expect((await tus('DELETE', `/files/${other}`)).status).toBe(204);
+
+    const metrics = samples(await prometheus.registry.metrics());
+    expect({
+      started: metrics.get('frago_uploads_started_total{protocol="tus"}'),
+      completed: metrics.get('frago_uploads_completed_total{protocol="tus"}'),
+      aborted: metrics.get('frago_uploads_aborted_total{protocol="tus"}'),
+      bytes: metrics.get('frago_received_bytes_total{protocol="tus"}'),
+      chunks204: metrics.get('frago_chunk_duration_seconds_count{protocol="tus",status="204"}'),
+      liveClaims: metrics.get('frago_live_claims{protocol="tus"}'),
+      fragoStarted: metrics.get('frago_uploads_started_total{protocol="frago"}'),
+    }).toEqual({ started: 2, completed: 1, aborted: 1, bytes: 10, chunks204: 2, liveClaims: 0, fragoStarted: undefined });
+  });
+});

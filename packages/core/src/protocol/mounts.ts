@@ -20,5 +20,6 @@ export function serveAll(first: FragoHandler, ...others: readonly FragoHandler[]
     owns: (path: string) => handlers.some((handler) => handler.owns(path)),
     basePath: first.basePath,
     mounts,
+    describe: (request: FragoRequest) => owner(request.path).describe(request),
   });
 }

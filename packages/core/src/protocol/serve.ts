@@ -1,8 +1,10 @@
 import { corsHeaders, preflightHeaders, type CorsOptions, type CorsWire } from '../cors.js';
 import { FragoError } from '../errors.js';
 import type { Identity } from '../identity.js';
-import type { FragoHandler, FragoRequest, FragoResponse } from '../protocol.js';
+import type { FragoHandler, FragoRequest, FragoResponse, ProtocolAnswers } from '../protocol.js';
+import type { RouteFacts } from '../request-facts.js';
 import { assertTransferCoding } from '../transfer-coding.js';
+import type { Locate } from './route-table.js';
 
 // What every protocol does around its routes, so each serves CORS, refuses unknown
 // transfer codings and resolves its caller the same way.
@@ -18,18 +20,44 @@ export interface RoutedRequest {
 }
 
 /** One protocol's wire: its routes, its CORS lists and how it words answers. */
-export interface ProtocolWire {
+export interface ProtocolWire extends ProtocolAnswers {
+  /** The protocol's name in logs and metrics (`frago`, `tus`). */
+  readonly name: string;
+  /** Where a request goes in the routes `route` serves, read to describe it (see {@link tableLocator}). */
+  readonly locate: Locate;
+  /** The method `request` asks for, when the protocol reads it from elsewhere than the request line. */
+  readonly method?: (request: FragoRequest) => string;
   readonly cors: CorsWire;
   /** The answer to a CORS preflight from an allowed origin, with `headers` added. */
   preflight(headers: Record<string, string>): FragoResponse;
   route(routed: RoutedRequest): Promise<FragoResponse>;
-  /** The response for any error, in the protocol's words; never a stack. */
-  error(error: unknown): FragoResponse;
 }
 
 /** `path` with a leading slash and no trailing one (`/upload`). */
 export function normalizeBase(path: string): string {
   return `/${path.replace(/^\/+|\/+$/g, '')}`;
+}
+
+/** Whether `request` is a CORS preflight this protocol answers before routing it. */
+function isPreflight(request: FragoRequest, cors: CorsOptions | undefined): boolean {
+  return (
+    cors !== undefined &&
+    request.headers.origin !== undefined &&
+    request.method.toUpperCase() === 'OPTIONS' &&
+    request.headers['access-control-request-method'] !== undefined
+  );
+}
+
+/** Where `request` goes in `wire`'s routes at `base`, named as logs and metrics show it. */
+function describeIn(base: string, cors: CorsOptions | undefined, wire: ProtocolWire, request: FragoRequest, owned: boolean): RouteFacts {
+  const protocol = wire.name;
+  if (!owned) return { protocol, route: '*', operation: 'other', uploadId: null };
+  const pathname = request.path.split('?', 1)[0] ?? '';
+  const rest = pathname.slice(base.length).replace(/^\/+|\/+$/g, '');
+  const preflight = isPreflight(request, cors);
+  const found = wire.locate(wire.method?.(request) ?? request.method.toUpperCase(), rest);
+  if (found === null) return { protocol, route: `${base}/*`, operation: preflight ? 'preflight' : 'other', uploadId: null };
+  return { protocol, route: `${base}${found.pattern}`, operation: preflight ? 'preflight' : found.operation, uploadId: found.uploadId };
 }
 
 function withHeaders(response: FragoResponse, headers: Record<string, string> | null): FragoResponse {
@@ -53,9 +81,7 @@ export function serveProtocol(base: string, cors: CorsOptions | undefined, wire:
       if (!owns(request.path)) throw new FragoError('ROUTE_NOT_FOUND', 'No such route');
       const origin = request.headers.origin;
       if (cors !== undefined && origin !== undefined) {
-        if (request.method.toUpperCase() === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
-          return wire.preflight(await preflightHeaders(cors, origin, wire.cors));
-        }
+        if (isPreflight(request, cors)) return wire.preflight(await preflightHeaders(cors, origin, wire.cors));
         allowed = await corsHeaders(cors, origin, wire.cors);
       }
       assertTransferCoding(request.headers['transfer-encoding']);
@@ -68,5 +94,7 @@ export function serveProtocol(base: string, cors: CorsOptions | undefined, wire:
       return withHeaders(wire.error(error), allowed);
     }
   };
-  return Object.assign(handle, { owns, basePath: base, mounts: [base] });
+  const answers: ProtocolAnswers = { error: wire.error, created: wire.created };
+  const describe = (request: FragoRequest) => ({ route: describeIn(base, cors, wire, request, owns(request.path)), answers });
+  return Object.assign(handle, { owns, basePath: base, mounts: [base], describe });
 }

@@ -3,6 +3,8 @@ import { FragoError } from '../../errors.js';
 import type { FragoHandler, FragoResponse } from '../../protocol.js';
 import type { UploadService } from '../../service.js';
 import { errorResponse, json } from '../frago/responses.js';
+import type { FragoOperation } from '../../request-facts.js';
+import type { Locate } from '../route-table.js';
 import { normalizeBase, serveProtocol } from '../serve.js';
 import { abortMultipart, completeMultipart, createMultipart, listParts, postPolicy, signPart, type CompanionContext } from './multipart.js';
 
@@ -17,26 +19,51 @@ const ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 type Handler = (context: CompanionContext) => Promise<FragoResponse>;
 
-/** The handler for `method` on `rest` (below the base), with the upload id and part segment it names. */
-function route(method: string, rest: string): { handler: Handler; id: string; part: string } {
-  const [collection, id = '', part = '', ...deeper] = rest.split('/');
-  if (collection === 'params' && id === '') return { handler: only(method, 'GET', postPolicy), id, part };
-  if (collection !== 'multipart' || deeper.length > 0) throw new FragoError('ROUTE_NOT_FOUND', 'No such route');
-  if (id === '') return { handler: only(method, 'POST', createMultipart), id, part };
-  if (!ID.test(id)) throw new FragoError('INVALID_UPLOAD_ID', 'The upload id is malformed');
-  if (part === '') {
-    const handlers: Record<string, Handler> = { GET: listParts, DELETE: abortMultipart };
-    const handler = Object.hasOwn(handlers, method) ? handlers[method] : undefined;
-    if (handler === undefined) throw new FragoError('METHOD_NOT_ALLOWED', `${method} is not allowed here`);
-    return { handler, id, part };
-  }
-  if (part === 'complete') return { handler: only(method, 'POST', completeMultipart), id, part };
-  return { handler: only(method, 'GET', signPart), id, part };
+/** One endpoint: its route pattern below the base, what it does (for logs and metrics) and its handler. */
+interface Endpoint {
+  readonly pattern: string;
+  readonly operation: FragoOperation;
+  readonly handler: Handler;
 }
 
-function only(method: string, allowed: string, handler: Handler): Handler {
+const POLICY: Endpoint = { pattern: '/params', operation: 'create', handler: postPolicy };
+const CREATE: Endpoint = { pattern: '/multipart', operation: 'create', handler: createMultipart };
+const ON_UPLOAD: Readonly<Record<string, Endpoint>> = {
+  GET: { pattern: '/multipart/:id', operation: 'status', handler: listParts },
+  DELETE: { pattern: '/multipart/:id', operation: 'abort', handler: abortMultipart },
+};
+const COMPLETE: Endpoint = { pattern: '/multipart/:id/complete', operation: 'finalize', handler: completeMultipart };
+const SIGN: Endpoint = { pattern: '/multipart/:id/:part', operation: 'parts', handler: signPart };
+
+/** The endpoint for `method` on `rest` (below the base), with the upload id and part segment it names. */
+function route(method: string, rest: string): { endpoint: Endpoint; id: string; part: string } {
+  const [collection, id = '', part = '', ...deeper] = rest.split('/');
+  if (collection === 'params' && id === '') return { endpoint: only(method, 'GET', POLICY), id, part };
+  if (collection !== 'multipart' || deeper.length > 0) throw new FragoError('ROUTE_NOT_FOUND', 'No such route');
+  if (id === '') return { endpoint: only(method, 'POST', CREATE), id, part };
+  if (!ID.test(id)) throw new FragoError('INVALID_UPLOAD_ID', 'The upload id is malformed');
+  if (part === '') {
+    const endpoint = Object.hasOwn(ON_UPLOAD, method) ? ON_UPLOAD[method] : undefined;
+    if (endpoint === undefined) throw new FragoError('METHOD_NOT_ALLOWED', `${method} is not allowed here`);
+    return { endpoint, id, part };
+  }
+  if (part === 'complete') return { endpoint: only(method, 'POST', COMPLETE), id, part };
+  return { endpoint: only(method, 'GET', SIGN), id, part };
+}
+
+/** Where a request goes, as logs and metrics name it; null where {@link route} finds nothing. */
+const locate: Locate = (method, rest) => {
+  try {
+    const { endpoint, id } = route(method, rest);
+    return { pattern: endpoint.pattern, operation: endpoint.operation, uploadId: id === '' ? null : id };
+  } catch {
+    return null;
+  }
+};
+
+function only(method: string, allowed: string, endpoint: Endpoint): Endpoint {
   if (method !== allowed) throw new FragoError('METHOD_NOT_ALLOWED', `${method} is not allowed here`);
-  return handler;
+  return endpoint;
 }
 
 /**
@@ -50,12 +77,18 @@ function only(method: string, allowed: string, handler: Handler): Handler {
 export function createCompanionHandler(service: UploadService, options: CompanionOptions & { readonly cors?: CorsOptions } = {}): FragoHandler {
   const base = normalizeBase(options.basePath ?? '/s3');
   return serveProtocol(base, options.cors, {
+    name: 'companion',
+    locate,
     cors: COMPANION_CORS_WIRE,
     preflight: (headers) => json(200, {}, headers),
     route: ({ request, identity, rest, search }) => {
-      const { handler, id, part } = route(request.method.toUpperCase(), rest);
-      return handler({ service, request, identity, id, part, search });
+      const { endpoint, id, part } = route(request.method.toUpperCase(), rest);
+      return endpoint.handler({ service, request, identity, id, part, search });
     },
     error: errorResponse,
+    created: (response) => {
+      const id = (response.body as { uploadId?: unknown } | undefined)?.uploadId;
+      return typeof id === 'string' ? id : null;
+    },
   });
 }

@@ -1,7 +1,7 @@
 import { FRAGO_CORS_WIRE } from '../../cors.js';
 import type { FragoHandler, ProtocolOptions } from '../../protocol.js';
 import type { UploadService } from '../../service.js';
-import { routeIn } from '../route-table.js';
+import { routeIn, tableLocator } from '../route-table.js';
 import { normalizeBase, serveProtocol } from '../serve.js';
 import { errorResponse, json } from './responses.js';
 import { FRAGO_ROUTES } from './routes.js';
@@ -15,6 +15,8 @@ import { FRAGO_ROUTES } from './routes.js';
 export function createHttpHandler(service: UploadService, options: ProtocolOptions = {}): FragoHandler {
   const base = normalizeBase(options.basePath ?? '/upload');
   return serveProtocol(base, options.cors, {
+    name: 'frago',
+    locate: tableLocator(FRAGO_ROUTES, { collection: '/', upload: '/:id/', parts: '/:id/parts' }),
     cors: FRAGO_CORS_WIRE,
     preflight: (headers) => json(200, { status: true }, headers),
     route: ({ request, identity, rest, search }) => {
@@ -22,5 +24,9 @@ export function createHttpHandler(service: UploadService, options: ProtocolOptio
       return handler({ service, base, request, identity, id, search });
     },
     error: errorResponse,
+    created: (response) => {
+      const body = response.body as { upload_id?: unknown } | null;
+      return typeof body?.upload_id === 'string' ? body.upload_id : null;
+    },
   });
 }

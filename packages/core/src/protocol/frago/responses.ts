@@ -1,22 +1,10 @@
-import { isFragoError, SERVER_FAILURES, type FragoErrorCode, type FragoErrorDetails } from '../../errors.js';
+import { isFragoError, SERVER_FAILURES, type FragoErrorCode } from '../../errors.js';
 import type { FragoResponse } from '../../protocol.js';
+import { wireDetails } from '../error-details.js';
 
 /** A JSON response of the frago protocol, never cached. */
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): FragoResponse {
   return { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers }, body };
-}
-
-/** The wire name of each error detail the service names in its own words. */
-const WIRE_DETAILS: Readonly<Record<string, string>> = {
-  maxUploadSize: 'max_upload_size',
-  maxChunkSize: 'max_chunk_size',
-  algorithm: 'checksum_algo',
-  partCount: 'part_count',
-};
-
-function wireDetails(details: FragoErrorDetails | undefined): FragoErrorDetails {
-  if (details === undefined) return {};
-  return Object.fromEntries(Object.entries(details).map(([name, value]) => [WIRE_DETAILS[name] ?? name, value]));
 }
 
 /** The response for any error: a typed code and a message meant for the caller, never a stack. */

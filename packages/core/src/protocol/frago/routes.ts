@@ -18,20 +18,24 @@ function startOrCreate(context: RouteContext): Promise<FragoResponse> {
 }
 
 /**
- * The handler of each method, on the collection (`/upload/`), on one upload
+ * The route of each method, on the collection (`/upload/`), on one upload
  * (`/upload/:id/`) and on its parts (`/upload/:id/parts`): frago's API, and the
  * resumable-upload draft's `HEAD`, `PATCH` and `OPTIONS` beside it.
  */
 export const FRAGO_ROUTES: RouteTable<(context: RouteContext) => Promise<FragoResponse>> = {
-  collection: { POST: startOrCreate, GET: listUploads, OPTIONS: draftRoute(describeDraft) },
-  upload: {
-    PUT: writeChunk,
-    POST: finalizeUpload,
-    GET: uploadStatus,
-    DELETE: abortUpload,
-    HEAD: draftRoute(draftOffset),
-    PATCH: draftRoute(appendDraft),
-    OPTIONS: draftRoute(describeDraft),
+  collection: {
+    POST: { operation: 'create', handler: startOrCreate },
+    GET: { operation: 'list', handler: listUploads },
+    OPTIONS: { operation: 'options', handler: draftRoute(describeDraft) },
   },
-  parts: { POST: signParts },
+  upload: {
+    PUT: { operation: 'chunk', handler: writeChunk },
+    POST: { operation: 'finalize', handler: finalizeUpload },
+    GET: { operation: 'status', handler: uploadStatus },
+    DELETE: { operation: 'abort', handler: abortUpload },
+    HEAD: { operation: 'status', handler: draftRoute(draftOffset) },
+    PATCH: { operation: 'chunk', handler: draftRoute(appendDraft) },
+    OPTIONS: { operation: 'options', handler: draftRoute(describeDraft) },
+  },
+  parts: { POST: { operation: 'parts', handler: signParts } },
 };

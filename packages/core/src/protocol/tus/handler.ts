@@ -1,7 +1,7 @@
 import type { CorsOptions } from '../../cors.js';
 import type { FragoHandler, FragoResponse } from '../../protocol.js';
 import type { UploadService } from '../../service.js';
-import { routeIn } from '../route-table.js';
+import { routeIn, tableLocator } from '../route-table.js';
 import { normalizeBase, serveProtocol } from '../serve.js';
 import { assertVersion, methodOf } from './headers.js';
 import { tusErrorResponse, tusResponse } from './responses.js';
@@ -26,6 +26,9 @@ const bodiless = (response: FragoResponse): FragoResponse => ({ ...response, bod
 export function createTusHandler(service: UploadService, options: TusOptions & { readonly cors?: CorsOptions } = {}): FragoHandler {
   const base = normalizeBase(options.basePath ?? '/files');
   return serveProtocol(base, options.cors, {
+    name: 'tus',
+    locate: tableLocator(TUS_ROUTES, { collection: '/', upload: '/:id' }),
+    method: methodOf,
     cors: TUS_CORS_WIRE,
     preflight: (headers) => tusResponse(204, headers),
     route: async ({ request, identity, rest }) => {
@@ -40,5 +43,6 @@ export function createTusHandler(service: UploadService, options: TusOptions & {
       }
     },
     error: tusErrorResponse,
+    created: (response) => response.headers.location?.split('/').pop() ?? null,
   });
 }

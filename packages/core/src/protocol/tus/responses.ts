@@ -1,5 +1,6 @@
 import { isFragoError, SERVER_FAILURES, type FragoErrorCode } from '../../errors.js';
 import type { FragoResponse } from '../../protocol.js';
+import { wireDetails } from '../error-details.js';
 import { TUS_VERSION } from './wire.js';
 
 /** Where tus answers with another status than frago's table (`460 Checksum Mismatch`). */
@@ -25,7 +26,7 @@ export function tusErrorResponse(error: unknown): FragoResponse {
   const response: FragoResponse = {
     status,
     headers: { 'tus-resumable': TUS_VERSION, ...version, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-    body: { status: false, error: code, message, ...(known ? error.details : {}) },
+    body: { status: false, error: code, message, ...(known ? wireDetails(error.details) : {}) },
   };
   return SERVER_FAILURES.has(code) ? { ...response, error } : response;
 }

@@ -7,8 +7,15 @@ import { appendUpload } from './patch.js';
 import type { TusContext } from './route-context.js';
 import { terminateUpload } from './terminate.js';
 
-/** The handler of each method, on the collection (`/files/`) and on one upload (`/files/:id`). */
+const options = { operation: 'options', handler: describeServer } as const;
+
+/** The route of each method, on the collection (`/files/`) and on one upload (`/files/:id`). */
 export const TUS_ROUTES: RouteTable<(context: TusContext) => Promise<FragoResponse>> = {
-  collection: { OPTIONS: describeServer, POST: createUpload },
-  upload: { OPTIONS: describeServer, HEAD: uploadOffset, PATCH: appendUpload, DELETE: terminateUpload },
+  collection: { OPTIONS: options, POST: { operation: 'create', handler: createUpload } },
+  upload: {
+    OPTIONS: options,
+    HEAD: { operation: 'status', handler: uploadOffset },
+    PATCH: { operation: 'chunk', handler: appendUpload },
+    DELETE: { operation: 'abort', handler: terminateUpload },
+  },
 };
