@@ -73,9 +73,9 @@ export class DiskStorage implements Storage {
   }
 
   /**
-   * Streams `body` into the upload's file from `offset` on. Each piece is written at its
-   * position before the next is read, so memory stays at one piece and a slow disk
-   * slows the sender. Writes to other ranges of the same upload may run at the same
+   * Streams `body` into the upload's file from `offset` on, in writes of up to 1 MiB.
+   * Nothing more is read while a write is under way, so memory stays at one write's
+   * bytes and a slow disk slows the sender. Writes to other ranges of the same upload may run at the same
    * time. With `fsync: 'chunk'` the bytes are on the device when this resolves.
    *
    * @throws whatever `body` throws, or the reason of an aborted `signal`, unchanged;
