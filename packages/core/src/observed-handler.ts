@@ -2,7 +2,7 @@ import type { FragoHandler, FragoResponse } from './protocol.js';
 import { errorResponse } from './protocol/frago/responses.js';
 import type { FragoEmitter } from './events.js';
 import type { FragoInstrumentation } from './instrumentation.js';
-import type { FragoLogger } from './logger.js';
+import { silentLogger, type FragoLogger } from './logger.js';
 import { createdUploadId, describeRequest, observedRequest, type AnsweredRequest, type RequestFacts } from './request-facts.js';
 
 /** What {@link observeHandler} reports to. */
@@ -46,10 +46,16 @@ export function observeHandler(handle: FragoHandler, observers: HandlerObservers
       run,
     )();
 
+  // Counting body bytes wraps every piece of every body; it is only paid for when
+  // something reads the count (a logger, instrumentation, an `error` listener).
+  const counted = () =>
+    logger !== silentLogger || instrumentation.length > 0 || (events.all.get('error')?.length ?? 0) > 0 || (events.all.get('*')?.length ?? 0) > 0;
+
   const observed = async (request: Parameters<FragoHandler>[0]): Promise<FragoResponse> => {
     const started = performance.now();
     const facts = describeRequest(request, handle.basePath);
-    const response = await around(facts, () => handle(observedRequest(request, facts))).catch(errorResponse);
+    const seen = counted() ? observedRequest(request, facts) : request;
+    const response = await around(facts, () => handle(seen)).catch(errorResponse);
     if (facts.operation === 'create' && response.status < 300) facts.uploadId = createdUploadId(response);
     const answered: AnsweredRequest = {
       ...facts,
