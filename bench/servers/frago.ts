@@ -50,7 +50,11 @@ const frago: Frago = createFrago({
   repository: new MikroOrmRepository(orm),
   storage: new DiskStorage({ directory: dataDir, fsync }),
   limits: { maxUploadSize: 64 * 2 ** 30 },
-  checksum: hashers === undefined ? {} : { hashers },
+  checksum: {
+    ...(hashers === undefined ? {} : { hashers }),
+    // FRAGO_CHECKSUM=off: no whole-file checksum at all, to measure what hashing costs.
+    ...(process.env.FRAGO_CHECKSUM === 'off' ? { mode: 'off' as const } : {}),
+  },
 });
 
 const adapters: Record<string, keyof typeof BENCH_SERVERS> = {
