@@ -58,10 +58,11 @@ export class DiskStorage implements Storage {
         this.incomingReady = undefined;
         throw error;
       });
-      // No O_TRUNC: a second create must not wipe chunks already written.
-      const handle = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+      const { handle, fresh } = await openForCreate(path);
       try {
-        if ((await handle.stat()).size !== totalSize) await handle.truncate(totalSize);
+        // A file just made is empty; only a repeated create needs to look at its size.
+        const size = fresh ? 0 : (await handle.stat()).size;
+        if (size !== totalSize) await handle.truncate(totalSize);
         if (this.durable) await handle.datasync();
       } finally {
         await handle.close();
@@ -188,6 +189,19 @@ export class DiskStorage implements Storage {
       throw storageFailure(error, 'Could not open the upload file');
     }
   }
+}
+
+/**
+ * Opens `path` for a create: made new when it did not exist (`fresh`), else the file
+ * already there. Never O_TRUNC: a second create must not wipe chunks already written.
+ */
+async function openForCreate(path: string): Promise<{ handle: FileHandle; fresh: boolean }> {
+  try {
+    return { handle: await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600), fresh: true };
+  } catch (error) {
+    if (errnoCode(error) !== 'EEXIST') throw error;
+  }
+  return { handle: await open(path, constants.O_RDWR | constants.O_CREAT, 0o600), fresh: false };
 }
 
 async function fileSize(handle: FileHandle): Promise<number> {
