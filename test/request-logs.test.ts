@@ -189,3 +189,39 @@ describe('request logs and answers of tus requests', () => {
     expect(lines).toEqual([expect.objectContaining({ level: 50, protocol: 'tus', route: '/files/:id', operation: 'status', code: 'INTERNAL_ERROR' })]);
   });
 });
+
+describe('the error event without a logger', () => {
+  it('still tells an error listener how many body bytes the failed request read and who sent it', async () => {
+    // A storage that takes the whole chunk, then finds the disk full.
+    const storage = new MemoryStorage();
+    const fullAfterReading = Object.assign(Object.create(storage) as Storage, {
+      async write(_key: string, _offset: number, body: AsyncIterable<Uint8Array>): Promise<never> {
+        for await (const piece of body) void piece;
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      },
+    });
+    const frago = createFrago({ repository: new MemoryRepository(), storage: fullAfterReading });
+    const errors: Array<FragoEvents['error']> = [];
+    frago.events.on('error', (event) => errors.push(event));
+    const listener = createNodeListener(frago.handle, { identify: (req) => identityOf('user', req.headers['x-user']) });
+    const { origin, close } = await listen(createServer((req, res) => void listener(req, res)));
+    try {
+      const headers = { 'x-user': 'ada' };
+      const created = await fetch(`${origin}/upload/`, {
+        method: 'POST',
+        body: JSON.stringify({ filename: 'c.bin', total_size: 6 }),
+        headers: { ...headers, 'content-type': 'application/json' },
+      });
+      const { upload_id: id } = (await created.json()) as { upload_id: string };
+      const answer = await fetch(`${origin}/upload/${id}/`, {
+        method: 'PUT',
+        body: new Uint8Array(6),
+        headers: { ...headers, 'content-type': 'application/octet-stream', 'content-range': 'bytes 0-5/6' },
+      });
+      expect(answer.status).toBe(500);
+      expect(errors.map((event) => [event.request?.status, event.request?.bytes, event.request?.identityKind])).toEqual([[500, 6, 'user']]);
+    } finally {
+      await close();
+    }
+  });
+});

@@ -4,6 +4,9 @@ import { readFile } from 'node:fs/promises';
 
 const TICKS_PER_SECOND = 100;
 
+/** Extra Node.js flags for every server under test (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`), from BENCH_SERVER_FLAGS. */
+const SERVER_FLAGS = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
+
 /** A server under test, run as its own process so its memory and CPU can be read. */
 export interface ServerProcess {
   readonly origin: string;
@@ -23,7 +26,7 @@ export interface ServerProcess {
 
 /** Starts `node <script> <args>` and waits for its `listening on URL` line. */
 export async function startServer(script: string, args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--expose-gc', script, ...args], {
+  const child = spawn(process.execPath, ['--expose-gc', ...SERVER_FLAGS, script, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -57,14 +57,16 @@ export interface FragoSettings {
   readonly observed?: boolean;
   /** Each upload in one request (the draft's `Upload-Complete: ?1` creation) instead of start, chunks, finalize. */
   readonly oneRequest?: boolean;
+  /** False: no whole-file checksum at all (the server's checksum mode `off`), to see what checksums cost. */
+  readonly wholeFileChecksum?: boolean;
 }
 
 /** frago under one adapter and one SQL driver, with DiskStorage and the library's defaults. */
 export function frago(adapter: string, database: BenchDriver, settings: FragoSettings = {}): Target {
-  const { fsync = 'chunk', hashing = 'thread', checksum = 'md5', observed = false, oneRequest = false } = settings;
+  const { fsync = 'chunk', hashing = 'thread', checksum = 'md5', observed = false, oneRequest = false, wholeFileChecksum = true } = settings;
   const notes = [
     oneRequest ? 'one request' : '',
-    checksum === 'md5' ? '' : checksum,
+    wholeFileChecksum ? (checksum === 'md5' ? '' : checksum) : 'no checksum',
     fsync === 'none' ? 'fsync none' : '',
     hashing === 'in-thread' ? 'hashing in-thread' : '',
     observed ? 'logs + metrics' : '',
@@ -74,9 +76,9 @@ export function frago(adapter: string, database: BenchDriver, settings: FragoSet
     name: `frago ${adapter} + ${database}${note === '' ? '' : ` (${note})`}`,
     script: script('frago'),
     args: (dataDir, target) => [adapter, database, dataDir, target],
-    env: { FRAGO_FSYNC: fsync, FRAGO_HASHING: hashing, FRAGO_OBSERVED: observed ? '1' : '0' },
+    env: { FRAGO_FSYNC: fsync, FRAGO_HASHING: hashing, FRAGO_OBSERVED: observed ? '1' : '0', FRAGO_CHECKSUM: wholeFileChecksum ? 'on' : 'off' },
     driver: database,
-    checksum,
+    ...(wholeFileChecksum ? { checksum } : {}),
     reportsHeap: true,
     fileOf: (dir, id) => join(dir, 'assembled', `${id}-bench.bin`),
     upload: oneRequest ? (origin, source, size) => oneRequestUpload(`${origin}/upload`, source, size) : fragoProtocol,

@@ -3,12 +3,10 @@
 // libsql), TARGET its file or connection URL, and the library's defaults.
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { Migrator } from '@mikro-orm/migrations';
 import { createFrago, type Frago } from '@frago/core';
 import { threadHashers } from '@frago/core/node';
 import { fragoEntities, fragoMigrations, MikroOrmRepository, tuneSqlite, type SqlOrm } from '@frago/mikro-orm';
-import { prometheusInstrumentation } from '@frago/prometheus';
 import { DiskStorage } from '@frago/storage-disk';
 import { BENCH_SERVERS } from '../adapter-servers.js';
 import type { BenchDriver } from '../lib/databases.js';
@@ -42,15 +40,22 @@ await orm.migrator.up();
 const fsync = process.env.FRAGO_FSYNC === 'none' ? 'none' : 'chunk';
 const hashers = process.env.FRAGO_HASHING === 'in-thread' ? undefined : threadHashers();
 // As the default server observes itself: JSON lines (here to a file) and Prometheus metrics.
-const observed = process.env.FRAGO_OBSERVED === '1';
+// pino and the metrics are loaded only then, so the other rows do not carry their modules.
+const observed = process.env.FRAGO_OBSERVED === '1' ? await observers() : {};
+async function observers() {
+  const [{ pino }, { prometheusInstrumentation }] = await Promise.all([import('pino'), import('@frago/prometheus')]);
+  return { logger: pino(pino.destination({ dest: join(dataDir, 'frago.log'), sync: false })), instrumentation: prometheusInstrumentation() };
+}
 const frago: Frago = createFrago({
-  ...(observed
-    ? { logger: pino(pino.destination({ dest: join(dataDir, 'frago.log'), sync: false })), instrumentation: prometheusInstrumentation() }
-    : {}),
+  ...observed,
   repository: new MikroOrmRepository(orm),
   storage: new DiskStorage({ directory: dataDir, fsync }),
   limits: { maxUploadSize: 64 * 2 ** 30 },
-  checksum: hashers === undefined ? {} : { hashers },
+  checksum: {
+    ...(hashers === undefined ? {} : { hashers }),
+    // FRAGO_CHECKSUM=off: no whole-file checksum at all, to measure what hashing costs.
+    ...(process.env.FRAGO_CHECKSUM === 'off' ? { mode: 'off' as const } : {}),
+  },
 });
 
 const adapters: Record<string, keyof typeof BENCH_SERVERS> = {

@@ -8,7 +8,7 @@ import { withServer } from '../lib/target-run.js';
 import { median, printTable } from '../lib/table.js';
 import { BARE, chosen, frago, TUS, type Target } from '../lib/targets.js';
 
-interface SmallRun {
+export interface SmallRun {
   readonly perSecond: number;
   /** Server CPU milliseconds per upload. */
   readonly cpuMs: number;
@@ -17,7 +17,7 @@ interface SmallRun {
 const CONCURRENCY = 16;
 
 /** SMALL_COUNT uploads of 64 KiB slices of `source`, CONCURRENCY at a time, after a warm-up; each stored file checked afterwards. */
-async function smallUploads(target: Target, place: Place, source: Buffer): Promise<SmallRun> {
+export async function smallUploads(target: Target, place: Place, source: Buffer): Promise<SmallRun> {
   return withServer(target, place, async (server, dataDir) => {
     const slice = (index: number) => source.subarray(index * SMALL_SIZE, (index + 1) * SMALL_SIZE);
     const runBatch = async (count: number) => {

@@ -1,7 +1,7 @@
 import type { FragoHandler, FragoResponse } from './protocol.js';
 import type { FragoEmitter } from './events.js';
 import type { FragoInstrumentation } from './instrumentation.js';
-import type { FragoLogger } from './logger.js';
+import { silentLogger, type FragoLogger } from './logger.js';
 import { observedRequest, type AnsweredRequest, type RequestFacts } from './request-facts.js';
 
 /** What {@link observeHandler} reports to. */
@@ -47,13 +47,19 @@ export function observeHandler(handle: FragoHandler, observers: HandlerObservers
       run,
     )();
 
+  // Counting body bytes wraps every piece of every body; it is only paid for when
+  // something reads the count (a logger, instrumentation, an `error` listener).
+  const counted = () =>
+    logger !== silentLogger || instrumentation.length > 0 || (events.all.get('error')?.length ?? 0) > 0 || (events.all.get('*')?.length ?? 0) > 0;
+
   const observed = async (request: Parameters<FragoHandler>[0]): Promise<FragoResponse> => {
     const started = performance.now();
     const { route, answers } = handle.describe(request);
     const facts: RequestFacts = { ...route, method: request.method.toUpperCase(), identityKind: request.identity?.kind ?? null, bytes: 0 };
+    const seen = counted() ? observedRequest(request, facts) : request;
     let response: FragoResponse;
     try {
-      response = await around(facts, () => handle(observedRequest(request, facts)));
+      response = await around(facts, () => handle(seen));
     } catch (error) {
       response = answers.error(error);
     }

@@ -58,10 +58,11 @@ export class DiskStorage implements Storage {
         this.incomingReady = undefined;
         throw error;
       });
-      // No O_TRUNC: a second create must not wipe chunks already written.
-      const handle = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+      const { handle, fresh } = await openForCreate(path);
       try {
-        if ((await handle.stat()).size !== totalSize) await handle.truncate(totalSize);
+        // A file just made is empty; only a repeated create needs to look at its size.
+        const size = fresh ? 0 : (await handle.stat()).size;
+        if (size !== totalSize) await handle.truncate(totalSize);
         if (this.durable) await handle.datasync();
       } finally {
         await handle.close();
@@ -73,9 +74,9 @@ export class DiskStorage implements Storage {
   }
 
   /**
-   * Streams `body` into the upload's file from `offset` on. Each piece is written at its
-   * position before the next is read, so memory stays at one piece and a slow disk
-   * slows the sender. Writes to other ranges of the same upload may run at the same
+   * Streams `body` into the upload's file from `offset` on, in writes of up to 1 MiB.
+   * Nothing more is read while a write is under way, so memory stays at one write's
+   * bytes and a slow disk slows the sender. Writes to other ranges of the same upload may run at the same
    * time. With `fsync: 'chunk'` the bytes are on the device when this resolves.
    *
    * @throws whatever `body` throws, or the reason of an aborted `signal`, unchanged;
@@ -188,6 +189,19 @@ export class DiskStorage implements Storage {
       throw storageFailure(error, 'Could not open the upload file');
     }
   }
+}
+
+/**
+ * Opens `path` for a create: made new when it did not exist (`fresh`), else the file
+ * already there. Never O_TRUNC: a second create must not wipe chunks already written.
+ */
+async function openForCreate(path: string): Promise<{ handle: FileHandle; fresh: boolean }> {
+  try {
+    return { handle: await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600), fresh: true };
+  } catch (error) {
+    if (errnoCode(error) !== 'EEXIST') throw error;
+  }
+  return { handle: await open(path, constants.O_RDWR | constants.O_CREAT, 0o600), fresh: false };
 }
 
 async function fileSize(handle: FileHandle): Promise<number> {

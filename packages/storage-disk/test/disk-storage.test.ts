@@ -192,6 +192,23 @@ describe('DiskStorage on disk', () => {
     expect(existsSync(join(root, 'incoming', 'del2.part'))).toBe(false);
   });
 
+  it('stores a body of many uneven pieces at its offset byte for byte, across several writes', async () => {
+    const bytes = randomBytes(3 * 1024 * 1024 + 12345);
+    const offset = 777;
+    async function* pieces(): AsyncIterable<Uint8Array> {
+      let at = 0;
+      for (let size = 1; at < bytes.byteLength; size = (size * 7919) % 70000 || 1) {
+        yield bytes.subarray(at, at + size);
+        at += size;
+      }
+    }
+    await storage.create('pieces', offset + bytes.byteLength);
+    await storage.write('pieces', offset, pieces());
+    const stored = await readFile(join(root, 'incoming', 'pieces.part'));
+    expect(stored.subarray(0, offset)).toEqual(Buffer.alloc(offset));
+    expect(stored.subarray(offset).equals(bytes)).toBe(true);
+  });
+
   it('rejects with the body error unchanged and closes the file', async () => {
     await storage.create('throws', 10);
     const failure = new TypeError('boom');

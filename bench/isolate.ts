@@ -1,0 +1,66 @@
+// `pnpm bench:isolate`: where the default server's CPU goes. The default server
+// (frago express + sqlite) runs beside variants that each remove one cost (a cheaper
+// checksum, no checksum, hashing on the request's thread, no fsync); the runs of all
+// variants are interleaved, so load from elsewhere on the machine falls on each alike.
+// W1 and W2 as in `pnpm bench`, in the places of BENCH_PLACES; BENCH_RUNS rounds.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomFile, sourceFile } from './lib/files.js';
+import { benchPlaces, type Place } from './lib/places.js';
+import { BIG, MiB, RUNS, SMALL_COUNT, SMALL_SIZE, WORKLOADS } from './lib/settings.js';
+import { median, printTable } from './lib/table.js';
+import { frago, type Target } from './lib/targets.js';
+import { bigUpload } from './workloads/big-file.js';
+import { smallUploads } from './workloads/small-files.js';
+
+const DEFAULT = frago('express', 'sqlite');
+const W1_VARIANTS = [
+  DEFAULT,
+  frago('express', 'sqlite', { checksum: 'xxhash64' }),
+  frago('express', 'sqlite', { wholeFileChecksum: false }),
+  frago('express', 'sqlite', { hashing: 'in-thread' }),
+  frago('express', 'sqlite', { fsync: 'none' }),
+];
+const W2_VARIANTS = [DEFAULT, frago('express', 'sqlite', { wholeFileChecksum: false }), frago('express', 'sqlite', { fsync: 'none' })];
+
+/** Runs `measure` for every target, RUNS rounds, the targets' runs interleaved; the medians, in the targets' order. */
+async function interleaved(targets: readonly Target[], measure: (target: Target) => Promise<number>): Promise<Array<{ target: Target; runs: number[] }>> {
+  const rows = targets.map((target) => ({ target, runs: [] as number[] }));
+  for (let round = 0; round < RUNS; round += 1) for (const row of rows) row.runs.push(await measure(row.target));
+  return rows;
+}
+
+function report(place: Place, unit: string, digits: number, rows: Array<{ target: Target; runs: number[] }>): void {
+  const base = median(rows[0]?.runs ?? []);
+  printTable(
+    ['place', 'variant', unit, 'vs default', 'runs'],
+    rows.map(({ target, runs }) => {
+      const value = median(runs);
+      const share = base === 0 ? 0 : ((value - base) / base) * 100;
+      return [place.label, target.name, value.toFixed(digits), `${share >= 0 ? '+' : ''}${share.toFixed(0)}%`, runs.map((run) => run.toFixed(digits)).join(' ')];
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  for (const place of await benchPlaces()) {
+    const work = await mkdtemp(join(place.root, 'frago-isolate-'));
+    try {
+      if (WORKLOADS.has('w1')) {
+        console.log(`W1 (${BIG / MiB} MiB, 8 MiB chunks, 4 in parallel), ${place.label}: server CPU per GiB, median of ${RUNS} interleaved runs`);
+        const file = await sourceFile(await randomFile(work, BIG), BIG);
+        report(place, 'CPU s/GiB', 2, await interleaved(W1_VARIANTS, async (target) => (await bigUpload(target, place, file)).cpuPerGiB));
+      }
+      if (WORKLOADS.has('w2')) {
+        console.log(`W2 (${SMALL_COUNT} uploads of 64 KiB, 16 at a time), ${place.label}: server CPU per upload, median of ${RUNS} interleaved runs`);
+        const source = await readFile(await randomFile(work, SMALL_COUNT * SMALL_SIZE));
+        report(place, 'CPU ms/upload', 2, await interleaved(W2_VARIANTS, async (target) => (await smallUploads(target, place, source)).cpuMs));
+      }
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+  console.log(`(a variant's 'vs default' is its change of CPU against the default server's)`);
+}
+
+await main();
