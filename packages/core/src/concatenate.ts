@@ -1,7 +1,7 @@
 import type { ConcatenateUploads } from './commands.js';
 import { FragoError } from './errors.js';
 import type { Identity } from './identity.js';
-import type { UploadRecord } from './model.js';
+import { declaredSize, type UploadRecord } from './model.js';
 import type { Storage } from './ports.js';
 import type { FinalizeResult, UploadService } from './service.js';
 
@@ -49,18 +49,20 @@ export async function concatenateUploads(
       });
     }
   }
-  const totalSize = states.reduce((sum, { upload }) => sum + upload.totalSize, 0);
+  const sizes = states.map(({ upload }) => declaredSize(upload));
+  const totalSize = sizes.reduce((sum, size) => sum + size, 0);
   const joined = await service.create(identity, { filename: command.filename, totalSize, metadata: command.metadata });
   let result: FinalizeResult;
   try {
     let offset = 0;
-    for (const { upload } of states) {
+    for (const [index, { upload }] of states.entries()) {
+      const size = sizes[index] ?? 0;
       await seal(upload);
-      for (const piece of pieces(upload.totalSize, service.limits.maxChunkSize)) {
+      for (const piece of pieces(size, service.limits.maxChunkSize)) {
         const range = { start: offset + piece.start, end: offset + piece.end, total: totalSize };
         await service.writeChunk(identity, joined.id, { range, body: storage.read(upload.storageKey, piece) });
       }
-      offset += upload.totalSize;
+      offset += size;
     }
     result = await service.finalize(identity, joined.id, {});
   } catch (error) {

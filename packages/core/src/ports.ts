@@ -54,6 +54,15 @@ export interface UploadRepository {
     claim: { readonly claimId: string; readonly digest: string | null; readonly leaseUntil: Date; readonly now: Date },
   ): Promise<ClaimResult>;
 
+  /**
+   * Sets the size of an upload whose size is deferred (`totalSize` null), atomically:
+   * only while it is `in_progress`, its size still deferred, and no chunk, stored or
+   * pending, reaches past `totalSize`. Returns the upload as changed, or null when any of
+   * that does not hold (nothing changed). Optional: without it, the service refuses
+   * uploads whose size is deferred.
+   */
+  declareSize?(uploadId: string, totalSize: number): Promise<UploadRecord | null>;
+
   /** Extends a pending claim's lease; false when the claim is gone. */
   renewClaim(uploadId: string, claimId: string, leaseUntil: Date): Promise<boolean>;
 
@@ -121,13 +130,20 @@ export interface StorageCapabilities {
    * larger parts). The core proposes the larger of this and its `chunkSize`.
    */
   chunkSizeFor?(totalSize: number): number;
+  /**
+   * True when an upload's size may be deferred: its space is opened with `create(key, 0)`,
+   * writes may go past the space's end up to the `totalSize` of their placement (the
+   * server's largest upload), and a second `create` with the declared size gives the
+   * space that length, keeping its bytes.
+   */
+  readonly deferredSize?: boolean;
 }
 
 /** Where a chunk lies in its upload, as the core tells {@link Storage.write}. */
 export interface ChunkPlacement {
   /** The last byte of the chunk (inclusive): the body carries `end - offset + 1` bytes. */
   readonly end: number;
-  /** The size of the whole upload. */
+  /** The size of the whole upload; for an upload whose size is deferred, the largest it may grow to. */
   readonly totalSize: number;
 }
 

@@ -11,7 +11,7 @@ import { safeDirectory, safeFilename } from './filename.js';
 import { assertOwner, ownerKey, type Identity } from './identity.js';
 import { IntervalSet, rangeSize, type ByteRange } from './intervals.js';
 import { isPastExpiry, Lifecycle } from './lifecycle.js';
-import { isLiveClaim, type ChunkRecord, type UploadRecord } from './model.js';
+import { declaredSize, isLiveClaim, type ChunkRecord, type UploadRecord } from './model.js';
 import type { ResolvedOptions } from './options.js';
 import { receiveChunk } from './receive-chunk.js';
 import { expiredError, notFoundError, statusError } from './status-errors.js';
@@ -108,10 +108,11 @@ export class UploadService {
     const { filename, totalSize } = command;
     const checksum = command.checksum ?? null;
     const metadata = command.metadata ?? {};
-    if (totalSize > limits.maxUploadSize) {
-      throw new FragoError('UPLOAD_TOO_LARGE', `The file is over the limit of ${limits.maxUploadSize} bytes`, {
-        details: { maxUploadSize: limits.maxUploadSize },
-      });
+    if (totalSize === null && (storage.capabilities.deferredSize !== true || repository.declareSize === undefined)) {
+      throw new FragoError('INVALID_SIZE', 'This server needs the size of an upload when it starts');
+    }
+    if (totalSize !== null && totalSize > limits.maxUploadSize) {
+      throw tooLarge(limits.maxUploadSize);
     }
     const algorithm = this.allowedAlgorithm(command.checksumAlgorithm ?? settings.defaultAlgorithm);
     const owner = ownerKey(identity);
@@ -145,7 +146,8 @@ export class UploadService {
       }),
     );
     try {
-      await this.store(() => storage.create(id, totalSize, { uploadId: id, filename: safeFilename(filename), totalSize }));
+      const size = totalSize ?? 0;
+      await this.store(() => storage.create(id, size, { uploadId: id, filename: safeFilename(filename), totalSize: size }));
     } catch (error) {
       await storage.delete(id).catch(() => undefined);
       await repository.delete(id).catch(() => undefined);
@@ -172,7 +174,11 @@ export class UploadService {
     const upload = await this.liveUpload(identity, uploadId);
     const { range } = chunk;
     if (range.total !== upload.totalSize) {
-      throw new FragoError('INVALID_RANGE', `The range's total must be the size of the upload (${upload.totalSize})`);
+      const size = upload.totalSize === null ? 'not declared yet' : String(upload.totalSize);
+      throw new FragoError('INVALID_RANGE', `The range's total must be the size of the upload (${size})`);
+    }
+    if (upload.totalSize === null && range.end >= limits.maxUploadSize) {
+      throw tooLarge(limits.maxUploadSize);
     }
     if (rangeSize(range) > limits.maxChunkSize) {
       throw new FragoError('CHUNK_TOO_LARGE', `A chunk may carry at most ${limits.maxChunkSize} bytes`, {
@@ -239,6 +245,32 @@ export class UploadService {
     }
     this.events.emit('chunk:received', { upload, range, duplicate: false });
     return { upload, range, duplicate: false };
+  }
+
+  /**
+   * Declares the size of an upload started with its size deferred. Declaring the size it
+   * already has changes nothing.
+   *
+   * @throws {FragoError} `INVALID_SIZE` for a size other than the one declared before,
+   * or smaller than the bytes already received; `UPLOAD_TOO_LARGE`; `UPLOAD_NOT_FOUND`
+   * and the status errors of an upload not in progress.
+   */
+  async declareSize(identity: Identity, uploadId: string, totalSize: number): Promise<UploadRecord> {
+    const { limits, repository, storage } = this.options;
+    const upload = await this.liveUpload(identity, uploadId);
+    if (upload.totalSize === totalSize) return upload;
+    if (upload.totalSize !== null) throw new FragoError('INVALID_SIZE', `The size of this upload is ${upload.totalSize}; it cannot change`);
+    if (totalSize > limits.maxUploadSize) {
+      throw tooLarge(limits.maxUploadSize);
+    }
+    const declared = await this.repo(async () => (await repository.declareSize?.(uploadId, totalSize)) ?? null);
+    if (declared === null) {
+      const current = await this.liveUpload(identity, uploadId);
+      if (current.totalSize === totalSize) return current;
+      throw new FragoError('INVALID_SIZE', 'The size cannot be smaller than the bytes already sent, nor change once declared');
+    }
+    await this.store(() => storage.create(upload.storageKey, totalSize, { uploadId, filename: safeFilename(upload.filename), totalSize }));
+    return declared;
   }
 
   /**
@@ -377,6 +409,7 @@ export class UploadService {
    * another call completed it meanwhile.
    */
   private async hold(identity: Identity, upload: UploadRecord, takeover: boolean): Promise<UploadRecord> {
+    declaredSize(upload);
     const { missing } = await this.state(upload);
     if (missing.length > 0) {
       throw new FragoError('UPLOAD_INCOMPLETE', 'Not all chunks uploaded', {
@@ -430,7 +463,7 @@ export class UploadService {
       this.options.storage.assemble(upload.storageKey, {
         uploadId: upload.id,
         filename: safeFilename(target?.filename ?? upload.filename),
-        totalSize: upload.totalSize,
+        totalSize: declaredSize(upload),
         directory: target?.directory ? safeDirectory(target.directory) : undefined,
       }),
     );
@@ -515,7 +548,9 @@ export class UploadService {
   private async state(upload: UploadRecord): Promise<UploadState> {
     const chunks = await this.repo(() => this.options.repository.chunks(upload.id));
     const received = IntervalSet.from(chunks.filter((chunk) => chunk.state === 'stored'));
-    const missing = upload.status === 'complete' ? [] : received.missing(upload.totalSize);
+    // While the size is deferred, only the gaps before the last byte received are known to be missing.
+    const size = upload.totalSize ?? (received.ranges.at(-1)?.end ?? -1) + 1;
+    const missing = upload.status === 'complete' ? [] : received.missing(size);
     const now = this.options.now();
     const inFlight = chunks.filter((chunk) => isLiveClaim(chunk, now));
     return { upload, chunks, received, missing, inFlight };
@@ -580,6 +615,11 @@ export class UploadService {
 function movedMeanwhile(current: UploadRecord | null): FragoError {
   if (current === null) return notFoundError();
   return current.status === 'in_progress' ? new FragoError('UPLOAD_BUSY', 'Another request was finalizing this upload; retry') : statusError(current);
+}
+
+/** The error for an upload over the server's largest size, `limit`. */
+function tooLarge(limit: number): FragoError {
+  return new FragoError('UPLOAD_TOO_LARGE', `The file is over the limit of ${limit} bytes`, { details: { maxUploadSize: limit } });
 }
 
 function finalized(upload: UploadRecord, won: boolean, algorithm: ChecksumAlgorithm = upload.checksumAlgorithm): FinalizeResult {

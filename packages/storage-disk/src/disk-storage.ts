@@ -19,8 +19,11 @@ import { writeBodyAt } from './write-at.js';
  * segments; an existing file is never overwritten.
  */
 export class DiskStorage implements Storage {
-  /** The disk takes chunks of any size at any offset. */
-  readonly capabilities: StorageCapabilities = {};
+  /**
+   * The disk takes chunks of any size at any offset, and uploads whose size comes later:
+   * their file grows as bytes arrive, and `create` with the declared size sets its length.
+   */
+  readonly capabilities: StorageCapabilities = { deferredSize: true };
   /** The options in effect, every folder absolute. */
   readonly options: ResolvedDiskStorageOptions;
   private incomingReady: Promise<void> | undefined;
@@ -94,7 +97,8 @@ export class DiskStorage implements Storage {
     const handle = await this.openPart(path, 'r+');
     let failed = true;
     try {
-      // The core states the upload's size, which is the file's (create made it so).
+      // The core states the upload's size, which is the file's (create made it so); for
+      // an upload whose size is deferred, the largest it may grow to.
       const size = placement?.totalSize ?? (await fileSize(handle));
       if (!Number.isSafeInteger(offset) || offset < 0 || offset > size) {
         throw new FragoError('INVALID_RANGE', 'Write outside the upload');

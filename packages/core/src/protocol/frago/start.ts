@@ -15,7 +15,7 @@ export async function startUpload({ service, base, request, identity }: RouteCon
       message: `Upload started for ${upload.filename}`,
       upload_id: upload.id,
       expires_at: upload.expiresAt.toISOString(),
-      chunk_size: service.chunkSizeFor(upload.totalSize),
+      chunk_size: service.chunkSizeFor(upload.totalSize ?? 0),
       max_chunk_size: service.limits.maxChunkSize,
       checksum_algo: upload.checksumAlgorithm,
     },
