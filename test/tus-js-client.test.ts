@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeTusConformance, startFaultProxy, TEST_USER_HEADER } from '@frago/conformance';
@@ -112,6 +114,33 @@ describe('tus 1.0 with the real tus-js-client 4.3.1, on Express + SQLite + disk 
       expect(Buffer.from(await stack.readAssembled(String(row?.location))).equals(bytes)).toBe(true);
       expect(completed).toContain(id);
     }
+  });
+
+  it("joins parts on disk without copying the first: the joined file is the first part's file, the rest appended", async () => {
+    const first = randomBytes(MiB + 17);
+    const second = randomBytes(MiB - 5);
+    const part = async (bytes: Buffer) => {
+      const response = await fetch(endpoint(), {
+        method: 'POST',
+        headers: { ...TUS, 'upload-length': String(bytes.length), 'upload-concat': 'partial', 'content-type': 'application/offset+octet-stream' },
+        body: bytes,
+      });
+      expect(response.status).toBe(201);
+      return new URL(response.headers.get('location') ?? '', server.origin).href;
+    };
+    const [a, b] = [await part(first), await part(second)];
+    const inode = async (path: string) => (await stat(path)).ino;
+    const firstInode = await inode(join(stack.storage.options.incomingDir, `${idOf(a)}.part`));
+
+    const final = await fetch(endpoint(), { method: 'POST', headers: { ...TUS, 'upload-concat': `final;${a} ${b}`, 'upload-metadata': `filename ${b64('joined.bin')}` } });
+    expect(final.status).toBe(201);
+    const id = idOf(final.headers.get('location') ?? '');
+    const bytes = Buffer.concat([first, second]);
+    expect((await fragoStatus(id)).body).toMatchObject({ status: 'complete', total_size: bytes.length, checksum: md5(bytes) });
+    const [row] = await stack.sql('select location from frago_upload where id = ?', [id]);
+    expect(Buffer.from(await stack.readAssembled(String(row?.location))).equals(bytes)).toBe(true);
+    expect(await inode(String(row?.location))).toBe(firstInode);
+    expect((await fetch(a, { method: 'HEAD', headers: TUS })).status).toBe(410);
   });
 
   it('terminates an upload: DELETE 204, then HEAD and PATCH answer 410', async () => {

@@ -173,6 +173,14 @@ export interface AssembleTarget {
   readonly directory?: string | undefined;
 }
 
+/** A whole upload whose bytes {@link Storage.join} puts at `offset` of another upload. */
+export interface JoinedPart {
+  readonly key: string;
+  readonly offset: number;
+  /** Its size in bytes, more than zero. */
+  readonly size: number;
+}
+
 /**
  * Where the bytes live. Keys are chosen by the server, never by the client. A storage
  * never buffers a whole chunk: it consumes the body as it arrives.
@@ -223,6 +231,18 @@ export interface Storage {
    * mismatch, or by a process taking over a dead finalizer).
    */
   seal?(key: string, chunks: readonly StoredChunk[]): Promise<void>;
+
+  /**
+   * Optional. Makes the bytes of whole uploads (`parts`, each sealed when the storage has
+   * {@link Storage.seal}) the bytes of the upload `key` at their offsets, which together
+   * cover it exactly; `key` was created with their total size and has no chunk yet.
+   * Without passing the bytes through the process where the storage can (a disk link,
+   * server-side copies). Resolves with one {@link WrittenChunk} per part, in order: the
+   * core records each part's range of `key` as a chunk with it. The parts keep their
+   * own bytes until they are deleted. Without it, the core reads the parts back and
+   * writes them into `key`.
+   */
+  join?(key: string, parts: readonly JoinedPart[]): Promise<WrittenChunk[]>;
 
   /**
    * Turns the upload's bytes into the final file and returns its location. Must be

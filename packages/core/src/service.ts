@@ -13,6 +13,7 @@ import { IntervalSet, rangeSize, type ByteRange } from './intervals.js';
 import { isPastExpiry, Lifecycle } from './lifecycle.js';
 import { declaredSize, isLiveClaim, type ChunkRecord, type UploadRecord } from './model.js';
 import type { ResolvedOptions } from './options.js';
+import type { WrittenChunk } from './ports.js';
 import { receiveChunk } from './receive-chunk.js';
 import { expiredError, notFoundError, statusError } from './status-errors.js';
 
@@ -338,15 +339,21 @@ export class UploadService {
   /**
    * Joins whole uploads of the caller, in progress, into a new upload, completed (its
    * checksum, assembly and `upload:completed`) before this returns; the parts are then
-   * aborted. The bytes are read back from the storage and written once through the
-   * process (a storage with `seal`, S3, joins each part first, so it can be read).
+   * aborted. A storage with `join` puts the parts' bytes in place itself; with any
+   * other, they are read back and written once through the process (a storage with
+   * `seal` joins each part first, so it can be read).
    *
    * @throws {FragoError} `INVALID_REQUEST` (no parts, a part named twice), `UPLOAD_INCOMPLETE` (a part not whole or not in
    * progress), a part's status error (404 for another identity's), and what creating,
    * writing and finalizing throw.
    */
   concatenate(identity: Identity, command: ConcatenateUploads): Promise<FinalizeResult> {
-    return concatenateUploads(this, { storage: this.options.storage, seal: (upload) => this.seal(upload) }, identity, command);
+    const access = {
+      storage: this.options.storage,
+      seal: (upload: UploadRecord) => this.seal(upload),
+      record: (uploadId: string, range: ByteRange, written: WrittenChunk) => this.recordJoined(uploadId, range, written),
+    };
+    return concatenateUploads(this, access, identity, command);
   }
 
   /**
@@ -522,6 +529,17 @@ export class UploadService {
     throw new FragoError('UNSUPPORTED_CHECKSUM', `This server does not verify ${algorithm}; it verifies ${allowed.join(', ')}`, {
       details: { allowed },
     });
+  }
+
+  /** Records a range a storage filled by `join` as a stored chunk of the (new, chunkless) upload. */
+  private async recordJoined(uploadId: string, range: ByteRange, written: WrittenChunk): Promise<void> {
+    const { repository } = this.options;
+    const claimId = this.options.generateId();
+    const now = this.options.now();
+    const leaseUntil = new Date(now.getTime() + this.options.claimLeaseMs);
+    const claim = await this.repo(() => repository.claimRange(uploadId, range, { claimId, digest: null, leaseUntil, now }));
+    const stored = claim.kind === 'claimed' && (await this.repo(() => repository.storeClaim(uploadId, claimId, written.storageData)));
+    if (!stored) throw new FragoError('UPLOAD_BUSY', 'The joined upload changed while its parts were put in place');
   }
 
   /** Hands the stored chunks to a storage that joins them before they can be read or assembled. */
