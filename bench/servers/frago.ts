@@ -50,6 +50,8 @@ const frago: Frago = createFrago({
   repository: new MikroOrmRepository(orm),
   storage: new DiskStorage({ directory: dataDir, fsync }),
   limits: { maxUploadSize: 64 * 2 ** 30 },
+  // tus at /files, for the rows that upload through tus clients; frago's own API is unchanged.
+  tus: true,
   checksum: hashers === undefined ? {} : { hashers },
 });
 
