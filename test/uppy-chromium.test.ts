@@ -77,10 +77,10 @@ describe('Uppy 6 (@uppy/core, @uppy/dashboard, @uppy/tus) in Chromium, against t
     await page.locator('input.uppy-Dashboard-input[type=file]').first().setInputFiles(files.map((file) => file.path));
     await expect.poll(() => page.locator('.uppy-Dashboard-Item').count()).toBe(2);
     await page.locator('.uppy-StatusBar-actionBtn--upload').click();
-    await page.waitForFunction(() => 'uppyResult' in window, undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => 'uppyResult' in globalThis, undefined, { timeout: 60_000 });
     await page.screenshot({ path: join(OUTPUT, 'uppy-dashboard.png'), fullPage: true });
 
-    const result = (await page.evaluate(() => (window as unknown as { uppyResult: unknown }).uppyResult)) as {
+    const result = (await page.evaluate(() => (globalThis as unknown as { uppyResult: unknown }).uppyResult)) as {
       successful: Array<{ name: string; url: string }>;
       failed: unknown[];
     };
