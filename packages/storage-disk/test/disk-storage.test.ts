@@ -6,9 +6,18 @@ import { join, sep } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isFragoError, type AssembleTarget } from '@frago/core';
 import { DiskStorage, type DiskStorageOptions } from '../src/index.js';
-import { describeStorageConformance } from '@frago/conformance';
+import { describeJoinConformance, describeStorageConformance } from '@frago/conformance';
 
 describeStorageConformance('DiskStorage', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'frago-disk-'));
+  return {
+    storage: new DiskStorage({ directory: root }),
+    readAssembled: (location) => readFile(location),
+    teardown: () => rm(root, { recursive: true, force: true }),
+  };
+});
+
+describeJoinConformance('DiskStorage', async () => {
   const root = await mkdtemp(join(tmpdir(), 'frago-disk-'));
   return {
     storage: new DiskStorage({ directory: root }),
