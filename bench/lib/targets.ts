@@ -67,11 +67,12 @@ export const TUS_ONE_REQUEST: Target = {
  * in one request (creation-with-upload). tus announces no whole-file checksum; frago
  * still computes the md5 of every upload.
  */
-export function fragoTus(client: 'tus-js-client' | 'one request'): Target {
-  const base = frago('express', 'sqlite');
+export function fragoTus(client: 'tus-js-client' | 'one request', settings: Pick<FragoSettings, 'fsync'> = {}): Target {
+  const base = frago('express', 'sqlite', settings);
+  const how = client === 'tus-js-client' ? 'tus-js-client parallelUploads: 4' : 'one request';
   return {
     ...base,
-    name: `frago express + sqlite via tus (${client === 'tus-js-client' ? 'tus-js-client parallelUploads: 4' : 'one request'})`,
+    name: `frago express + sqlite via tus (${how}${settings.fsync === 'none' ? '; fsync none' : ''})`,
     checksum: undefined,
     upload:
       client === 'tus-js-client'

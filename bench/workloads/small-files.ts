@@ -54,6 +54,7 @@ function smallFileTargets(place: Place): Target[] {
     TUS,
     TUS_ONE_REQUEST,
     fragoTus('one request'),
+    fragoTus('one request', { fsync: 'none' }),
     ...BENCH_DRIVERS.map((driver) => frago('express', driver)),
     frago('express', 'sqlite', { observed: true }),
     frago('express', 'sqlite', { fsync: 'none' }),
