@@ -1,10 +1,12 @@
 /**
  * 1 GiB upload to the local S3 server: through frago (HTTP, S3 storage, four chunks at a
- * time, chunks aligned with the parts) next to a plain SDK multipart upload of the same
- * file with the same part size and parallelism, in the same run. The frago client runs
- * in a worker thread, so that it does not share the server's event loop.
+ * time, chunks aligned with the parts), and in direct mode (the client PUTs each part to
+ * a presigned URL frago hands out, frago signs and keeps count), next to a plain SDK
+ * multipart upload of the same file with the same part size and parallelism, in the same
+ * run. The frago client runs in a worker thread, so that it does not share the server's
+ * event loop, and the server's CPU is its thread's alone (`process.threadCpuUsage`).
  *
- *   pnpm bench:s3            (FRAGO_BENCH_MIB=256 for a quicker run)
+ *   pnpm bench:s3            (FRAGO_BENCH_MIB=256 for a quicker run, FRAGO_BENCH_ROWS=direct for some rows)
  *
  * Starts the S3 server with scripts/s3.sh unless FRAGO_TEST_S3_ENDPOINT names one.
  */
@@ -39,6 +41,8 @@ const PARALLEL = 4;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const credentials = { accessKeyId: 'test:tester', secretAccessKey: 'testing' };
 const agent = new Agent({ keepAlive: true, maxSockets: PARALLEL });
+const s3Agent = new Agent({ keepAlive: true, maxSockets: PARALLEL });
+let s3Origin = 'http://s3.invalid';
 
 function endpoint(): string {
   if (process.env.FRAGO_TEST_S3_ENDPOINT) return process.env.FRAGO_TEST_S3_ENDPOINT;
@@ -93,7 +97,14 @@ async function plainSdk(client: S3Client, bucket: string, path: string): Promise
   return performance.now() - began;
 }
 
-async function throughFrago(client: S3Client, bucket: string, path: string, checksum: Partial<ChecksumOptions>, md5: string): Promise<number> {
+async function throughFrago(
+  client: S3Client,
+  bucket: string,
+  path: string,
+  checksum: Partial<ChecksumOptions>,
+  md5: string,
+  direct = false,
+): Promise<number> {
   const storage = new S3Storage({ bucket, client, partSize: PART });
   const frago = createFrago({ repository: new MemoryRepository(), storage, checksum });
   const server = createServer(createNodeListener(frago.handle, { identify: () => ANONYMOUS }));
@@ -101,7 +112,7 @@ async function throughFrago(client: S3Client, bucket: string, path: string, chec
   const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}/upload`;
   try {
     const began = performance.now();
-    await inWorker({ api, path, mode: checksum.mode, md5 });
+    await inWorker({ api, path, mode: checksum.mode, md5, direct });
     return performance.now() - began;
   } finally {
     server.close();
@@ -113,6 +124,8 @@ interface ClientJob {
   readonly path: string;
   readonly mode: ChecksumOptions['mode'] | undefined;
   readonly md5: string;
+  /** Send the parts straight to the bucket with presigned URLs. */
+  readonly direct: boolean;
 }
 
 /** Runs {@link uploadClient} in a worker thread and waits for it. */
@@ -128,13 +141,9 @@ function inWorker(job: ClientJob): Promise<void> {
  * One PUT with node:http, which writes the buffer as it is; fetch (undici) copies it
  * through web streams and costs this client more CPU than the server spends.
  */
-function putChunk(url: string, body: Buffer, contentRange: string): Promise<number> {
+function put(url: string, body: Buffer, headers: Record<string, string | number>): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(url, {
-      method: 'PUT',
-      agent,
-      headers: { 'content-type': 'application/octet-stream', 'content-range': contentRange, 'content-length': body.byteLength },
-    });
+    const req = request(url, { method: 'PUT', agent: url.startsWith(s3Origin) ? s3Agent : agent, headers: { ...headers, 'content-length': body.byteLength } });
     req.once('response', (res) => {
       res.resume();
       res.once('end', () => resolve(res.statusCode ?? 0));
@@ -144,20 +153,57 @@ function putChunk(url: string, body: Buffer, contentRange: string): Promise<numb
   });
 }
 
-/** The client: starts the upload, sends aligned chunks four at a time, finalizes. */
-async function uploadClient({ api, path, mode, md5 }: ClientJob): Promise<void> {
+interface SignedPart {
+  readonly part: number;
+  readonly url: string;
+  readonly headers: Record<string, string>;
+}
+
+/** Signs parts as they come up, `PARALLEL * 2` at a time. */
+function partUrls(api: string, id: string, count: number): (part: number) => Promise<SignedPart> {
+  const batches = new Map<number, Promise<Map<number, SignedPart>>>();
+  const batch = PARALLEL * 2;
+  return async (part) => {
+    const first = Math.floor((part - 1) / batch) * batch + 1;
+    let signing = batches.get(first);
+    if (signing === undefined) {
+      const parts = Array.from({ length: Math.min(batch, count - first + 1) }, (_, n) => first + n);
+      signing = fetch(`${api}/${id}/parts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ parts }) })
+        .then((answer) => answer.json() as Promise<{ parts: SignedPart[] }>)
+        .then(({ parts: signed }) => new Map(signed.map((entry) => [entry.part, entry])));
+      batches.set(first, signing);
+    }
+    const signed = (await signing).get(part);
+    if (signed === undefined) throw new Error(`part ${part} was not signed`);
+    return signed;
+  };
+}
+
+/** The client: starts the upload, sends aligned chunks (or parts, straight to the bucket) four at a time, finalizes. */
+async function uploadClient({ api, path, mode, md5, direct }: ClientJob): Promise<void> {
   const started = await fetch(`${api}/`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ filename: `frago-${mode}.bin`, total_size: SIZE }),
+    body: JSON.stringify({ filename: `frago-${mode}.bin`, total_size: SIZE, direct }),
   });
-  const { upload_id: id, chunk_size: chunkSize } = (await started.json()) as { upload_id: string; chunk_size: number };
+  const answer = (await started.json()) as { upload_id: string; chunk_size: number; direct?: { part_size: number } | null };
+  const id = answer.upload_id;
+  const chunkSize = direct ? (answer.direct?.part_size ?? 0) : answer.chunk_size;
   if (chunkSize !== PART) throw new Error(`frago proposed ${chunkSize}-byte chunks, not ${PART}`);
-  await inParallel(Math.ceil(SIZE / chunkSize), async (index) => {
+  const count = Math.ceil(SIZE / chunkSize);
+  const signed = partUrls(api, id, count);
+  await inParallel(count, async (index) => {
     const start = index * chunkSize;
     const length = Math.min(chunkSize, SIZE - start);
     const body = await readRange(path, start, length);
-    const status = await putChunk(`${api}/${id}/`, body, `bytes ${start}-${start + length - 1}/${SIZE}`);
+    let status: number;
+    if (direct) {
+      const part = await signed(index + 1);
+      s3Origin = new URL(part.url).origin;
+      status = await put(part.url, body, part.headers);
+    } else {
+      status = await put(`${api}/${id}/`, body, { 'content-type': 'application/octet-stream', 'content-range': `bytes ${start}-${start + length - 1}/${SIZE}` });
+    }
     if (status !== 200) throw new Error(`chunk ${index}: ${status}`);
   });
   const done = await fetch(`${api}/${id}/`, {
@@ -202,21 +248,30 @@ async function main(): Promise<void> {
       ['frago, checksum off', () => throughFrago(client, bucket, file, { mode: 'off' }, md5)],
       ['plain SDK multipart upload', () => plainSdk(client, bucket, file)],
       ['frago, md5 verified at finalize', () => throughFrago(client, bucket, file, { mode: 'optional' }, md5)],
+      ['frago direct, checksum off', () => throughFrago(client, bucket, file, { mode: 'off' }, md5, true)],
     ];
     // CPU time of this process (all its threads): on a small machine the extra hop
     // through frago's HTTP server is paid in CPU that the S3 server also needs.
-    const results = new Map<string, { ms: number; cpu: number }>();
-    for (const [name, run] of runs) {
+    // FRAGO_BENCH_ROWS=direct runs the rows whose names contain one of the given words, and the plain SDK's.
+    const wanted = process.env.FRAGO_BENCH_ROWS?.split(',').filter(Boolean);
+    const chosen = runs.filter(([name]) => wanted === undefined || name.startsWith('plain') || wanted.some((word) => name.includes(word)));
+    // The main thread's alone: frago's server for the frago rows, the SDK client for the plain one.
+    const results = new Map<string, { ms: number; cpu: number; thread: number }>();
+    for (const [name, run] of chosen) {
       const before = process.cpuUsage();
+      const threadBefore = process.threadCpuUsage();
       const ms = await run();
       const { user, system } = process.cpuUsage(before);
-      results.set(name, { ms, cpu: (user + system) / 1e6 });
+      const thread = process.threadCpuUsage(threadBefore);
+      results.set(name, { ms, cpu: (user + system) / 1e6, thread: (thread.user + thread.system) / 1e6 });
       await emptyBucket(client, bucket);
     }
     const plain = results.get('plain SDK multipart upload')?.ms ?? Number.NaN;
     console.log(`${SIZE / MiB} MiB, ${PART / MiB} MiB parts/chunks, ${PARALLEL} in parallel, local Swift s3api`);
-    for (const [name, { ms, cpu }] of results) {
-      console.log(`${name.padEnd(34)} ${rate(ms)}  ratio to plain SDK: ${(plain / ms).toFixed(2)}  Node CPU: ${cpu.toFixed(1)} s`);
+    const GiB = SIZE / (1024 * MiB);
+    for (const [name, { ms, cpu, thread }] of results) {
+      const server = name.startsWith('frago') ? `  server thread CPU: ${(thread / GiB).toFixed(3)} s/GiB` : '';
+      console.log(`${name.padEnd(34)} ${rate(ms)}  ratio to plain SDK: ${(plain / ms).toFixed(2)}  Node CPU: ${cpu.toFixed(1)} s${server}`);
     }
   } finally {
     await emptyBucket(client, bucket);

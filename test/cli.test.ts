@@ -108,6 +108,19 @@ describe('the frago CLI against the default server process', () => {
     expect((await frago(['status', first!, '--url', server.origin])).stdout).toMatch(/status\s+complete/);
   });
 
+  it('sends a file smaller than one chunk in one request: the server sees one POST and holds the exact bytes', async () => {
+    const small = await file('small.bin', 200 * 1024);
+    const before = proxy.log.length;
+    const run = await frago(['upload', small.path, '--url', proxy.origin, '--checksum', 'sha256', '--state', state]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`sha256 ${hash('sha256', small.bytes)} verified`);
+    const seen = proxy.log.slice(before);
+    expect(seen.map((request) => `${request.method} ${request.url} ${request.status}`)).toEqual(['POST /upload/ 201']);
+    expect(seen[0]?.headers['upload-complete']).toBe('?1');
+    const [id] = ids(run.stdout);
+    expect((await assembled(id!, 'small.bin')).equals(small.bytes)).toBe(true);
+  });
+
   it('aborts an unfinished upload, and fails with the reason for an unknown one', async () => {
     const started = await fetch(`${server.origin}/upload/`, {
       method: 'POST',
@@ -139,7 +152,7 @@ describe('the frago CLI against the default server process', () => {
     proxy.decide((request) => (request.method === 'PUT' ? 'unavailable' : 'pass'));
     // Its own state file: the failed upload stays remembered there, to be resumed.
     const kept = join(server.dataDir, 'kept-state.json');
-    const unavailable = await frago(['upload', path, '--url', proxy.origin, '--retries', '1', '--state', kept]);
+    const unavailable = await frago(['upload', path, '--url', proxy.origin, '--chunk-size', '1MiB', '--retries', '1', '--state', kept]);
     expect(unavailable.code).toBe(1);
     expect(unavailable.stderr).toContain('corrupt.bin: retrying in 1 s: server error (HTTP 503 REPOSITORY_FAILED)');
     expect(unavailable.stderr).toMatch(/corrupt\.bin: failed \(REPOSITORY_FAILED\): .+ \[upload [\w-]+\]; run the same command again to resume/);

@@ -241,12 +241,16 @@ describe('tus 1.0 with the real tus-js-client 4.3.1, on Express + SQLite + disk 
       const run = await tusUpload(bytes, { endpoint: `${proxy.origin}/files/`, chunkSize: MiB, retryDelays: [0, 50, 100] });
       expect(run.outcome).toBe('success');
       const patches = proxy.log.filter((entry) => entry.method === 'PATCH').map((entry) => [entry.headers['upload-offset'], entry.action]);
-      expect(patches).toEqual([
+      // The cut chunk's range may still be held (409 RANGE_IN_FLIGHT) until the server sees the
+      // connection close, so the client can retry that offset more than once; never another one.
+      expect(patches.slice(0, 2)).toEqual([
         ['0', 'pass'],
         [String(MiB), 'drop'],
-        [String(MiB), 'pass'],
-        [String(2 * MiB), 'pass'],
       ]);
+      const retries = patches.slice(2, -1);
+      expect(retries.length).toBeGreaterThanOrEqual(1);
+      expect(retries.every(([offset, action]) => offset === String(MiB) && action === 'pass')).toBe(true);
+      expect(patches.at(-1)).toEqual([String(2 * MiB), 'pass']);
       expect(proxy.log.some((entry) => entry.method === 'HEAD')).toBe(true);
       expect((await fragoStatus(idOf(run.url))).body).toMatchObject({ status: 'complete', checksum: md5(bytes) });
     } finally {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { ChecksumAlgorithm } from '@frago/core';
 import { uploadFile, type UploadOptions, type UploadSource, type UploadTiming } from './client.js';
 import type { BenchDriver } from './databases.js';
+import { oneRequestUpload } from './one-request-client.js';
 import { tusOneRequest, tusUpload } from './tus-client.js';
 import { tusJsUpload } from './tus-js-client.js';
 
@@ -89,12 +90,15 @@ export interface FragoSettings {
   readonly hashing?: 'thread' | 'in-thread';
   /** With a pino logger (a line per request, to a file) and Prometheus metrics, as the default server runs. */
   readonly observed?: boolean;
+  /** Each upload in one request (the draft's `Upload-Complete: ?1` creation) instead of start, chunks, finalize. */
+  readonly oneRequest?: boolean;
 }
 
 /** frago under one adapter and one SQL driver, with DiskStorage and the library's defaults. */
 export function frago(adapter: string, database: BenchDriver, settings: FragoSettings = {}): Target {
-  const { fsync = 'chunk', hashing = 'thread', checksum = 'md5', observed = false } = settings;
+  const { fsync = 'chunk', hashing = 'thread', checksum = 'md5', observed = false, oneRequest = false } = settings;
   const notes = [
+    oneRequest ? 'one request' : '',
     checksum === 'md5' ? '' : checksum,
     fsync === 'none' ? 'fsync none' : '',
     hashing === 'in-thread' ? 'hashing in-thread' : '',
@@ -110,7 +114,7 @@ export function frago(adapter: string, database: BenchDriver, settings: FragoSet
     checksum,
     reportsHeap: true,
     fileOf: (dir, id) => join(dir, 'assembled', `${id}-bench.bin`),
-    upload: fragoProtocol,
+    upload: oneRequest ? (origin, source, size) => oneRequestUpload(`${origin}/upload`, source, size) : fragoProtocol,
   };
 }
 

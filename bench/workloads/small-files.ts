@@ -48,7 +48,7 @@ async function smallUploads(target: Target, place: Place, source: Buffer): Promi
 
 /** The targets W2 runs in a place: every driver on disk; in memory, the anchors and the default server. */
 function smallFileTargets(place: Place): Target[] {
-  if (!place.databaseServers) return chosen([BARE, TUS, frago('express', 'sqlite')]);
+  if (!place.databaseServers) return chosen([BARE, TUS, frago('express', 'sqlite'), frago('express', 'sqlite', { oneRequest: true })]);
   return chosen([
     BARE,
     TUS,
@@ -56,17 +56,22 @@ function smallFileTargets(place: Place): Target[] {
     fragoTus('one request'),
     fragoTus('one request', { fsync: 'none' }),
     ...BENCH_DRIVERS.map((driver) => frago('express', driver)),
+    frago('express', 'sqlite', { oneRequest: true }),
+    frago('express', 'postgresql', { oneRequest: true }),
     frago('express', 'sqlite', { observed: true }),
     frago('express', 'sqlite', { fsync: 'none' }),
     frago('express', 'postgresql', { fsync: 'none' }),
   ]);
 }
 
-/** W2: many small uploads, each start + one chunk + finalize (tus: creation POST + one PATCH), in each place. */
+/**
+ * W2: many small uploads, each start + one chunk + finalize (one request: the draft's
+ * `Upload-Complete: ?1` creation; tus: creation POST + one PATCH), in each place.
+ */
 export async function smallFilesWorkload(places: readonly Place[], workIn: (place: Place) => Promise<string>): Promise<void> {
   console.log(
     `\nW2: ${SMALL_COUNT} uploads of 64 KiB, ${CONCURRENCY} at a time, after a warm-up; frago and bare: start, one chunk, finalize;` +
-      ` @tus/server: creation POST, one PATCH; median of ${RUNS} runs`,
+      ` frago (one request): POST with Upload-Complete: ?1; @tus/server: creation POST, one PATCH; median of ${RUNS} runs`,
   );
   const results: Array<Measured & { cpuMs: number }> = [];
   for (const place of places) {

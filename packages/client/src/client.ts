@@ -7,7 +7,7 @@ import { withRetries, type RetryInfo, type RetryPolicy } from './retry.js';
 import { blobSource, type UploadSource } from './source.js';
 import { defaultStore, type UploadStore } from './store.js';
 import { Upload } from './upload.js';
-import type { AbortAnswer, FinalizeAnswer, StartAnswer, StatusAnswer } from './wire.js';
+import type { AbortAnswer, FinalizeAnswer, PartsAnswer, StartAnswer, StatusAnswer } from './wire.js';
 
 /** Options of one API call. */
 export interface CallOptions {
@@ -23,6 +23,8 @@ export interface StartInput {
   readonly checksumAlgorithm?: ChecksumAlgorithm;
   readonly checksum?: string;
   readonly metadata?: Readonly<Record<string, unknown>>;
+  /** Ask how to send the file straight to the store (the answer's `direct`). */
+  readonly direct?: boolean;
 }
 
 function positiveInteger(value: number | undefined, name: string): void {
@@ -114,10 +116,20 @@ export class FragoClient {
           checksum_algo: input.checksumAlgorithm,
           checksum: input.checksum,
           metadata: input.metadata,
+          ...(input.direct ? { direct: true } : {}),
         },
       },
       options,
     );
+  }
+
+  /**
+   * Presigned URLs for parts of a direct upload (`POST /upload/:id/parts`), at most 100 at once.
+   *
+   * @throws {FragoClientError} `REFUSED` (not a part of the upload, no direct uploads on this server), `NOT_FOUND`, `EXPIRED`, or a network failure.
+   */
+  signParts(uploadId: string, parts: readonly number[], options?: CallOptions): Promise<PartsAnswer> {
+    return this.call<PartsAnswer>({ method: 'POST', uploadId, below: 'parts', json: { parts } }, options);
   }
 
   /**

@@ -22,6 +22,8 @@ export interface HttpRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** The upload the request is about; absent for `POST /upload/`. */
   readonly uploadId?: string;
+  /** Below the upload: `parts` for `POST /upload/:id/parts`. */
+  readonly below?: 'parts';
   /** A JSON body. */
   readonly json?: unknown;
   /** A raw body (a chunk). */
@@ -98,9 +100,11 @@ function isStreamBody(body: ChunkBody | undefined): boolean {
 export class Http {
   constructor(readonly options: HttpOptions) {}
 
-  /** The URL of the API (no id) or of one upload. */
-  url(uploadId?: string): string {
-    return uploadId === undefined ? `${this.options.endpoint}/` : `${this.options.endpoint}/${encodeURIComponent(uploadId)}/`;
+  /** The URL of the API (no id), of one upload, or of what is `below` it. */
+  url(uploadId?: string, below?: string): string {
+    if (uploadId === undefined) return `${this.options.endpoint}/`;
+    const upload = `${this.options.endpoint}/${encodeURIComponent(uploadId)}`;
+    return below === undefined ? `${upload}/` : `${upload}/${below}`;
   }
 
   /**
@@ -113,20 +117,13 @@ export class Http {
   async send<T>(request: HttpRequest): Promise<HttpAnswer<T>> {
     // The caller's header function may fail (no token): that is its own error, not a network one.
     const extra = typeof this.options.headers === 'function' ? await this.options.headers() : this.options.headers;
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), this.options.requestTimeoutMs);
-    const { signal, release } = anySignal([request.signal, timeout.signal]);
-    try {
-      const headers: Record<string, string> = { ...extra, ...request.headers };
-      let body = request.body;
-      if (request.json !== undefined) {
-        headers['content-type'] = 'application/json';
-        body = new TextEncoder().encode(JSON.stringify(request.json));
-      }
-      // Node's fetch takes streams and any Uint8Array; the DOM's typings name fewer body types.
-      const init: RequestInit & { duplex?: 'half' } = { method: request.method, headers, body: (body ?? null) as RequestInit['body'], signal };
-      if (isStreamBody(body)) init.duplex = 'half';
-      const response = await this.options.fetch(this.url(request.uploadId), init);
+    const headers: Record<string, string> = { ...extra, ...request.headers };
+    let body = request.body;
+    if (request.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = new TextEncoder().encode(JSON.stringify(request.json));
+    }
+    return this.exchange(this.url(request.uploadId, request.below), { method: request.method, headers, body }, request.signal, async (response) => {
       const text = await response.text();
       let parsed: unknown;
       try {
@@ -139,16 +136,60 @@ export class Http {
         throw new FragoClientError('PROTOCOL', `The server answered HTTP ${response.status} without a JSON body`, { status: response.status });
       }
       return { status: response.status, body: parsed as T };
+    });
+  }
+
+  /**
+   * Sends one part of a direct upload to the URL the server signed for it (no API
+   * headers: the URL carries its own authority), once, within the request timeout.
+   *
+   * @throws {FragoClientError} as {@link Http.send}; for a refusal of the store,
+   * `REFUSED`, retryable for 403 (the URL may have expired: sign it again) and, like
+   * 5xx and 429 (`SERVER_ERROR`), for a store that is busy.
+   */
+  async put(url: string, headers: Readonly<Record<string, string>>, body: ChunkBody, signal: AbortSignal): Promise<void> {
+    await this.exchange(url, { method: 'PUT', headers: { ...headers }, body }, signal, async (response) => {
+      await response.arrayBuffer();
+      if (response.ok) return;
+      const retryable = response.status >= 500 || response.status === 429 || response.status === 403;
+      throw new FragoClientError(response.status >= 500 ? 'SERVER_ERROR' : 'REFUSED', `The store answered HTTP ${response.status} to a part`, {
+        status: response.status,
+        retryable,
+        retryAfterSeconds: retryAfter(response.headers.get('retry-after')),
+      });
+    });
+  }
+
+  /** One fetch of `url` within the request timeout, its answer read by `read`; failures typed. */
+  private async exchange<T>(
+    url: string,
+    request: { readonly method: string; readonly headers: Record<string, string>; readonly body: ChunkBody | undefined },
+    callerSignal: AbortSignal,
+    read: (response: Response) => Promise<T>,
+  ): Promise<T> {
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), this.options.requestTimeoutMs);
+    const { signal, release } = anySignal([callerSignal, timeout.signal]);
+    try {
+      // Node's fetch takes streams and any Uint8Array; the DOM's typings name fewer body types.
+      const init: RequestInit & { duplex?: 'half' } = {
+        method: request.method,
+        headers: request.headers,
+        body: (request.body ?? null) as RequestInit['body'],
+        signal,
+      };
+      if (isStreamBody(request.body)) init.duplex = 'half';
+      return await read(await this.options.fetch(url, init));
     } catch (error) {
       if (error instanceof FragoClientError) throw error;
       // A body stream that failed to read the file surfaces as fetch's cause.
       if (error instanceof Error && error.cause instanceof FragoClientError) throw error.cause;
-      if (request.signal.aborted) throw cancelledError(request.signal);
+      if (callerSignal.aborted) throw cancelledError(callerSignal);
       if (timeout.signal.aborted) {
         throw new FragoClientError('TIMEOUT', `No answer within ${this.options.requestTimeoutMs} ms`, { retryable: true, cause: error });
       }
       // "fetch failed" alone tells nothing; the system error under it names the cause.
-      const host = new URL(this.options.endpoint).host;
+      const host = new URL(url).host;
       throw new FragoClientError('NETWORK', `The request to ${host} failed: ${plainCause(error)}`, { retryable: true, cause: error });
     } finally {
       clearTimeout(timer);

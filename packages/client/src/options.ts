@@ -31,6 +31,12 @@ export interface ClientOptions {
   readonly store?: UploadStore;
   /** How the checksum is computed. Default: in the calling thread ({@link inlineHasher}). */
   readonly hasher?: Hasher;
+  /**
+   * Send the bytes straight to the store when the server offers it for an upload (S3
+   * with presigned part URLs): the chunks are then the store's parts. Default true; a
+   * web page needs the bucket to allow its origin (CORS) for this.
+   */
+  readonly direct?: boolean;
   /** The `fetch` to use. Default: the global one. */
   readonly fetch?: typeof fetch;
 }
@@ -48,6 +54,7 @@ export interface UploadOptions {
   readonly chunkSize?: number;
   readonly parallel?: number;
   readonly checksum?: ChecksumAlgorithm | false;
+  readonly direct?: boolean;
 }
 
 /** The client's defaults. */

@@ -5,6 +5,8 @@ export interface StoredUpload {
   readonly uploadId: string;
   /** The chunk size it was sent with, so a resumed upload cuts the same ranges. */
   readonly chunkSize: number;
+  /** True when its parts go straight to the store; `chunkSize` is then the part size. */
+  readonly direct?: boolean;
   /** When it was saved (ms since the epoch); stores may drop old entries. */
   readonly savedAt: number;
 }

@@ -3,13 +3,15 @@ import { checksumAlgorithm, type ChecksumAlgorithm } from './checksum.js';
 import type { FragoClient } from './client.js';
 import { cancelledError, FragoClientError, isFragoClientError } from './errors.js';
 import { DEFAULTS, type UploadOptions } from './options.js';
+import { PartUrls } from './part-urls.js';
 import { planChunks, wholeFile } from './plan.js';
 import { withRetries, type RetryInfo } from './retry.js';
 import { anySignal } from './signals.js';
 import type { UploadSource } from './source.js';
 import { SpeedMeter } from './speed.js';
+import { oneRequestAlgorithm, oneRequestHeaders } from './one-request.js';
 import { fingerprint } from './store.js';
-import type { ChunkAnswer, StatusAnswer, WireRange } from './wire.js';
+import type { ChunkAnswer, FinalizeAnswer, PartsAnswer, StatusAnswer, WireRange } from './wire.js';
 
 /** Where an upload is in its life. */
 export type UploadPhase = 'starting' | 'uploading' | 'paused' | 'finalizing' | 'complete' | 'failed' | 'cancelled';
@@ -48,6 +50,8 @@ export interface UploadSession {
   readonly receivedBytes: number;
   readonly chunkSize: number;
   readonly checksumAlgorithm: ChecksumAlgorithm | null;
+  /** True when the chunks go straight to the store as its parts (`chunkSize` is the part size). */
+  readonly direct: boolean;
 }
 
 /** A finished upload. */
@@ -111,6 +115,9 @@ export class Upload {
   private confirmed = 0;
   private hashed = 0;
   private readonly speed = new SpeedMeter();
+  /** The part URLs of a direct upload; null when the chunks go through the server. */
+  private parts: PartUrls | null = null;
+  private partSize = 0;
   private readonly fingerprint: string;
 
   /** @internal Use {@link FragoClient.upload}. */
@@ -246,7 +253,10 @@ export class Upload {
     this.signal.addEventListener('abort', () => this.wakeAll(), { once: true });
     try {
       await this.gate();
+      const whole = await this.oneRequest(began);
+      if (whole !== null) return whole;
       const session = await this.openSession();
+      if (session.direct) this.goDirect(session);
       this.emitter.emit('session', session);
       const hash = this.hash(session.checksumAlgorithm);
       if (session.complete) return await this.completed(session, session.complete, await hash, began);
@@ -264,16 +274,7 @@ export class Upload {
             { signal: this.signal, onRetry: this.onRetry(null) },
           );
           await this.client.store.delete(this.fingerprint);
-          this.setPhase('complete');
-          return this.result(session, began, {
-            totalSize: answer.total_size,
-            checksum: answer.checksum,
-            checksumAlgorithm: answer.checksum_algo,
-            verified: checksum !== null,
-            completedAt: answer.completed_at,
-            alreadyComplete: answer.already_complete,
-            sentBytes: this.confirmed - session.receivedBytes,
-          });
+          return this.finished(session, began, answer, checksum !== null, this.confirmed - session.receivedBytes);
         } catch (error) {
           const stillMissing = isFragoClientError(error) && error.serverCode === 'UPLOAD_INCOMPLETE' ? error.details.missing : undefined;
           if (!Array.isArray(stillMissing) || round >= FINALIZE_ROUNDS) throw error;
@@ -313,11 +314,14 @@ export class Upload {
           throw new FragoClientError('INVALID_ARGUMENT', `Upload ${existing} is for ${status.total_size} bytes, the file has ${source.size}`);
         }
         this.id = existing;
+        const direct = this.wantsDirect() && (status.direct !== undefined || stored?.direct === true);
+        const partSize = status.direct?.part_size ?? stored?.chunkSize;
         return {
           uploadId: existing,
           resumed: true,
           receivedBytes: status.received_bytes,
-          chunkSize: options.chunkSize ?? stored?.chunkSize ?? client.options.chunkSize ?? DEFAULTS.chunkSize,
+          direct: direct && partSize !== undefined,
+          chunkSize: (direct ? partSize : undefined) ?? options.chunkSize ?? stored?.chunkSize ?? client.options.chunkSize ?? DEFAULTS.chunkSize,
           checksumAlgorithm: wanted === false ? null : checksumAlgorithm(status.checksum_algo),
           missing: status.missing,
           complete: status.status === 'complete' ? status : null,
@@ -334,23 +338,126 @@ export class Upload {
         totalSize: source.size,
         checksumAlgorithm: wanted === false ? undefined : wanted,
         metadata: options.metadata,
+        direct: this.wantsDirect(),
       },
       call,
     );
     this.id = answer.upload_id;
-    const chunkSize = Math.min(options.chunkSize ?? client.options.chunkSize ?? answer.chunk_size, answer.max_chunk_size);
+    // A direct upload's chunks are the store's parts: their size is not the client's to choose.
+    const direct = answer.direct ?? null;
+    const chunkSize = direct?.part_size ?? Math.min(options.chunkSize ?? client.options.chunkSize ?? answer.chunk_size, answer.max_chunk_size);
     if (options.resume !== false) {
-      await client.store.set(this.fingerprint, { uploadId: answer.upload_id, chunkSize, savedAt: Date.now() });
+      await client.store.set(this.fingerprint, { uploadId: answer.upload_id, chunkSize, savedAt: Date.now(), ...(direct ? { direct: true } : {}) });
     }
     return {
       uploadId: answer.upload_id,
       resumed: false,
       receivedBytes: 0,
+      direct: direct !== null,
       chunkSize,
       checksumAlgorithm: wanted === false ? null : checksumAlgorithm(answer.checksum_algo),
       missing: wholeFile(source.size),
       complete: null,
     };
+  }
+
+  /**
+   * A file smaller than one chunk, new to the server and without metadata, goes in one
+   * request (the resumable-upload draft's creation with `Upload-Complete: ?1`): hashed
+   * first, so that its checksum travels in `Repr-Digest` and the server verifies it
+   * before answering. Null when the file does not qualify, or the server refuses the
+   * checksum the client picked for it: the upload then takes the usual three steps.
+   * A pause does not stop the one request.
+   */
+  private async oneRequest(began: number): Promise<UploadResult | null> {
+    const { client, source, options } = this;
+    const chunkSize = options.chunkSize ?? client.options.chunkSize ?? DEFAULTS.chunkSize;
+    const chosen = options.checksum ?? client.options.checksum;
+    const algorithm = oneRequestAlgorithm(chosen);
+    if (source.size >= chunkSize || algorithm === undefined || options.uploadId !== undefined || options.metadata !== undefined) return null;
+    if (options.resume !== false && (await client.store.get(this.fingerprint)) !== undefined) return null;
+    const checksum = algorithm === false ? null : await this.hash(algorithm);
+    const digest = algorithm === false || checksum === null ? null : { algorithm, hex: checksum };
+    const chunk: MutableChunk = { start: 0, end: source.size - 1, state: 'pending', attempts: 0 };
+    this.chunkList = [chunk];
+    this.setPhase('uploading');
+    let answer: FinalizeAnswer;
+    try {
+      const sent = await withRetries(
+        () => {
+          chunk.attempts += 1;
+          this.chunkChanged(chunk, 'sending');
+          return client.http.send<FinalizeAnswer>({
+            method: 'POST',
+            body: source.size === 0 ? new Uint8Array(0) : source.slice(0, source.size - 1),
+            headers: oneRequestHeaders(source.name, source.size, digest),
+            signal: this.signal,
+          });
+        },
+        client.policy,
+        this.signal,
+        (info) => {
+          this.chunkChanged(chunk, 'retrying');
+          this.onRetry(null)(info);
+        },
+      );
+      answer = sent.body;
+    } catch (error) {
+      // The server keeps to other algorithms than the md5 picked for it: let it choose.
+      if (chosen === undefined && isFragoClientError(error) && error.serverCode === 'UNSUPPORTED_CHECKSUM') return null;
+      throw error;
+    }
+    this.id = answer.upload_id;
+    if (checksum !== null && answer.checksum.toLowerCase() !== checksum.toLowerCase()) {
+      throw new FragoClientError('CHECKSUM_MISMATCH', 'The server holds other bytes than this file', {
+        serverCode: 'CHECKSUM_MISMATCH',
+        details: { expected: checksum, actual: answer.checksum },
+      });
+    }
+    const session: Session = {
+      uploadId: answer.upload_id,
+      resumed: false,
+      receivedBytes: 0,
+      chunkSize,
+      checksumAlgorithm: algorithm === false ? null : algorithm,
+      missing: [],
+      complete: null,
+      direct: false,
+    };
+    this.emitter.emit('session', session);
+    this.confirmed = source.size;
+    this.speed.record(this.confirmed);
+    this.chunkChanged(chunk, 'done');
+    return this.finished(session, began, answer, checksum !== null, source.size);
+  }
+
+  /** The result of the server's completed-upload answer (finalize's, or a one-request upload's). */
+  private finished(session: Session, began: number, answer: FinalizeAnswer, verified: boolean, sentBytes: number): UploadResult {
+    this.setPhase('complete');
+    return this.result(session, began, {
+      totalSize: answer.total_size,
+      checksum: answer.checksum,
+      checksumAlgorithm: answer.checksum_algo,
+      verified,
+      completedAt: answer.completed_at,
+      alreadyComplete: answer.already_complete,
+      sentBytes,
+    });
+  }
+
+  private wantsDirect(): boolean {
+    return this.options.direct ?? this.client.options.direct ?? true;
+  }
+
+  /** Sends the chunks of `session` straight to the store, with part URLs signed in batches as they come up. */
+  private goDirect(session: Session): void {
+    const parallel = this.options.parallel ?? this.client.options.parallel ?? DEFAULTS.parallel;
+    this.partSize = session.chunkSize;
+    this.parts = new PartUrls(
+      async (parts, signal) =>
+        (await this.client.http.send<PartsAnswer>({ method: 'POST', uploadId: session.uploadId, below: 'parts', json: { parts }, signal })).body.parts,
+      parallel * 2,
+    );
   }
 
   /** Starts the checksum alongside the sending; a failure to read stops the upload at once. */
@@ -439,21 +546,11 @@ export class Upload {
     const range = { start: chunk.start, end: chunk.end };
     const size = chunk.end - chunk.start + 1;
     try {
-      const answer = await withRetries(
+      await withRetries(
         () => {
           chunk.attempts += 1;
           this.chunkChanged(chunk, 'sending');
-          return this.client.http.send<ChunkAnswer>({
-            method: 'PUT',
-            uploadId: this.id ?? '',
-            body: this.source.slice(chunk.start, chunk.end),
-            headers: {
-              'content-type': 'application/octet-stream',
-              'content-range': `bytes ${chunk.start}-${chunk.end}/${this.source.size}`,
-              'content-length': String(size),
-            },
-            signal,
-          });
+          return this.parts === null ? this.sendThrough(chunk, signal) : this.sendDirect(this.parts, chunk, signal);
         },
         this.client.policy,
         signal,
@@ -462,9 +559,6 @@ export class Upload {
           this.onRetry(range)(info);
         },
       );
-      if (answer.body.start !== chunk.start || answer.body.end !== chunk.end) {
-        throw new FragoClientError('PROTOCOL', `The server confirmed ${answer.body.start}-${answer.body.end} for ${chunk.start}-${chunk.end}`);
-      }
       this.confirmed += size;
       this.speed.record(this.confirmed);
       this.chunkChanged(chunk, 'done');
@@ -479,6 +573,45 @@ export class Upload {
       throw error;
     } finally {
       release();
+    }
+  }
+
+  /** One try of a chunk through the server, which confirms the range it stored. */
+  private async sendThrough(chunk: MutableChunk, signal: AbortSignal): Promise<void> {
+    const answer = await this.client.http.send<ChunkAnswer>({
+      method: 'PUT',
+      uploadId: this.id ?? '',
+      body: this.source.slice(chunk.start, chunk.end),
+      headers: {
+        'content-type': 'application/octet-stream',
+        'content-range': `bytes ${chunk.start}-${chunk.end}/${this.source.size}`,
+        'content-length': String(chunk.end - chunk.start + 1),
+      },
+      signal,
+    });
+    if (answer.body.start !== chunk.start || answer.body.end !== chunk.end) {
+      throw new FragoClientError('PROTOCOL', `The server confirmed ${answer.body.start}-${answer.body.end} for ${chunk.start}-${chunk.end}`);
+    }
+  }
+
+  /**
+   * One try of a chunk straight to the store, as the part it is. A URL the store
+   * refused (403: expired, or the clocks disagree) is signed again on the next try; the
+   * server learns of the part from the store when it is asked for the status or to finalize.
+   */
+  private async sendDirect(parts: PartUrls, chunk: MutableChunk, signal: AbortSignal): Promise<void> {
+    const partOf = (start: number) => Math.floor(start / this.partSize) + 1;
+    const part = partOf(chunk.start);
+    const upcoming = this.queue.map((next) => partOf(next.start));
+    const url = await parts.get(part, upcoming, signal);
+    if (url.start !== chunk.start || url.end !== chunk.end) {
+      throw new FragoClientError('PROTOCOL', `The server signed part ${part} as ${url.start}-${url.end}, not ${chunk.start}-${chunk.end}`);
+    }
+    try {
+      await this.client.http.put(url.url, url.headers, this.source.slice(chunk.start, chunk.end), signal);
+    } catch (error) {
+      if (isFragoClientError(error) && error.status === 403) parts.forget(part);
+      throw error;
     }
   }
 }

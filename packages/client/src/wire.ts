@@ -11,6 +11,31 @@ export interface StartAnswer {
   readonly chunk_size: number;
   readonly max_chunk_size: number;
   readonly checksum_algo: string;
+  /** With `direct: true` asked: how to cut the file into parts for the store; null when the server takes none. */
+  readonly direct?: DirectLayout | null;
+}
+
+/** How a direct upload is cut into parts. */
+export interface DirectLayout {
+  readonly part_size: number;
+  readonly part_count: number;
+}
+
+/** One signed part URL of `POST /upload/:id/parts`. */
+export interface SignedPartAnswer {
+  readonly part: number;
+  readonly start: number;
+  readonly end: number;
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly expires_at: string;
+}
+
+/** The answer to `POST /upload/:id/parts`. */
+export interface PartsAnswer extends DirectLayout {
+  readonly upload_id: string;
+  readonly parts: readonly SignedPartAnswer[];
 }
 
 /** The answer to `PUT /upload/:id/` (one chunk). */
@@ -38,6 +63,8 @@ export interface StatusAnswer {
   readonly received_bytes: number;
   readonly missing: readonly WireRange[];
   readonly in_flight: readonly WireRange[];
+  /** For a direct upload: its parts, those missing, and those the store holds with the wrong size. */
+  readonly direct?: DirectLayout & { readonly missing_parts: readonly number[]; readonly wrong_size_parts: readonly number[] };
 }
 
 /** The answer to `POST /upload/:id/` (finalize). */

@@ -1,4 +1,4 @@
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listen } from './listen.js';
 
 /**
@@ -72,7 +72,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         return;
       }
       if (upstream.destroyed) continue; // the server has gone: read the rest and drop it
-      if (!upstream.write(bytes)) await new Promise((resolve) => upstream.once('drain', resolve).once('close', resolve));
+      if (!upstream.write(bytes)) await drained(upstream);
       sent += bytes.length;
       if (rate > 0) await sleep((bytes.length / rate) * 1000);
     }
@@ -107,4 +107,15 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     },
     close,
   };
+}
+
+/** Waits until a request's buffer drains or it closes, leaving no listener behind either way. */
+function drained(upstream: ClientRequest): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      upstream.off('drain', done).off('close', done);
+      resolve();
+    };
+    upstream.on('drain', done).on('close', done);
+  });
 }

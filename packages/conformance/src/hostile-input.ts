@@ -1,6 +1,7 @@
 import { describe, expect } from 'vitest';
 import type { HttpSuiteContext } from './http-context.js';
 import { describeHostileChunks } from './hostile-chunks.js';
+import { describeHostileDraft } from './hostile-draft.js';
 import { describeHostileRequests } from './hostile-requests.js';
 import { describeHostileTransferCodings } from './hostile-transfer-codings.js';
 
@@ -62,6 +63,7 @@ export function describeHostileInput(context: HttpSuiteContext): { readonly trie
     describeHostileChunks(hostile);
     describeHostileRequests(hostile);
     describeHostileTransferCodings(hostile);
+    describeHostileDraft(hostile);
   });
   return { tried: () => tried };
 }

@@ -88,7 +88,8 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
     const base = () => `${target.origin}/upload`;
 
     const limits = { maxChunkSize: 4 * MiB, maxUploadSize: 256 * MiB, maxJsonBytes: 16 * 1024, maxActiveUploadsPerOwner: 20 };
-    const bodyIdleTimeoutMs = 300;
+    // Long enough that a busy machine never stalls a live body this long; the stall case waits it out.
+    const bodyIdleTimeoutMs = 1000;
     const log = new ResponseLog();
 
     beforeAll(async () => {

@@ -36,9 +36,21 @@ export interface CorsWire {
 
 /** The frago protocol's methods and headers. */
 export const FRAGO_CORS_WIRE: CorsWire = {
-  methods: ['GET', 'POST', 'PUT', 'DELETE'],
-  requestHeaders: ['content-type', 'content-range', 'content-digest', 'content-md5'],
-  exposedHeaders: ['location', 'retry-after'],
+  methods: ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'PATCH'],
+  requestHeaders: [
+    'content-type',
+    'content-range',
+    'content-digest',
+    'content-md5',
+    // The resumable-upload draft, served on the same endpoint.
+    'content-disposition',
+    'repr-digest',
+    'upload-complete',
+    'upload-offset',
+    'upload-length',
+    'upload-draft-interop-version',
+  ],
+  exposedHeaders: ['location', 'retry-after', 'upload-complete', 'upload-offset', 'upload-length', 'upload-limit'],
 };
 
 async function allowed(options: CorsOptions, origin: string): Promise<boolean> {

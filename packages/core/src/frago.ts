@@ -7,6 +7,7 @@ import { resolveOptions, type FragoOptions } from './options.js';
 import type { FragoHandler, ProtocolOptions } from './protocol.js';
 import { createHttpHandler } from './protocol/frago/index.js';
 import { serveAll } from './protocol/mounts.js';
+import { createCompanionHandler, type CompanionOptions } from './protocol/companion/index.js';
 import { createTusHandler, type TusOptions } from './protocol/tus/index.js';
 import { UploadService } from './service.js';
 
@@ -35,6 +36,12 @@ export interface FragoProtocols {
    * {@link Frago.handle}, so every adapter mounting it serves both. Off by default.
    */
   readonly tus?: boolean | TusOptions;
+  /**
+   * Serves the Companion-style S3 endpoints `@uppy/aws-s3` calls (`true` at `/s3`, or
+   * with {@link CompanionOptions}) over direct uploads. Needs a storage that takes
+   * direct uploads (`@frago/storage-s3`). Off by default.
+   */
+  readonly companion?: boolean | CompanionOptions;
 }
 
 /**
@@ -56,7 +63,12 @@ export function createFrago(options: FragoOptions & ProtocolOptions & FragoProto
   const service = new UploadService(resolveOptions({ ...options, repository, storage }), events);
   const frago = createHttpHandler(service, options);
   const tus = options.tus === true ? {} : options.tus || undefined;
-  const served = tus === undefined ? frago : serveAll(frago, createTusHandler(service, { ...tus, cors: options.cors }));
+  const companion = options.companion === true ? {} : options.companion || undefined;
+  const others = [
+    ...(tus === undefined ? [] : [createTusHandler(service, { ...tus, cors: options.cors })]),
+    ...(companion === undefined ? [] : [createCompanionHandler(service, { ...companion, cors: options.cors })]),
+  ];
+  const served = others.length === 0 ? frago : serveAll(frago, ...others);
   const handle = observeHandler(served, { logger, events, instrumentation });
   const sweepFailed = (error: unknown) => {
     logger.error({ err: error }, 'sweep failed');

@@ -181,12 +181,69 @@ export interface JoinedPart {
   readonly size: number;
 }
 
+/** One part of a direct upload: its number (from 1) and the byte range it must hold. */
+export interface DirectPart extends ByteRange {
+  readonly part: number;
+}
+
+/** A URL the client sends one part's bytes to, straight to the store. */
+export interface SignedPart {
+  readonly url: string;
+  /** The HTTP method to use (`PUT`). */
+  readonly method: string;
+  /** Headers the request must carry exactly as given (they are signed). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly expiresAt: Date;
+}
+
+/** A part the store holds for a direct upload, as it lists it. */
+export interface ListedPart {
+  readonly part: number;
+  readonly size: number;
+  /** The store's tag for the part's bytes (an S3 ETag); two different contents never share one. */
+  readonly etag: string;
+  /** What the repository keeps with the chunk the part becomes (see {@link WrittenChunk}). */
+  readonly storageData: string;
+}
+
+/**
+ * Direct uploads: the client sends each part of the file straight to the store with a
+ * URL the storage signs, so the bytes never pass through the server. Any opened upload
+ * may go direct; its parts are the ranges of {@link DirectUploads.partSize} bytes (the
+ * last one shorter), and signing the first URL marks it direct. The core learns what
+ * arrived from {@link DirectUploads.listParts} and records each part as a stored chunk,
+ * so seal, assemble and delete work as for chunks sent through the server.
+ */
+export interface DirectUploads {
+  /** The part size of a direct upload of `totalSize` bytes. @throws {FragoError} `UPLOAD_TOO_LARGE`. */
+  partSize(totalSize: number): number;
+
+  /**
+   * A URL that accepts exactly `part`'s bytes (its size is signed, and its MD5 when
+   * `contentMd5` is given) until `notAfter` at the latest, and marks the upload direct.
+   *
+   * @throws {FragoError} `INVALID_RANGE` for a part that is not one of the upload's,
+   * `STORAGE_FAILED` for an upload that is unknown or no longer open.
+   */
+  signPart(key: string, part: DirectPart, notAfter: Date, contentMd5?: string): Promise<SignedPart>;
+
+  /**
+   * The parts the store holds for the upload, ordered by number; null when the upload
+   * was not marked direct (nothing to learn from the store). Parts of any size are
+   * listed: the core checks them.
+   */
+  listParts(key: string): Promise<readonly ListedPart[] | null>;
+}
+
 /**
  * Where the bytes live. Keys are chosen by the server, never by the client. A storage
  * never buffers a whole chunk: it consumes the body as it arrives.
  */
 export interface Storage {
   readonly capabilities: StorageCapabilities;
+
+  /** Present when the storage can take parts straight from clients (see {@link DirectUploads}). */
+  readonly direct?: DirectUploads;
 
   /**
    * Opens the space for an upload of `totalSize` bytes under `key`. `target` is where

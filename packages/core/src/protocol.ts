@@ -24,6 +24,11 @@ export interface FragoRequest {
    * when it returns `null`, the request is refused with `401 UNAUTHENTICATED`.
    */
   readonly identify?: IdentifyCaller;
+  /**
+   * Sends an interim (1xx) response before the final one, where the runtime can (the
+   * Node edge on Node.js 24; Fetch runtimes cannot). Absent where it cannot.
+   */
+  readonly inform?: (status: number, headers: Readonly<Record<string, string>>) => void;
 }
 
 /** A response for any adapter to write: a status, headers and a JSON body. */

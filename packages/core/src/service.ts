@@ -5,6 +5,7 @@ import type { ConcatenateUploads, FinalizeUpload, ListUploads, StartUpload, Writ
 import { concatenateUploads } from './concatenate.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { formatChunkDigest } from './digest.js';
+import { learnParts, partLayout, requestedParts, type LearnedParts, type PartLayout } from './direct-parts.js';
 import { FragoError, isFragoError, wrapError } from './errors.js';
 import type { FragoEmitter } from './events.js';
 import { safeDirectory, safeFilename } from './filename.js';
@@ -12,8 +13,8 @@ import { assertOwner, ownerKey, type Identity } from './identity.js';
 import { IntervalSet, rangeSize, type ByteRange } from './intervals.js';
 import { isPastExpiry, Lifecycle } from './lifecycle.js';
 import { declaredSize, isLiveClaim, type ChunkRecord, type UploadRecord } from './model.js';
+import type { DirectPart, DirectUploads, SignedPart, WrittenChunk } from './ports.js';
 import type { ResolvedOptions } from './options.js';
-import type { WrittenChunk } from './ports.js';
 import { receiveChunk } from './receive-chunk.js';
 import { expiredError, notFoundError, statusError } from './status-errors.js';
 
@@ -38,6 +39,13 @@ export interface UploadState {
    * process died) is not in flight: its range may be sent again at once.
    */
   readonly inFlight: readonly ByteRange[];
+  /** For a direct upload: its parts, and the parts the store holds with the wrong size (they count as missing). */
+  readonly direct?: PartLayout & { readonly wrongSize: readonly number[] };
+}
+
+/** Signed URLs for parts of a direct upload. */
+export interface SignedParts extends PartLayout {
+  readonly parts: ReadonlyArray<DirectPart & SignedPart>;
 }
 
 /** The outcome of finalize. `alreadyComplete` is true when an earlier call completed it. */
@@ -85,6 +93,44 @@ export class UploadService {
   chunkSizeFor(totalSize: number): number {
     const needed = this.options.storage.capabilities.chunkSizeFor?.(totalSize) ?? 0;
     return Math.min(Math.max(this.options.chunkSize, needed), this.options.limits.maxChunkSize);
+  }
+
+  /**
+   * How a direct upload of `totalSize` bytes is cut into parts, or null when the storage
+   * takes no direct uploads (see `DirectUploads`) or the size is not declared yet.
+   *
+   * @throws {FragoError} `UPLOAD_TOO_LARGE` beyond what the storage can take in parts.
+   */
+  directLayout(totalSize: number | null): PartLayout | null {
+    const direct = this.options.storage.direct;
+    // An upload whose size is not declared yet has no parts to send direct.
+    return direct === undefined || totalSize === null ? null : partLayout(totalSize, direct.partSize(totalSize));
+  }
+
+  /**
+   * URLs the caller sends parts of its upload to, straight to the store, each bound to
+   * its part's size (and MD5, when `contentMd5` gives the part's base64 MD5), valid for
+   * the storage's URL lifetime and never past the upload's expiry.
+   *
+   * @throws {FragoError} `INVALID_REQUEST` (the storage takes no direct uploads, a part
+   * that is not one of the upload's, more than 100 at once), `UPLOAD_NOT_FOUND`, a status
+   * error, `STORAGE_FAILED`.
+   */
+  async signParts(
+    identity: Identity,
+    uploadId: string,
+    wanted: readonly number[],
+    contentMd5: Readonly<Record<number, string>> = {},
+  ): Promise<SignedParts> {
+    const direct = this.directStorage();
+    const upload = await this.liveUpload(identity, uploadId);
+    const size = declaredSize(upload);
+    const layout = partLayout(size, direct.partSize(size));
+    const parts = requestedParts(size, layout, wanted);
+    const signed = await this.store(() =>
+      Promise.all(parts.map(async (part) => ({ ...part, ...(await direct.signPart(upload.storageKey, part, upload.expiresAt, contentMd5[part.part])) }))),
+    );
+    return { ...layout, parts: signed };
   }
 
   /** The limits in force. */
@@ -283,7 +329,9 @@ export class UploadService {
     const upload = await this.visibleUpload(identity, uploadId);
     if (upload.status === 'expired' || upload.status === 'aborted') throw statusError(upload);
     const live = await this.expireIfDue(upload);
-    return this.state(live);
+    if (live.status !== 'in_progress' || this.options.storage.direct === undefined) return this.state(live);
+    const learned = await this.learn(live, await this.repo(() => this.options.repository.chunks(live.id)));
+    return this.state(live, learned);
   }
 
   /**
@@ -417,6 +465,7 @@ export class UploadService {
    */
   private async hold(identity: Identity, upload: UploadRecord, takeover: boolean): Promise<UploadRecord> {
     declaredSize(upload);
+    if (!takeover && this.options.storage.direct !== undefined) await this.checkDirectParts(upload);
     const { missing } = await this.state(upload);
     if (missing.length > 0) {
       throw new FragoError('UPLOAD_INCOMPLETE', 'Not all chunks uploaded', {
@@ -563,7 +612,7 @@ export class UploadService {
     return upload.expectedChecksum;
   }
 
-  private async state(upload: UploadRecord): Promise<UploadState> {
+  private async state(upload: UploadRecord, learned: LearnedParts | null = null): Promise<UploadState> {
     const chunks = await this.repo(() => this.options.repository.chunks(upload.id));
     const received = IntervalSet.from(chunks.filter((chunk) => chunk.state === 'stored'));
     // While the size is deferred, only the gaps before the last byte received are known to be missing.
@@ -571,7 +620,43 @@ export class UploadService {
     const missing = upload.status === 'complete' ? [] : received.missing(size);
     const now = this.options.now();
     const inFlight = chunks.filter((chunk) => isLiveClaim(chunk, now));
-    return { upload, chunks, received, missing, inFlight };
+    const layout = learned === null ? null : this.directLayout(upload.totalSize);
+    const direct = layout === null || learned === null ? {} : { direct: { ...layout, wrongSize: learned.wrongSize } };
+    return { upload, chunks, received, missing, inFlight, ...direct };
+  }
+
+  /** The storage's direct uploads. @throws {FragoError} `INVALID_REQUEST` when it takes none. */
+  private directStorage(): DirectUploads {
+    const { direct } = this.options.storage;
+    if (direct === undefined) throw new FragoError('INVALID_REQUEST', 'This server takes no direct uploads');
+    return direct;
+  }
+
+  /** Records the parts the store holds for a direct upload in progress; null for an upload that is not direct. */
+  private async learn(upload: UploadRecord, known: readonly ChunkRecord[]): Promise<LearnedParts | null> {
+    const direct = this.directStorage();
+    return this.store(() =>
+      learnParts(direct, this.options.repository, upload, known, {
+        newId: this.options.generateId,
+        now: this.options.now(),
+        leaseMs: this.options.claimLeaseMs,
+      }),
+    );
+  }
+
+  /**
+   * Before a direct upload is held for finalize: every part the store holds recorded,
+   * and none replaced since (the multipart upload would be completed with the bytes
+   * recorded, which the store no longer has).
+   *
+   * @throws {FragoError} `RANGE_CONFLICT` naming the replaced parts.
+   */
+  private async checkDirectParts(upload: UploadRecord): Promise<void> {
+    const learned = await this.learn(upload, await this.repo(() => this.options.repository.chunks(upload.id)));
+    if (learned === null || learned.replaced.length === 0) return;
+    throw new FragoError('RANGE_CONFLICT', 'Parts were sent again with other bytes after they were recorded; send the original bytes again', {
+      details: { parts: learned.replaced },
+    });
   }
 
   /** The upload if the caller may see it; foreign and unknown uploads look the same. */

@@ -10,10 +10,11 @@ function handler(cors?: CorsOptions) {
 const preflight = { origin: 'https://app.example', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-range' };
 
 describe('CORS', () => {
-  it('is off by default: no CORS header anywhere, and a preflight is not served', async () => {
+  it('is off by default: no CORS header anywhere, and a preflight gets only the draft’s OPTIONS answer', async () => {
     const call = handler();
     const options = await call('OPTIONS', '/', preflight);
-    expect(options.status).toBe(405);
+    expect(options.status).toBe(204);
+    expect(options.headers['accept-patch']).toBe('application/partial-upload');
     const list = await call('GET', '/', { origin: 'https://app.example' });
     expect(list.status).toBe(200);
     for (const response of [options, list]) {
@@ -28,10 +29,11 @@ describe('CORS', () => {
     expect(response.headers).toMatchObject({
       'access-control-allow-origin': 'https://app.example',
       vary: 'Origin',
-      'access-control-allow-methods': 'GET, POST, PUT, DELETE',
-      'access-control-allow-headers': 'content-type, content-range, content-digest, content-md5, authorization',
+      'access-control-allow-methods': 'GET, POST, PUT, DELETE, HEAD, PATCH',
+      'access-control-allow-headers':
+        'content-type, content-range, content-digest, content-md5, content-disposition, repr-digest, upload-complete, upload-offset, upload-length, upload-draft-interop-version, authorization',
       'access-control-max-age': '60',
-      'access-control-expose-headers': 'location, retry-after',
+      'access-control-expose-headers': 'location, retry-after, upload-complete, upload-offset, upload-length, upload-limit',
     });
     expect(response.headers['access-control-allow-credentials']).toBeUndefined();
   });
@@ -57,7 +59,7 @@ describe('CORS', () => {
       })(),
     });
     expect(created.status).toBe(201);
-    expect(created.headers).toMatchObject({ 'access-control-allow-origin': '*', 'access-control-expose-headers': 'location, retry-after' });
+    expect(created.headers).toMatchObject({ 'access-control-allow-origin': '*', 'access-control-expose-headers': 'location, retry-after, upload-complete, upload-offset, upload-length, upload-limit' });
     expect(created.headers.vary).toBeUndefined();
   });
 

@@ -27,6 +27,11 @@ export class KeyLayout {
     return `${this.incoming(key)}upload.json`;
   }
 
+  /** An empty object whose presence marks a direct upload (parts sent by the client with presigned URLs). */
+  directMarker(key: string): string {
+    return `${this.incoming(key)}direct`;
+  }
+
   /** A staged piece of a chunk; `nonce` keeps two writes of one range apart. */
   staged(key: string, start: number, end: number, nonce: string): string {
     return `${this.incoming(key)}staged/${start}-${end}-${nonce}`;

@@ -22,6 +22,11 @@ export interface S3StorageOptions {
    * parts (rounded up to whole MiB), and clients are told so when they start.
    */
   readonly partSize?: number;
+  /**
+   * How long a presigned part URL of a direct upload is valid, in seconds; never past the
+   * upload's expiry. Default 900 (15 minutes).
+   */
+  readonly partUrlLifetime?: number;
   /** How many parts {@link S3Storage.seal} builds at once from staged chunks. Default 4. */
   readonly sealConcurrency?: number;
   /**
@@ -46,6 +51,7 @@ export interface ResolvedS3StorageOptions {
   readonly prefix: string;
   readonly partSize: number;
   readonly sealConcurrency: number;
+  readonly partUrlLifetime: number;
 }
 
 /**
@@ -65,6 +71,10 @@ export function resolveOptions(options: S3StorageOptions): ResolvedS3StorageOpti
   if (!Number.isSafeInteger(sealConcurrency) || sealConcurrency < 1) {
     throw new FragoError('STORAGE_FAILED', 'sealConcurrency must be a positive integer');
   }
+  const partUrlLifetime = options.partUrlLifetime ?? 900;
+  if (!Number.isSafeInteger(partUrlLifetime) || partUrlLifetime < 1 || partUrlLifetime > 7 * 24 * 3600) {
+    throw new FragoError('STORAGE_FAILED', 'partUrlLifetime must be a whole number of seconds from 1 to 604800 (7 days)');
+  }
   const client =
     options.client ??
     new S3Client({
@@ -77,7 +87,7 @@ export function resolveOptions(options: S3StorageOptions): ResolvedS3StorageOpti
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
-  return { client, bucket: options.bucket, prefix: options.prefix ?? '', partSize, sealConcurrency };
+  return { client, bucket: options.bucket, prefix: options.prefix ?? '', partSize, sealConcurrency, partUrlLifetime };
 }
 
 /**

@@ -12,6 +12,7 @@ import { FragoError } from '@frago/core';
 import { Bucket, OWNER_METADATA } from './bucket.js';
 import { copyObject } from './copy-object.js';
 import { joinLayout } from './join-layout.js';
+import { S3DirectUploads } from './direct-uploads.js';
 import { joinParts } from './join-parts.js';
 import { assertSafeKey, KeyLayout } from './keys.js';
 import { segmentsOf } from './layout.js';
@@ -42,6 +43,8 @@ const NAME_ATTEMPTS = 100;
 export class S3Storage implements Storage {
   /** Proposes the part size as the chunk size, larger for uploads that need bigger parts. */
   readonly capabilities: StorageCapabilities;
+  /** Direct uploads: parts sent by clients straight to the bucket with presigned URLs (see {@link S3DirectUploads}). */
+  readonly direct: S3DirectUploads;
   /** The options in effect. */
   readonly options: ResolvedS3StorageOptions;
   private readonly bucket: Bucket;
@@ -56,6 +59,11 @@ export class S3Storage implements Storage {
     this.bucket = new Bucket(this.options.client, this.options.bucket);
     this.keys = new KeyLayout(this.options.prefix);
     this.manifests = new Manifests(this.bucket, this.keys);
+    this.direct = new S3DirectUploads(this.bucket, this.keys, this.manifests, {
+      partSize,
+      urlLifetimeSeconds: this.options.partUrlLifetime,
+      now: () => new Date(),
+    });
   }
 
   /** Resolves when the bucket answers `HeadBucket`; rejects with the client's error (unreachable, no such bucket, denied). */

@@ -21,10 +21,13 @@ checksum. An interrupted upload (Ctrl-C, lost connection, crash) resumes when th
 command runs again: unfinished uploads are remembered in a state file.
 
 Options:
-  -c, --chunk-size SIZE  bytes per chunk, e.g. 8MiB (default: what the server proposes)
+  -c, --chunk-size SIZE  bytes per chunk, e.g. 8MiB (default: what the server proposes;
+                         for a direct upload, the store's part size)
   -p, --parallel N       chunks in flight at once (default 4)
       --checksum ALGO    md5, sha1, sha256, sha384, sha512, xxhash64, blake3, or none
                          (default: the server's, md5 unless it says otherwise)
+      --no-direct        send every chunk through the server, even when it offers
+                         direct uploads (parts sent straight to its S3 bucket)
       --state FILE       where unfinished uploads are remembered
                          (default: $FRAGO_STATE_FILE or ~/.local/state/frago/uploads.json)
       --fresh            start each file over: abort its remembered unfinished upload
@@ -43,6 +46,7 @@ const OPTIONS = {
   checksum: { type: 'string' },
   state: { type: 'string' },
   fresh: { type: 'boolean' },
+  'no-direct': { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
 } as const;
 
@@ -174,6 +178,7 @@ export async function uploadCommand(args: string[]): Promise<number> {
     chunkSize: size(values['chunk-size'], '--chunk-size'),
     parallel: count(values.parallel, '--parallel'),
     checksum: checksumOption(values.checksum),
+    direct: !values['no-direct'],
     store: new FileStore(values.state ?? defaultStateFile()),
   });
   const json = values.json ?? false;

@@ -23,6 +23,7 @@ export function toFragoRequest(
   res.once('close', () => {
     if (!res.writableFinished) controller.abort();
   });
+  const inform = informer(req, res);
   return {
     method: req.method ?? 'GET',
     path: url ?? req.url ?? '/',
@@ -30,5 +31,28 @@ export function toFragoRequest(
     body: req,
     signal: controller.signal,
     ...(typeof identity === 'function' ? { identify: identity } : { identity }),
+    ...(inform === undefined ? {} : { inform }),
+  };
+}
+
+/** Node's interim-response writer (`writeInformation`, Node.js 24), where this Node has it. */
+type InformingResponse = ServerResponse & {
+  writeInformation?: (status: number, headers: Record<string, string>) => void;
+};
+
+/**
+ * Sends a 1xx before the final response, while the final one has not started; an
+ * interim response is a courtesy, so a failure to send it is ignored. HTTP/1.0 has no
+ * interim responses.
+ */
+function informer(req: IncomingMessage, res: InformingResponse): FragoRequest['inform'] {
+  if (typeof res.writeInformation !== 'function' || req.httpVersion === '1.0') return undefined;
+  return (status, headers) => {
+    if (res.headersSent || res.destroyed) return;
+    try {
+      res.writeInformation?.(status, { ...headers });
+    } catch {
+      // A socket closing under the write: the final response tells the rest.
+    }
   };
 }

@@ -1,7 +1,12 @@
 import { FragoError } from '../errors.js';
 
-/** A protocol's handlers by method, on its collection (the base) and on one upload (`<base>/:id`). */
-export type RouteTable<Handler> = Readonly<Record<'collection' | 'upload', Readonly<Record<string, Handler>>>>;
+/**
+ * A protocol's handlers by method, on its collection (the base), on one upload
+ * (`<base>/:id`) and, when it has them, on an upload's parts (`<base>/:id/parts`).
+ */
+export type RouteTable<Handler> = Readonly<Record<'collection' | 'upload', Readonly<Record<string, Handler>>>> & {
+  readonly parts?: Readonly<Record<string, Handler>>;
+};
 
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -12,10 +17,13 @@ const ID = /^[A-Za-z0-9_-]{1,128}$/;
  * @throws {FragoError} `ROUTE_NOT_FOUND`, `INVALID_UPLOAD_ID`, `METHOD_NOT_ALLOWED`.
  */
 export function routeIn<Handler>(routes: RouteTable<Handler>, method: string, rest: string): { readonly handler: Handler; readonly id: string } {
-  if (rest.includes('/')) throw new FragoError('ROUTE_NOT_FOUND', 'No such route');
-  if (rest !== '' && !ID.test(rest)) throw new FragoError('INVALID_UPLOAD_ID', 'The upload id is malformed');
-  const handlers = routes[rest === '' ? 'collection' : 'upload'];
+  const [id = '', sub, ...deeper] = rest.split('/');
+  if (deeper.length > 0 || (sub !== undefined && (sub !== 'parts' || id === '' || routes.parts === undefined))) {
+    throw new FragoError('ROUTE_NOT_FOUND', 'No such route');
+  }
+  if (id !== '' && !ID.test(id)) throw new FragoError('INVALID_UPLOAD_ID', 'The upload id is malformed');
+  const handlers = sub !== undefined && routes.parts !== undefined ? routes.parts : routes[id === '' ? 'collection' : 'upload'];
   const handler = Object.hasOwn(handlers, method) ? handlers[method] : undefined;
   if (handler === undefined) throw new FragoError('METHOD_NOT_ALLOWED', `${method} is not allowed here`);
-  return { handler, id: rest };
+  return { handler, id };
 }

@@ -47,6 +47,7 @@ export function parseStart(fields: Record<string, unknown>, accepted: readonly C
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
     throw new FragoError('INVALID_REQUEST', 'metadata must be a JSON object');
   }
+  if (!absent(fields.direct) && typeof fields.direct !== 'boolean') throw new FragoError('INVALID_REQUEST', 'direct must be true or false');
   return {
     filename,
     totalSize,
@@ -54,6 +55,32 @@ export function parseStart(fields: Record<string, unknown>, accepted: readonly C
     checksumAlgorithm: checksumAlgo(fields.checksum_algo, accepted),
     metadata: metadata as Record<string, unknown>,
   };
+}
+
+const BASE64_MD5 = /^[A-Za-z0-9+/]{22}==$/;
+
+/**
+ * Parts to sign from `{parts: [number, ...]}` or `{parts: [{part, md5?}, ...]}`, where
+ * `md5` is the part's MD5 in base64 (as `Content-MD5` carries it). The service checks
+ * that each number is one of the upload's parts.
+ *
+ * @throws {FragoError} `INVALID_REQUEST`.
+ */
+export function parseSignParts(fields: Record<string, unknown>): { parts: number[]; contentMd5: Record<number, string> } {
+  const invalid = () => new FragoError('INVALID_REQUEST', 'parts must be a list of part numbers, or of {part, md5} with a base64 MD5');
+  if (!Array.isArray(fields.parts)) throw invalid();
+  const parts: number[] = [];
+  const contentMd5: Record<number, string> = {};
+  for (const entry of fields.parts as unknown[]) {
+    const { part, md5 } = typeof entry === 'object' && entry !== null ? (entry as { part?: unknown; md5?: unknown }) : { part: entry, md5: undefined };
+    if (typeof part !== 'number' || !Number.isSafeInteger(part)) throw invalid();
+    if (md5 !== undefined && md5 !== null) {
+      if (typeof md5 !== 'string' || !BASE64_MD5.test(md5)) throw invalid();
+      contentMd5[part] = md5;
+    }
+    parts.push(part);
+  }
+  return { parts, contentMd5 };
 }
 
 /** Finalize from `{checksum?, checksum_algo?}`. @throws {FragoError} `INVALID_REQUEST`, `UNSUPPORTED_CHECKSUM`. */

@@ -11,6 +11,7 @@ const WIRE_DETAILS: Readonly<Record<string, string>> = {
   maxUploadSize: 'max_upload_size',
   maxChunkSize: 'max_chunk_size',
   algorithm: 'checksum_algo',
+  partCount: 'part_count',
 };
 
 function wireDetails(details: FragoErrorDetails | undefined): FragoErrorDetails {

@@ -3,22 +3,18 @@ import { readFields } from './json-body.js';
 import { parseStart } from './parse.js';
 import { json } from './responses.js';
 import type { RouteContext } from './route-context.js';
+import { startedView } from './views.js';
 
-/** `POST /upload/`: starts an upload; 201 with its id, expiry and the chunk size to use. */
+/**
+ * `POST /upload/`: starts an upload; 201 with its id, expiry and the chunk size to use,
+ * and with `direct: true` asked, how to cut it into parts for direct upload (null when
+ * the server takes none).
+ */
 export async function startUpload({ service, base, request, identity }: RouteContext): Promise<FragoResponse> {
   const fields = await readFields(request, service.limits.maxJsonBytes);
   const upload = await service.create(identity, parseStart(fields, service.checksumAlgorithms));
-  return json(
-    201,
-    {
-      status: true,
-      message: `Upload started for ${upload.filename}`,
-      upload_id: upload.id,
-      expires_at: upload.expiresAt.toISOString(),
-      chunk_size: service.chunkSizeFor(upload.totalSize ?? 0),
-      max_chunk_size: service.limits.maxChunkSize,
-      checksum_algo: upload.checksumAlgorithm,
-    },
-    { location: `${base}/${upload.id}/` },
-  );
+  // Offered only when asked for, so that a client that never sends parts itself sees nothing new.
+  const layout = fields.direct === true ? service.directLayout(upload.totalSize) : null;
+  const direct = fields.direct === true ? { direct: layout === null ? null : { part_size: layout.partSize, part_count: layout.partCount } } : {};
+  return json(201, { ...startedView(service, upload), ...direct }, { location: `${base}/${upload.id}/` });
 }

@@ -1,6 +1,6 @@
 import type { ByteRange } from '../../intervals.js';
-import type { UploadRecord } from '../../model.js';
-import type { UploadState } from '../../service.js';
+import { declaredSize, type UploadRecord } from '../../model.js';
+import type { FinalizeResult, UploadService, UploadState } from '../../service.js';
 
 const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
 const plain = ({ start, end }: ByteRange) => ({ start, end });
@@ -32,5 +32,43 @@ export function uploadStatusView(state: UploadState) {
     missing: state.missing.map(plain),
     in_flight: state.inFlight.map(plain),
     checksum_progress: { algorithm: state.upload.hash.algorithm, hashed_bytes: state.upload.hash.offset },
+    ...(state.direct === undefined ? {} : { direct: directView(state, state.direct) }),
   };
+}
+
+/** The answer to a start: the upload's id, expiry and the chunk size to use. */
+export function startedView(service: UploadService, upload: UploadRecord) {
+  return {
+    status: true,
+    message: `Upload started for ${upload.filename}`,
+    upload_id: upload.id,
+    expires_at: upload.expiresAt.toISOString(),
+    chunk_size: service.chunkSizeFor(upload.totalSize ?? 0),
+    max_chunk_size: service.limits.maxChunkSize,
+    checksum_algo: upload.checksumAlgorithm,
+  };
+}
+
+/** The answer to a completed upload (finalize, and a one-request upload): its checksum and when it completed. */
+export function completedView({ upload, alreadyComplete, algorithm }: FinalizeResult) {
+  return {
+    status: true,
+    message: `Upload completed for ${upload.filename}`,
+    upload_id: upload.id,
+    checksum: upload.checksum,
+    checksum_algo: algorithm,
+    total_size: upload.totalSize,
+    completed_at: upload.completedAt?.toISOString() ?? null,
+    already_complete: alreadyComplete,
+  };
+}
+
+/** A direct upload's parts: those still missing (none of their bytes recorded), and those the store holds with the wrong size. */
+function directView(state: UploadState, direct: NonNullable<UploadState['direct']>) {
+  const missingParts: number[] = [];
+  for (let part = 1; part <= direct.partCount; part++) {
+    const start = (part - 1) * direct.partSize;
+    if (!state.received.covers({ start, end: Math.min(start + direct.partSize, declaredSize(state.upload)) - 1 })) missingParts.push(part);
+  }
+  return { part_size: direct.partSize, part_count: direct.partCount, missing_parts: missingParts, wrong_size_parts: direct.wrongSize };
 }

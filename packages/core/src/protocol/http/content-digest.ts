@@ -16,30 +16,38 @@ function base64ToHex(value: string): string | undefined {
 }
 
 /**
+ * The strongest known digest an RFC 9530 digest field (`Content-Digest`, `Repr-Digest`:
+ * `sha-256=:base64:, ...`) carries; `field` names it in messages.
+ *
+ * @throws {FragoError} `INVALID_REQUEST` for a malformed field or no known algorithm.
+ */
+export function parseDigestField(value: string, field: string): ChunkDigest {
+  const found = new Map<string, string>();
+  for (const member of value.split(',')) {
+    const match = /^\s*([a-z0-9-]+)\s*=\s*:([^:]*):\s*$/i.exec(member);
+    if (match?.[1] === undefined || match[2] === undefined) {
+      throw new FragoError('INVALID_REQUEST', `${field} must be a list of algorithm=:base64: members`);
+    }
+    found.set(match[1].toLowerCase(), match[2]);
+  }
+  for (const key of ['sha-512', 'sha-256', 'md5']) {
+    const encoded = found.get(key);
+    const hex = encoded === undefined ? undefined : base64ToHex(encoded);
+    const algorithm = CONTENT_DIGEST_ALGORITHMS[key];
+    if (hex !== undefined && algorithm !== undefined) return { algorithm, hex };
+    if (encoded !== undefined) throw new FragoError('INVALID_REQUEST', `${field} ${key} is not valid base64`);
+  }
+  throw new FragoError('INVALID_REQUEST', `${field} names no supported algorithm (sha-256, sha-512, md5)`);
+}
+
+/**
  * Reads a chunk digest from `Content-Digest` (RFC 9530, e.g. `sha-256=:...:`; the
  * strongest known algorithm wins) or `Content-MD5` (base64). Null when neither is sent.
  *
  * @throws {FragoError} `INVALID_REQUEST` for a malformed header or no known algorithm.
  */
 export function parseChunkDigest(contentDigest: string | undefined, contentMd5: string | undefined): ChunkDigest | null {
-  if (contentDigest !== undefined && contentDigest !== '') {
-    const found = new Map<string, string>();
-    for (const member of contentDigest.split(',')) {
-      const match = /^\s*([a-z0-9-]+)\s*=\s*:([^:]*):\s*$/i.exec(member);
-      if (match?.[1] === undefined || match[2] === undefined) {
-        throw new FragoError('INVALID_REQUEST', 'Content-Digest must be a list of algorithm=:base64: members');
-      }
-      found.set(match[1].toLowerCase(), match[2]);
-    }
-    for (const key of ['sha-512', 'sha-256', 'md5']) {
-      const value = found.get(key);
-      const hex = value === undefined ? undefined : base64ToHex(value);
-      const algorithm = CONTENT_DIGEST_ALGORITHMS[key];
-      if (hex !== undefined && algorithm !== undefined) return { algorithm, hex };
-      if (value !== undefined) throw new FragoError('INVALID_REQUEST', `Content-Digest ${key} is not valid base64`);
-    }
-    throw new FragoError('INVALID_REQUEST', 'Content-Digest names no supported algorithm (sha-256, sha-512, md5)');
-  }
+  if (contentDigest !== undefined && contentDigest !== '') return parseDigestField(contentDigest, 'Content-Digest');
   if (contentMd5 !== undefined && contentMd5 !== '') {
     const hex = base64ToHex(contentMd5.trim());
     if (hex === undefined || hex.length !== 32) throw new FragoError('INVALID_REQUEST', 'Content-MD5 must be a base64 MD5 digest');

@@ -1,0 +1,37 @@
+import type { ChecksumAlgorithm } from './checksum.js';
+
+// frago's one-request upload: the resumable-upload draft's creation with
+// `Upload-Complete: ?1` and the whole file as its body, completed before the answer.
+
+/** The RFC 9530 key of each algorithm `Repr-Digest` can carry to frago. */
+const REPR_DIGEST_KEYS: Partial<Record<ChecksumAlgorithm, string>> = { sha256: 'sha-256', sha512: 'sha-512', md5: 'md5' };
+
+/** The algorithm a one-request upload checks the file with, for the one `wanted`; undefined when `Repr-Digest` cannot carry it. */
+export function oneRequestAlgorithm(wanted: ChecksumAlgorithm | false | undefined): ChecksumAlgorithm | false | undefined {
+  const algorithm = wanted ?? 'md5';
+  return algorithm === false || REPR_DIGEST_KEYS[algorithm] !== undefined ? algorithm : undefined;
+}
+
+function hexToBase64(hex: string): string {
+  const bytes = hex.match(/../g) ?? [];
+  return btoa(bytes.map((pair) => String.fromCharCode(Number.parseInt(pair, 16))).join(''));
+}
+
+// RFC 8187's attr-char leaves out what encodeURIComponent keeps.
+const encodeExtended = (name: string) => encodeURIComponent(name).replace(/['()*!]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/**
+ * The headers of a one-request upload of a file named `filename` of `size` bytes:
+ * `Upload-Complete: ?1` and its length, its name in `Content-Disposition`, and its checksum in `Repr-Digest` when there is one.
+ */
+export function oneRequestHeaders(filename: string, size: number, digest: { algorithm: ChecksumAlgorithm; hex: string } | null): Record<string, string> {
+  const key = digest === null ? undefined : REPR_DIGEST_KEYS[digest.algorithm];
+  return {
+    'upload-complete': '?1',
+    'upload-length': String(size),
+    'content-length': String(size),
+    'content-type': 'application/octet-stream',
+    'content-disposition': `attachment; filename*=UTF-8''${encodeExtended(filename)}`,
+    ...(digest !== null && key !== undefined ? { 'repr-digest': `${key}=:${hexToBase64(digest.hex)}:` } : {}),
+  };
+}

@@ -1,0 +1,1 @@
+export { createCompanionHandler, type CompanionOptions } from './handler.js';

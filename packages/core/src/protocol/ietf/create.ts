@@ -1,0 +1,74 @@
+import { FragoError, isFragoError } from '../../errors.js';
+import { validateFilename } from '../../filename.js';
+import type { FragoResponse } from '../../protocol.js';
+import type { RouteContext } from '../frago/route-context.js';
+import { mediaType } from '../frago/media-type.js';
+import { parseChunkDigest, parseDigestField } from '../http/content-digest.js';
+import { deliver, deliveredLength, type Delivery } from './deliver.js';
+import { dispositionFilename } from './disposition.js';
+import { bodyLength, interopVersion, uploadComplete, uploadLength } from './fields.js';
+import { uploadLimit } from './limits.js';
+import { DEFAULT_FILENAME, INTEROP_VERSIONS, PARTIAL_UPLOAD, UPLOAD_RESUMPTION_SUPPORTED } from './wire.js';
+
+/**
+ * The size of the upload a creation starts: `Upload-Length`, or with `Upload-Complete:
+ * ?1` the body's `Content-Length`; both must agree when both are sent.
+ *
+ * @throws {FragoError} `INVALID_SIZE` when they disagree or neither is known (uploads
+ * of unknown length are not served).
+ */
+function totalSizeOf(complete: boolean, declared: number | undefined, length: number | undefined): number {
+  const implied = complete ? length : undefined;
+  if (declared !== undefined && implied !== undefined && declared !== implied) {
+    throw new FragoError('INVALID_SIZE', `Upload-Length (${declared}) and Content-Length (${implied}) disagree`);
+  }
+  const total = declared ?? implied;
+  if (total === undefined) throw new FragoError('INVALID_SIZE', 'Send Upload-Length: uploads of unknown length are not supported');
+  return total;
+}
+
+/**
+ * `POST /upload/` with `Upload-Complete` (the draft's upload creation). `?1` with the
+ * whole file is frago's one-request upload: stored, verified and completed before the
+ * answer, the completed-upload JSON with `Upload-Complete: ?1`. `?0` creates the upload
+ * (with the body's bytes, when it has some): 201 with `Location` and `Upload-Limit`.
+ * A client naming a served interop version is sent `104 Upload Resumption Supported`
+ * with the upload's `Location` first, where the edge can send one.
+ */
+export async function createDraftUpload(context: RouteContext): Promise<FragoResponse> {
+  const { service, base, request, identity } = context;
+  const { headers } = request;
+  const complete = uploadComplete(headers);
+  const length = bodyLength(headers);
+  const totalSize = totalSizeOf(complete, uploadLength(headers), length);
+  const repr = headers['repr-digest'] === undefined ? null : parseDigestField(headers['repr-digest'], 'Repr-Digest');
+  const digest = parseChunkDigest(headers['content-digest'], undefined);
+  const delivery: Delivery = { offset: 0, length, complete, digest };
+  deliveredLength(totalSize, delivery);
+  const filename = validateFilename(dispositionFilename(headers['content-disposition']) ?? DEFAULT_FILENAME);
+  const type = mediaType(headers);
+  const metadata = type === '' || type === PARTIAL_UPLOAD || type === 'application/octet-stream' ? {} : { content_type: type };
+  const upload = await service.create(identity, {
+    filename,
+    totalSize,
+    checksum: repr?.hex ?? null,
+    checksumAlgorithm: repr?.algorithm ?? null,
+    metadata,
+  });
+  const version = interopVersion(headers, INTEROP_VERSIONS);
+  const location = `${base}/${upload.id}/`;
+  const limit = uploadLimit(service, upload, version);
+  if (version !== undefined) {
+    request.inform?.(UPLOAD_RESUMPTION_SUPPORTED, { location, 'upload-limit': limit, 'upload-draft-interop-version': version });
+  }
+  try {
+    const response = await deliver(context, upload, delivery, 201);
+    return complete ? response : { ...response, headers: { ...response.headers, location, 'upload-limit': limit } };
+  } catch (error) {
+    // A refusal the client may not resume from leaves no upload behind.
+    if (isFragoError(error) && error.statusCode < 500 && !isFragoError(error, 'CLIENT_ABORTED') && !isFragoError(error, 'BODY_TIMEOUT')) {
+      await service.abort(identity, upload.id).catch(() => undefined);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,180 @@
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { FragoClient, MemoryStore, type ClientOptions } from '@frago/client';
+import { fileSource } from '@frago/client/node';
+import { TEST_USER_HEADER, type TestBucket } from '@frago/conformance';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from './support/server-process.js';
+import { startDirectS3Server, type DirectS3Server } from './support/direct-s3-server.js';
+import type { Stack } from './support/stack.js';
+
+// @frago/client in direct mode against Express, PostgreSQL and the S3 test server: the
+// parts go from the file straight to the bucket, the server only signs and keeps count.
+
+const MiB = 1024 * 1024;
+const PART = 8 * MiB;
+
+let server: DirectS3Server;
+let stack: Stack;
+let bucket: TestBucket;
+let origin: string;
+let folder: string;
+
+/** Every request the client made: method and URL. */
+const requests: Array<{ method: string; url: URL }> = [];
+const loggingFetch: typeof fetch = (input, init) => {
+  requests.push({ method: init?.method ?? 'GET', url: new URL(String(input)) });
+  return fetch(input, init);
+};
+
+beforeAll(async () => {
+  server = await startDirectS3Server(PART);
+  ({ stack, bucket, origin } = server);
+  folder = await mkdtemp(join(tmpdir(), 'frago-direct-'));
+});
+
+afterAll(async () => {
+  await server?.close();
+  if (folder) await rm(folder, { recursive: true, force: true });
+});
+
+const client = (options: Partial<ClientOptions> = {}) =>
+  new FragoClient({ endpoint: `${origin}/upload`, headers: { [TEST_USER_HEADER]: 'ada' }, fetch: loggingFetch, retryDelayMs: 20, store: new MemoryStore(), ...options });
+
+async function sourceFile(name: string, size: number): Promise<{ path: string; bytes: Buffer }> {
+  const bytes = randomBytes(size);
+  const path = join(folder, name);
+  await writeFile(path, bytes);
+  return { path, bytes };
+}
+
+async function assembled(uploadId: string): Promise<Buffer> {
+  const upload = await stack.repository.get(uploadId);
+  const response = await bucket.client.send(new GetObjectCommand({ Bucket: bucket.name, Key: upload!.location! }));
+  return Buffer.from(await response.Body!.transformToByteArray());
+}
+
+const partPuts = (since: number) =>
+  requests.slice(since).filter((request) => request.method === 'PUT').map((request) => Number(request.url.searchParams.get('partNumber')));
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+describe('@frago/client in direct mode on S3', () => {
+  it('sends a 100 MiB file in parallel parts straight to the bucket, byte for byte, checksum verified', async () => {
+    const { path, bytes } = await sourceFile('big.bin', 100 * MiB);
+    const since = requests.length;
+    const upload = client({ parallel: 4, checksum: 'sha256' }).upload(await fileSource(path));
+    let sending = 0;
+    let mostSending = 0;
+    upload.on('chunk', (chunk) => {
+      sending += chunk.state === 'sending' ? 1 : chunk.state === 'done' ? -1 : 0;
+      mostSending = Math.max(mostSending, sending);
+    });
+    const sessions: boolean[] = [];
+    upload.on('session', (session) => sessions.push(session.direct));
+    const result = await upload.done;
+
+    expect(sessions).toEqual([true]);
+    expect(result).toMatchObject({ totalSize: 100 * MiB, verified: true, checksum: sha256(bytes), checksumAlgorithm: 'sha256' });
+    expect(mostSending).toBeGreaterThan(1);
+    expect(partPuts(since).sort((a, b) => a - b)).toEqual(Array.from({ length: 13 }, (_, n) => n + 1));
+    // Not one byte of the file went to the frago server.
+    const toServer = requests.slice(since).filter((request) => request.url.origin === origin);
+    expect(toServer.every((request) => request.method !== 'PUT')).toBe(true);
+    expect(toServer.filter((request) => request.url.pathname.endsWith('/parts')).length).toBeLessThanOrEqual(13);
+    expect((await assembled(result.uploadId)).equals(bytes)).toBe(true);
+    expect(await bucket.multipartUploads()).toEqual([]);
+  });
+
+  it('resumes from the status after it was stopped mid-upload, sending only the parts the bucket lacks', async () => {
+    const { path, bytes } = await sourceFile('stopped.bin', 5 * PART + 3);
+    const store = new MemoryStore();
+    const stop = new AbortController();
+    const first = client({ store, parallel: 2 }).upload(await fileSource(path), { signal: stop.signal });
+    let done = 0;
+    first.on('chunk', (chunk) => {
+      if (chunk.state === 'done' && ++done === 2) stop.abort();
+    });
+    await expect(first.done).rejects.toMatchObject({ code: 'CANCELLED' });
+    const uploadId = first.uploadId!;
+    const status = await client().status(uploadId);
+    expect(status.direct?.part_count).toBe(6);
+    const held = 6 - status.direct!.missing_parts.length;
+    expect(held).toBeGreaterThanOrEqual(2);
+    expect(held).toBeLessThan(6);
+
+    const since = requests.length;
+    const second = client({ store, parallel: 2 }).upload(await fileSource(path));
+    const result = await second.done;
+    expect(result).toMatchObject({ uploadId, resumed: true, resumedBytes: status.received_bytes });
+    expect(partPuts(since).sort((a, b) => a - b)).toEqual([...status.direct!.missing_parts]);
+    expect((await assembled(uploadId)).equals(bytes)).toBe(true);
+  });
+
+  it('pauses and resumes a direct upload', async () => {
+    const { path, bytes } = await sourceFile('paused.bin', 3 * PART);
+    const upload = client({ parallel: 1 }).upload(await fileSource(path));
+    const phases: string[] = [];
+    upload.on('phase', (phase) => phases.push(phase));
+    upload.on('chunk', (chunk) => {
+      if (chunk.state === 'done' && upload.phase === 'uploading' && !phases.includes('paused')) {
+        upload.pause();
+        setTimeout(() => upload.resume(), 200);
+      }
+    });
+    const result = await upload.done;
+    expect(phases).toContain('paused');
+    expect(phases.at(-1)).toBe('complete');
+    expect((await assembled(result.uploadId)).equals(bytes)).toBe(true);
+  });
+
+  it('sends through the server when told not to go direct', async () => {
+    const { path, bytes } = await sourceFile('through.bin', PART + 5);
+    const since = requests.length;
+    const result = await client({ direct: false }).upload(await fileSource(path)).done;
+    expect(requests.slice(since).filter((request) => request.method === 'PUT').every((request) => request.url.origin === origin)).toBe(true);
+    expect((await assembled(result.uploadId)).equals(bytes)).toBe(true);
+  });
+
+  it('the CLI sends straight to the bucket, and after a kill mid-upload resumes from the status', async () => {
+    const { path, bytes } = await sourceFile('cli.bin', 12 * PART + 11);
+    const state = join(folder, 'state.json');
+    const args = ['upload', path, '--url', `${origin}/upload`, '-H', `${TEST_USER_HEADER}: ada`, '--state', state, '--parallel', '1'];
+    const run = (during?: (child: ReturnType<typeof spawn>, output: () => string) => void) => {
+      const child = spawn(process.execPath, [join(ROOT, 'packages/client/dist/cli/main.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (piece: Buffer) => (stdout += piece.toString()));
+      during?.(child, () => stdout);
+      return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }>((resolve) =>
+        child.on('close', (code, signal) => resolve({ code, signal, stdout })),
+      );
+    };
+    let uploadId = '';
+    const killed = await run((child, output) => {
+      const timer = setInterval(async () => {
+        uploadId ||= /started upload ([\w-]+)/.exec(output())?.[1] ?? '';
+        if (!uploadId) return;
+        const status = await client().status(uploadId);
+        if (status.received_bytes >= PART) {
+          clearInterval(timer);
+          child.kill('SIGKILL');
+        }
+      }, 50);
+      child.on('close', () => clearInterval(timer));
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    const before = await client().status(uploadId);
+    expect(before.direct!.missing_parts.length).toBeGreaterThan(0);
+
+    const since = requests.length;
+    const resumed = await run();
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain(`complete, upload ${uploadId}`);
+    expect(requests.length).toBe(since);
+    expect((await assembled(uploadId)).equals(bytes)).toBe(true);
+    expect(await bucket.multipartUploads()).toEqual([]);
+  });
+});
