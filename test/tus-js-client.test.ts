@@ -1,4 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeTusConformance, startFaultProxy, TEST_USER_HEADER } from '@frago/conformance';
 import { createFrago, type Frago } from '@frago/core';
@@ -94,6 +97,50 @@ describe('tus 1.0 with the real tus-js-client 4.3.1, on Express + SQLite + disk 
     const overridden = await tusUpload(bytes, { endpoint: endpoint(), chunkSize: MiB, overridePatchMethod: true });
     expect(overridden.requests.map((request) => request.method)).toEqual(['POST', 'POST', 'POST']);
     expect((await fragoStatus(idOf(overridden.url))).body).toMatchObject({ status: 'complete', checksum: md5(bytes) });
+  });
+
+  it('uploads a stream of unknown length (uploadLengthDeferred): byte-identical, the length declared by the last PATCH', async () => {
+    for (const size of [3 * MiB + 123, 2 * MiB]) {
+      const bytes = randomBytes(size);
+      // Pieces of odd sizes, as a pipe or a socket hands them out.
+      const pieces = Array.from({ length: Math.ceil(size / 100_003) }, (_, index) => bytes.subarray(index * 100_003, (index + 1) * 100_003));
+      const run = await tusUpload(Readable.from(pieces), { endpoint: endpoint(), chunkSize: MiB, uploadLengthDeferred: true, metadata: { filename: 'stream.bin' } });
+      expect(run.outcome).toBe('success');
+      const id = idOf(run.url);
+      const { body } = await fragoStatus(id);
+      expect(body).toMatchObject({ status: 'complete', filename: 'stream.bin', total_size: size, checksum: md5(bytes), missing: [] });
+      const [row] = await stack.sql('select location, total_size, size_deferred from frago_upload where id = ?', [id]);
+      expect([Number(row?.total_size), Number(row?.size_deferred)]).toEqual([size, 0]);
+      expect(Buffer.from(await stack.readAssembled(String(row?.location))).equals(bytes)).toBe(true);
+      expect(completed).toContain(id);
+    }
+  });
+
+  it("joins parts on disk without copying the first: the joined file is the first part's file, the rest appended", async () => {
+    const first = randomBytes(MiB + 17);
+    const second = randomBytes(MiB - 5);
+    const part = async (bytes: Buffer) => {
+      const response = await fetch(endpoint(), {
+        method: 'POST',
+        headers: { ...TUS, 'upload-length': String(bytes.length), 'upload-concat': 'partial', 'content-type': 'application/offset+octet-stream' },
+        body: bytes,
+      });
+      expect(response.status).toBe(201);
+      return new URL(response.headers.get('location') ?? '', server.origin).href;
+    };
+    const [a, b] = [await part(first), await part(second)];
+    const inode = async (path: string) => (await stat(path)).ino;
+    const firstInode = await inode(join(stack.storage.options.incomingDir, `${idOf(a)}.part`));
+
+    const final = await fetch(endpoint(), { method: 'POST', headers: { ...TUS, 'upload-concat': `final;${a} ${b}`, 'upload-metadata': `filename ${b64('joined.bin')}` } });
+    expect(final.status).toBe(201);
+    const id = idOf(final.headers.get('location') ?? '');
+    const bytes = Buffer.concat([first, second]);
+    expect((await fragoStatus(id)).body).toMatchObject({ status: 'complete', total_size: bytes.length, checksum: md5(bytes) });
+    const [row] = await stack.sql('select location from frago_upload where id = ?', [id]);
+    expect(Buffer.from(await stack.readAssembled(String(row?.location))).equals(bytes)).toBe(true);
+    expect(await inode(String(row?.location))).toBe(firstInode);
+    expect((await fetch(a, { method: 'HEAD', headers: TUS })).status).toBe(410);
   });
 
   it('terminates an upload: DELETE 204, then HEAD and PATCH answer 410', async () => {
@@ -242,7 +289,7 @@ describe('tus 1.0 with the real tus-js-client 4.3.1, on Express + SQLite + disk 
       'tus-checksum-algorithm': 'sha1,md5,sha256',
     });
     expect(options.headers.get('tus-extension')?.split(',')).toEqual(
-      expect.arrayContaining(['creation', 'creation-with-upload', 'termination', 'checksum', 'expiration']),
+      expect.arrayContaining(['creation', 'creation-with-upload', 'creation-defer-length', 'termination', 'checksum', 'expiration', 'concatenation']),
     );
     const preflight = await fetch(endpoint(), {
       method: 'OPTIONS',

@@ -3,7 +3,8 @@ import type { ChecksumAlgorithm } from '@frago/core';
 import { uploadFile, type UploadOptions, type UploadSource, type UploadTiming } from './client.js';
 import type { BenchDriver } from './databases.js';
 import { oneRequestUpload } from './one-request-client.js';
-import { tusUpload } from './tus-client.js';
+import { tusOneRequest, tusUpload } from './tus-client.js';
+import { tusJsUpload } from './tus-js-client.js';
 
 /** A server the benchmark measures: how to start it, how to upload to it, where it keeps a finished file. */
 export interface Target {
@@ -46,6 +47,40 @@ export const TUS: Target = {
   fileOf: (dir, id) => join(dir, id),
   upload: (origin, source, size, options) => tusUpload(`${origin}/files`, source, size, options.chunkSize),
 };
+
+/** @tus/server again, driven by the real tus-js-client (8 MiB chunks one after another: it answers `Upload-Concat` with 501). */
+export const TUS_JS: Target = {
+  ...TUS,
+  name: '@tus/server + file-store (tus-js-client)',
+  upload: (origin, source, _size, options) => tusJsUpload(`${origin}/files/`, source, { chunkSize: options.chunkSize, parallelUploads: 1 }),
+};
+
+/** @tus/server again, each small file in one request (creation-with-upload). */
+export const TUS_ONE_REQUEST: Target = {
+  ...TUS,
+  name: '@tus/server + file-store (one request)',
+  upload: (origin, source, size) => tusOneRequest(`${origin}/files`, source, size),
+};
+
+/**
+ * frago (Express, SQLite, disk, the defaults) spoken to in tus at `/files/`: through
+ * tus-js-client with `parallelUploads: 4` (parts joined by a final), or each small file
+ * in one request (creation-with-upload). tus announces no whole-file checksum; frago
+ * still computes the md5 of every upload.
+ */
+export function fragoTus(client: 'tus-js-client' | 'one request', settings: Pick<FragoSettings, 'fsync'> = {}): Target {
+  const base = frago('express', 'sqlite', settings);
+  const how = client === 'tus-js-client' ? 'tus-js-client parallelUploads: 4' : 'one request';
+  return {
+    ...base,
+    name: `frago express + sqlite via tus (${how}${settings.fsync === 'none' ? '; fsync none' : ''})`,
+    checksum: undefined,
+    upload:
+      client === 'tus-js-client'
+        ? (origin, source, _size, options) => tusJsUpload(`${origin}/files/`, source, { chunkSize: options.chunkSize, parallelUploads: 4 })
+        : (origin, source, size) => tusOneRequest(`${origin}/files`, source, size),
+  };
+}
 
 export interface FragoSettings {
   readonly fsync?: 'chunk' | 'none';

@@ -30,3 +30,24 @@ export async function tusUpload(endpoint: string, source: UploadSource, size: nu
   }
   return { id: url.pathname.split('/').pop() ?? '', totalMs: performance.now() - began, finalizeMs: null };
 }
+
+/**
+ * Uploads a small source in one request (creation-with-upload): the creation POST
+ * carries every byte, and the answer's Upload-Offset says they all arrived.
+ */
+export async function tusOneRequest(endpoint: string, source: UploadSource, size: number): Promise<UploadTiming> {
+  const began = performance.now();
+  const headers = {
+    ...TUS_VERSION,
+    'upload-length': String(size),
+    'upload-metadata': `filename ${Buffer.from('bench.bin').toString('base64')}`,
+    'content-type': 'application/offset+octet-stream',
+    'content-length': String(size),
+  };
+  const created = await send(endpoint, 'POST', headers, rangeOf(source, 0, size - 1));
+  const location = created.headers.location;
+  if (created.status !== 201 || location === undefined || Number(created.headers['upload-offset']) !== size) {
+    throw new Error(`tus creation-with-upload failed: ${created.status}, offset ${String(created.headers['upload-offset'])}`);
+  }
+  return { id: new URL(location, endpoint).pathname.split('/').pop() ?? '', totalMs: performance.now() - began, finalizeMs: null };
+}

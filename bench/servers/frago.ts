@@ -51,6 +51,8 @@ const frago: Frago = createFrago({
   repository: new MikroOrmRepository(orm),
   storage: new DiskStorage({ directory: dataDir, fsync }),
   limits: { maxUploadSize: 64 * 2 ** 30 },
+  // tus at /files, for the rows that upload through tus clients; frago's own API is unchanged.
+  tus: true,
   checksum: {
     ...(hashers === undefined ? {} : { hashers }),
     // FRAGO_CHECKSUM=off: no whole-file checksum at all, to measure what hashing costs.

@@ -5,7 +5,7 @@ import type { Place } from '../lib/places.js';
 import { BIG, GiB, MiB, repeat, RUNS } from '../lib/settings.js';
 import { verifyStored, withServer } from '../lib/target-run.js';
 import { median, printTable } from '../lib/table.js';
-import { BARE, chosen, frago, TUS, type Target } from '../lib/targets.js';
+import { BARE, chosen, frago, fragoTus, TUS, TUS_JS, type Target } from '../lib/targets.js';
 
 export interface BigRun {
   /** Resident memory of the server after start, before the upload. */
@@ -41,6 +41,8 @@ function bigFileTargets(place: Place): Target[] {
   return chosen([
     BARE,
     TUS,
+    TUS_JS,
+    fragoTus('tus-js-client'),
     frago('express', 'sqlite'),
     frago('express', 'sqlite', { observed: true }),
     frago('express', 'sqlite', { checksum: 'xxhash64' }),

@@ -6,7 +6,7 @@ import type { Place } from '../lib/places.js';
 import { repeat, RUNS, SMALL_COUNT, SMALL_SIZE } from '../lib/settings.js';
 import { withServer } from '../lib/target-run.js';
 import { median, printTable } from '../lib/table.js';
-import { BARE, chosen, frago, TUS, type Target } from '../lib/targets.js';
+import { BARE, chosen, frago, fragoTus, TUS, TUS_ONE_REQUEST, type Target } from '../lib/targets.js';
 
 export interface SmallRun {
   readonly perSecond: number;
@@ -52,6 +52,9 @@ function smallFileTargets(place: Place): Target[] {
   return chosen([
     BARE,
     TUS,
+    TUS_ONE_REQUEST,
+    fragoTus('one request'),
+    fragoTus('one request', { fsync: 'none' }),
     ...BENCH_DRIVERS.map((driver) => frago('express', driver)),
     frago('express', 'sqlite', { oneRequest: true }),
     frago('express', 'postgresql', { oneRequest: true }),

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { Upload, type PreviousUpload, type UploadOptions, type UrlStorage } from 'tus-js-client';
 
 /** A urlStorage kept in memory, as an app would keep the client's resume records in its own store. */
@@ -26,13 +27,14 @@ export interface TusRun {
 }
 
 /**
- * Runs tus-js-client's `Upload` on `bytes` to `endpoint` until it succeeds, fails or
+ * Runs tus-js-client's `Upload` on `bytes` (a buffer, or a stream whose length it does
+ * not know) to `endpoint` until it succeeds, fails or
  * `stopWhen` (given the bytes sent so far) asks it to abort. No retries unless given.
  * With `resume`, it first looks up a previous upload of the same fingerprint in its
  * urlStorage and resumes that one.
  */
 export function tusUpload(
-  bytes: Buffer,
+  bytes: Buffer | Readable,
   options: Partial<UploadOptions> & { stopWhen?: (sent: number) => boolean; resume?: boolean },
 ): Promise<TusRun & { readonly outcome: 'success' | 'aborted' }> {
   const requests: TusRun['requests'] = [];

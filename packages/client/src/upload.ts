@@ -487,7 +487,7 @@ export class Upload {
     await this.client.store.delete(this.fingerprint);
     this.setPhase('complete');
     return this.result(session, began, {
-      totalSize: status.total_size,
+      totalSize: status.total_size ?? this.source.size,
       checksum: status.checksum ?? '',
       checksumAlgorithm: status.checksum_algo,
       verified: checksum !== null && status.checksum !== null,

@@ -50,7 +50,8 @@ export interface ChunkAnswer {
 export interface StatusAnswer {
   readonly upload_id: string;
   readonly filename: string;
-  readonly total_size: number;
+  /** Null for an upload started through tus without its length (`Upload-Defer-Length`), until the length is declared. */
+  readonly total_size: number | null;
   readonly status: 'in_progress' | 'assembling' | 'complete';
   readonly created_at: string;
   readonly completed_at: string | null;

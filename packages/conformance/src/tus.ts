@@ -69,7 +69,9 @@ export function describeTusConformance(name: string, setup: () => Promise<TusTar
         [{ 'upload-length': 'abc' }, 400, 'INVALID_SIZE'],
         [{ 'upload-length': '99999999999999999999' }, 400, 'INVALID_SIZE'],
         [{}, 400, 'INVALID_SIZE'],
-        [{ 'upload-defer-length': '1' }, 400, 'INVALID_SIZE'],
+        [{ 'upload-defer-length': '2' }, 400, 'INVALID_REQUEST'],
+        [{ 'upload-defer-length': 'true' }, 400, 'INVALID_REQUEST'],
+        [{ 'upload-defer-length': '1', 'upload-length': '10' }, 400, 'INVALID_SIZE'],
         [{ 'upload-length': String(65 * 1024 * 1024) }, 413, 'UPLOAD_TOO_LARGE'],
         [{ 'upload-length': '10', 'upload-metadata': 'filename not-base64!' }, 400, 'INVALID_REQUEST'],
         [{ 'upload-length': '10', 'upload-metadata': `filename ${b64('a')},filename ${b64('b')}` }, 400, 'INVALID_REQUEST'],
@@ -107,6 +109,41 @@ export function describeTusConformance(name: string, setup: () => Promise<TusTar
       expect(head.headers.get('upload-offset')).toBe('0');
       const status = await send(`${target.origin}/upload/${url.split('/').pop()}/`, { headers: { [TEST_USER_HEADER]: 'patcher' } });
       expect(await status.json()).toMatchObject({ received_bytes: 0, status: 'in_progress' });
+    });
+
+    it('takes an upload whose length comes later, refusing lengths that contradict the bytes, changing nothing', async () => {
+      const url = await create('deferrer', { 'upload-defer-length': '1' });
+      const id = url.split('/').pop() ?? '';
+      const patch = (offset: number, size: number, headers: Record<string, string> = {}) =>
+        fetch(url, { method: 'PATCH', headers: { ...as('deferrer'), 'content-type': OCTETS, 'upload-offset': String(offset), ...headers }, body: new Uint8Array(size).fill(7) });
+      const head = async () => {
+        const response = await fetch(url, { method: 'HEAD', headers: as('deferrer') });
+        return [response.headers.get('upload-offset'), response.headers.get('upload-length'), response.headers.get('upload-defer-length')];
+      };
+      expect(await head()).toEqual(['0', null, '1']);
+      expect((await patch(0, 10)).status).toBe(204);
+      const status = await fetch(`${target.origin}/upload/${id}/`, { headers: { [TEST_USER_HEADER]: 'deferrer' } });
+      expect(await status.json()).toMatchObject({ total_size: null, received_bytes: 10, missing: [], status: 'in_progress' });
+
+      const cases: Array<[number, Record<string, string>, number, string]> = [
+        [0, { 'upload-length': '5' }, 400, 'INVALID_SIZE'],
+        [10, { 'upload-length': '15' }, 400, 'INVALID_SIZE'],
+        [0, { 'upload-length': 'ten' }, 400, 'INVALID_SIZE'],
+        [0, { 'upload-length': String(65 * 1024 * 1024) }, 413, 'UPLOAD_TOO_LARGE'],
+      ];
+      for (const [size, headers, code, error] of cases) await expectRefused(await patch(10, size, headers), code, error, headers);
+      expect(await head()).toEqual(['10', null, '1']);
+
+      expect((await patch(10, 5, { 'upload-length': '30' })).status).toBe(204);
+      expect(await head()).toEqual(['15', '30', null]);
+      await expectRefused(await patch(15, 0, { 'upload-length': '31' }), 400, 'INVALID_SIZE', 'changed');
+      await expectRefused(await patch(15, 16), 400, 'INVALID_RANGE', 'past the declared length');
+      expect(await head()).toEqual(['15', '30', null]);
+
+      const last = await patch(15, 15, { 'upload-length': '30' });
+      expect([last.status, last.headers.get('upload-offset')]).toEqual([204, '30']);
+      const done = await fetch(`${target.origin}/upload/${id}/`, { headers: { [TEST_USER_HEADER]: 'deferrer' } });
+      expect(await done.json()).toMatchObject({ total_size: 30, status: 'complete' });
     });
 
     it("answers 404 to another identity's upload on HEAD, PATCH, DELETE and in a final, changing nothing", async () => {

@@ -1,7 +1,7 @@
 import type { ChecksumAlgorithm } from './checksum.js';
 import type { Hashers, HashJob } from './hashers.js';
 import { IntervalSet } from './intervals.js';
-import type { UploadRecord } from './model.js';
+import { declaredSize, type UploadRecord } from './model.js';
 import type { Storage, UploadRepository } from './ports.js';
 
 /** How often a long catch-up saves what it hashed, so a crash or another process loses little. */
@@ -92,9 +92,10 @@ export class ChecksumProgress {
     const hasher = await this.hashers.open(algorithm, resume ? upload.hash.state : null);
     try {
       const from = resume ? upload.hash.offset : 0;
-      await this.hashRange(upload, hasher, from, upload.totalSize);
-      if (resume && from < upload.totalSize) {
-        const progress = { algorithm, offset: upload.totalSize, state: await hasher.save() };
+      const size = declaredSize(upload);
+      await this.hashRange(upload, hasher, from, size);
+      if (resume && from < size) {
+        const progress = { algorithm, offset: size, state: await hasher.save() };
         await this.repository.saveHashProgress(upload.id, from, progress).catch(() => false);
       }
       return await hasher.digest();

@@ -10,8 +10,12 @@ import type { ByteRange } from './intervals.js';
 export interface StartUpload {
   /** The client's name for the file, checked by `validateFilename`: metadata only, never a path. */
   readonly filename: string;
-  /** The size of the file: a whole number of bytes, zero or more. */
-  readonly totalSize: number;
+  /**
+   * The size of the file: a whole number of bytes, zero or more; null to defer it until
+   * it is known (declared later with `UploadService.declareSize`), on a storage that
+   * allows it (`StorageCapabilities.deferredSize`).
+   */
+  readonly totalSize: number | null;
   /** The whole-file digest the client announces, lowercase hex; absent or null when it announces none. */
   readonly checksum?: string | null | undefined;
   /** The algorithm of the whole-file checksum; absent or null for the server's default. */
@@ -22,8 +26,11 @@ export interface StartUpload {
 
 /** One chunk: a range of the upload and its bytes, streamed. */
 export interface WriteChunk {
-  /** The closed byte range `[start, end]`, and the size of the whole file as the client states it. */
-  readonly range: ByteRange & { readonly total: number };
+  /**
+   * The closed byte range `[start, end]`, and the size of the whole file as the client
+   * states it: null for an upload whose size is still deferred.
+   */
+  readonly range: ByteRange & { readonly total: number | null };
   readonly body: AsyncIterable<Uint8Array>;
   /** A digest of the chunk's bytes the client sent, verified on arrival; absent or null when none. */
   readonly digest?: ChunkDigest | null | undefined;

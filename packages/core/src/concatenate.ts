@@ -1,8 +1,9 @@
 import type { ConcatenateUploads } from './commands.js';
 import { FragoError } from './errors.js';
 import type { Identity } from './identity.js';
-import type { UploadRecord } from './model.js';
-import type { Storage } from './ports.js';
+import { declaredSize, type UploadRecord } from './model.js';
+import type { ByteRange } from './intervals.js';
+import type { JoinedPart, Storage, WrittenChunk } from './ports.js';
 import type { FinalizeResult, UploadService } from './service.js';
 
 /** `[0, size)` cut into closed ranges of at most `max` bytes. */
@@ -12,19 +13,33 @@ function pieces(size: number, max: number): Array<{ start: number; end: number }
   return ranges;
 }
 
+/** Where each part goes in the joined upload; parts of no bytes are left out. */
+function placeParts(keys: readonly string[], sizes: readonly number[]): JoinedPart[] {
+  let offset = 0;
+  return keys.flatMap((key, index) => {
+    const size = sizes[index] ?? 0;
+    const part = { key, offset, size };
+    offset += size;
+    return size > 0 ? [part] : [];
+  });
+}
+
 /** What joining needs beside the service: the storage to read parts from, and how to make a part readable. */
 export interface JoinAccess {
   readonly storage: Storage;
   /** Hands a whole part's chunks to a storage with `seal` (S3), so that it can be read back; nothing for others. */
   readonly seal: (upload: UploadRecord) => Promise<void>;
+  /** Records `range` of an upload as a stored chunk with what the storage returned for it (after `Storage.join`). */
+  readonly record: (uploadId: string, range: ByteRange, written: WrittenChunk) => Promise<void>;
 }
 
 /**
  * Joins whole uploads in progress into a new, completed upload (checksum, assembly and
  * `upload:completed` as for any other), then aborts the parts, deleting their bytes.
- * The bytes are read back from the storage and written into the new upload: one copy
- * through the process (on S3, each part is first joined into an object, then
- * downloaded and uploaded again).
+ * A storage with `join` puts the parts' bytes in place itself (disk: the first part's
+ * file becomes the new upload's; S3: server-side copies when the upload is sealed);
+ * with any other, the bytes are read back and written into the new upload, once,
+ * through the process.
  *
  * @throws {FragoError} `INVALID_REQUEST` for no parts or a part named twice,
  * `UPLOAD_INCOMPLETE` for a part not whole or not in progress, what
@@ -33,10 +48,11 @@ export interface JoinAccess {
  */
 export async function concatenateUploads(
   service: UploadService,
-  { storage, seal }: JoinAccess,
+  access: JoinAccess,
   identity: Identity,
   command: ConcatenateUploads,
 ): Promise<FinalizeResult> {
+  const { storage, seal } = access;
   const { parts } = command;
   if (parts.length === 0) throw new FragoError('INVALID_REQUEST', 'Name at least one upload to join');
   if (new Set(parts).size !== parts.length) throw new FragoError('INVALID_REQUEST', 'An upload may be joined only once');
@@ -49,18 +65,27 @@ export async function concatenateUploads(
       });
     }
   }
-  const totalSize = states.reduce((sum, { upload }) => sum + upload.totalSize, 0);
+  const sizes = states.map(({ upload }) => declaredSize(upload));
+  const totalSize = sizes.reduce((sum, size) => sum + size, 0);
   const joined = await service.create(identity, { filename: command.filename, totalSize, metadata: command.metadata });
   let result: FinalizeResult;
   try {
-    let offset = 0;
-    for (const { upload } of states) {
-      await seal(upload);
-      for (const piece of pieces(upload.totalSize, service.limits.maxChunkSize)) {
-        const range = { start: offset + piece.start, end: offset + piece.end, total: totalSize };
-        await service.writeChunk(identity, joined.id, { range, body: storage.read(upload.storageKey, piece) });
+    const placed = placeParts(states.map(({ upload }) => upload.storageKey), sizes);
+    for (const { upload } of states) await seal(upload);
+    if (storage.join !== undefined) {
+      const written = await storage.join(joined.storageKey, placed);
+      for (const [index, part] of placed.entries()) {
+        const chunk = written[index];
+        if (chunk === undefined) throw new FragoError('STORAGE_FAILED', 'The storage did not join every part');
+        await access.record(joined.id, { start: part.offset, end: part.offset + part.size - 1 }, chunk);
       }
-      offset += upload.totalSize;
+    } else {
+      for (const part of placed) {
+        for (const piece of pieces(part.size, service.limits.maxChunkSize)) {
+          const range = { start: part.offset + piece.start, end: part.offset + piece.end, total: totalSize };
+          await service.writeChunk(identity, joined.id, { range, body: storage.read(part.key, piece) });
+        }
+      }
     }
     result = await service.finalize(identity, joined.id, {});
   } catch (error) {

@@ -1,5 +1,5 @@
 import { FragoError } from './errors.js';
-import type { ChunkRecord, UploadRecord } from './model.js';
+import { declaredSize, type ChunkRecord, type UploadRecord } from './model.js';
 import type { DirectPart, DirectUploads, ListedPart, UploadRepository } from './ports.js';
 
 /** The most part URLs one request may ask for. */
@@ -80,13 +80,14 @@ export async function learnParts(
 ): Promise<LearnedParts | null> {
   const listed = await direct.listParts(upload.storageKey);
   if (listed === null) return null;
-  const layout = partLayout(upload.totalSize, direct.partSize(upload.totalSize));
+  const size = declaredSize(upload);
+  const layout = partLayout(size, direct.partSize(size));
   const stored = new Map(known.filter((chunk) => chunk.state === 'stored').map((chunk) => [chunk.start, chunk]));
   const wrongSize: number[] = [];
   const replaced: number[] = [];
   let recorded = 0;
   for (const part of listed) {
-    const range = partRange(upload.totalSize, layout, part.part);
+    const range = partRange(size, layout, part.part);
     if (range === null || part.size !== range.end - range.start + 1) {
       wrongSize.push(part.part);
       continue;

@@ -88,6 +88,15 @@ export class MemoryRepository implements UploadRepository {
     return { kind: 'claimed', claimId: claim.claimId };
   }
 
+  async declareSize(uploadId: string, totalSize: number): Promise<UploadRecord | null> {
+    const upload = this.uploads.get(uploadId);
+    if (upload === undefined || upload.status !== 'in_progress' || upload.totalSize !== null) return null;
+    if ((this.chunkMap.get(uploadId) ?? []).some((chunk) => chunk.end >= totalSize)) return null;
+    const declared: UploadRecord = { ...upload, totalSize };
+    this.uploads.set(uploadId, declared);
+    return declared;
+  }
+
   async renewClaim(uploadId: string, claimId: string, leaseUntil: Date): Promise<boolean> {
     return this.replaceChunk(uploadId, claimId, (chunk) =>
       chunk.state === 'pending' ? { ...chunk, leaseUntil } : undefined,

@@ -1,29 +1,38 @@
 import { FragoError } from './errors.js';
 import type { ByteRange } from './intervals.js';
-import type { AssembleTarget, Storage, StorageCapabilities } from './ports.js';
+import type { AssembleTarget, ChunkPlacement, Storage, StorageCapabilities } from './ports.js';
 
 /**
  * A {@link Storage} in process memory, for tests and embedding. Each upload is one
  * buffer of its total size; assembled files stay readable through {@link MemoryStorage.file}.
  */
 export class MemoryStorage implements Storage {
-  readonly capabilities: StorageCapabilities = {};
+  readonly capabilities: StorageCapabilities = { deferredSize: true };
   private readonly incoming = new Map<string, Uint8Array>();
   private readonly assembled = new Map<string, Uint8Array>();
 
+  /** Opens a buffer of `totalSize` bytes; again for an open upload, gives its buffer that length, keeping its bytes. */
   async create(key: string, totalSize: number): Promise<void> {
-    if (!this.incoming.has(key)) this.incoming.set(key, new Uint8Array(totalSize));
+    const current = this.incoming.get(key);
+    if (current?.byteLength === totalSize) return;
+    const buffer = new Uint8Array(totalSize);
+    if (current !== undefined) buffer.set(current.subarray(0, totalSize));
+    this.incoming.set(key, buffer);
   }
 
-  async write(key: string, offset: number, body: AsyncIterable<Uint8Array>): Promise<void> {
+  /** Writes at `offset`; the buffer grows for bytes past its end, up to `placement.totalSize`. */
+  async write(key: string, offset: number, body: AsyncIterable<Uint8Array>, _signal?: AbortSignal, placement?: ChunkPlacement): Promise<void> {
     let position = offset;
     for await (const piece of body) {
-      const buffer = this.buffer(key);
-      if (position + piece.byteLength > buffer.byteLength) {
-        throw new FragoError('INVALID_RANGE', 'Write past the end of the upload');
+      let buffer = this.buffer(key);
+      const end = position + piece.byteLength;
+      if (end > buffer.byteLength && end <= (placement?.totalSize ?? 0)) {
+        await this.create(key, end);
+        buffer = this.buffer(key);
       }
+      if (end > buffer.byteLength) throw new FragoError('INVALID_RANGE', 'Write past the end of the upload');
       buffer.set(piece, position);
-      position += piece.byteLength;
+      position = end;
     }
   }
 

@@ -1,5 +1,6 @@
 import type { ByteRange } from './intervals.js';
 import type { ChecksumAlgorithm } from './checksum.js';
+import { FragoError } from './errors.js';
 
 /**
  * Where an upload is in its life:
@@ -23,7 +24,11 @@ export interface UploadRecord {
   readonly owner: string | null;
   /** The client's filename: metadata only, never used as a path. */
   readonly filename: string;
-  readonly totalSize: number;
+  /**
+   * The size of the file in bytes; null while it is deferred (an upload started before
+   * its size is known, see `UploadService.declareSize`). Declared once, never changed.
+   */
+  readonly totalSize: number | null;
   readonly status: UploadStatus;
   /** Where the storage keeps the bytes while the upload is in progress; chosen by the server. */
   readonly storageKey: string;
@@ -41,6 +46,16 @@ export interface UploadRecord {
   /** While `assembling`: until when the finalizing process holds the upload. */
   readonly leaseUntil: Date | null;
   readonly hash: HashProgress;
+}
+
+/**
+ * The size of an upload, which must be declared by now (to finalize, assemble or join it).
+ *
+ * @throws {FragoError} `UPLOAD_INCOMPLETE` while its size is deferred.
+ */
+export function declaredSize(upload: Pick<UploadRecord, 'totalSize'>): number {
+  if (upload.totalSize === null) throw new FragoError('UPLOAD_INCOMPLETE', 'The size of this upload is not declared yet');
+  return upload.totalSize;
 }
 
 /** What the service asks the repository to create. */

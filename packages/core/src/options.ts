@@ -55,7 +55,8 @@ export interface ChecksumOptions {
 /** What a create call asked for, as the `beforeCreate` hook sees it. */
 export interface CreateInput {
   readonly filename: string;
-  readonly totalSize: number;
+  /** Null when the client defers the size; the server's `maxUploadSize` still bounds it as bytes arrive. */
+  readonly totalSize: number | null;
   readonly checksum: string | null;
   readonly checksumAlgorithm: ChecksumAlgorithm;
   readonly metadata: Readonly<Record<string, unknown>>;

@@ -54,6 +54,15 @@ export interface UploadRepository {
     claim: { readonly claimId: string; readonly digest: string | null; readonly leaseUntil: Date; readonly now: Date },
   ): Promise<ClaimResult>;
 
+  /**
+   * Sets the size of an upload whose size is deferred (`totalSize` null), atomically:
+   * only while it is `in_progress`, its size still deferred, and no chunk, stored or
+   * pending, reaches past `totalSize`. Returns the upload as changed, or null when any of
+   * that does not hold (nothing changed). Optional: without it, the service refuses
+   * uploads whose size is deferred.
+   */
+  declareSize?(uploadId: string, totalSize: number): Promise<UploadRecord | null>;
+
   /** Extends a pending claim's lease; false when the claim is gone. */
   renewClaim(uploadId: string, claimId: string, leaseUntil: Date): Promise<boolean>;
 
@@ -121,13 +130,20 @@ export interface StorageCapabilities {
    * larger parts). The core proposes the larger of this and its `chunkSize`.
    */
   chunkSizeFor?(totalSize: number): number;
+  /**
+   * True when an upload's size may be deferred: its space is opened with `create(key, 0)`,
+   * writes may go past the space's end up to the `totalSize` of their placement (the
+   * server's largest upload), and a second `create` with the declared size gives the
+   * space that length, keeping its bytes.
+   */
+  readonly deferredSize?: boolean;
 }
 
 /** Where a chunk lies in its upload, as the core tells {@link Storage.write}. */
 export interface ChunkPlacement {
   /** The last byte of the chunk (inclusive): the body carries `end - offset + 1` bytes. */
   readonly end: number;
-  /** The size of the whole upload. */
+  /** The size of the whole upload; for an upload whose size is deferred, the largest it may grow to. */
   readonly totalSize: number;
 }
 
@@ -155,6 +171,14 @@ export interface AssembleTarget {
   readonly totalSize: number;
   /** An optional subfolder below the storage's assembled root, already made safe by the core. */
   readonly directory?: string | undefined;
+}
+
+/** A whole upload whose bytes {@link Storage.join} puts at `offset` of another upload. */
+export interface JoinedPart {
+  readonly key: string;
+  readonly offset: number;
+  /** Its size in bytes, more than zero. */
+  readonly size: number;
 }
 
 /** One part of a direct upload: its number (from 1) and the byte range it must hold. */
@@ -264,6 +288,18 @@ export interface Storage {
    * mismatch, or by a process taking over a dead finalizer).
    */
   seal?(key: string, chunks: readonly StoredChunk[]): Promise<void>;
+
+  /**
+   * Optional. Makes the bytes of whole uploads (`parts`, each sealed when the storage has
+   * {@link Storage.seal}) the bytes of the upload `key` at their offsets, which together
+   * cover it exactly; `key` was created with their total size and has no chunk yet.
+   * Without passing the bytes through the process where the storage can (a disk link,
+   * server-side copies). Resolves with one {@link WrittenChunk} per part, in order: the
+   * core records each part's range of `key` as a chunk with it. The parts keep their
+   * own bytes until they are deleted. Without it, the core reads the parts back and
+   * writes them into `key`.
+   */
+  join?(key: string, parts: readonly JoinedPart[]): Promise<WrittenChunk[]>;
 
   /**
    * Turns the upload's bytes into the final file and returns its location. Must be

@@ -19,7 +19,7 @@ import type { WrittenChunk } from './ports.js';
  * or a typed error of the storage.
  */
 export async function receiveChunk(
-  options: Pick<ResolvedOptions, 'storage' | 'checksum' | 'bodyIdleTimeoutMs'>,
+  options: Pick<ResolvedOptions, 'storage' | 'checksum' | 'bodyIdleTimeoutMs' | 'limits'>,
   upload: UploadRecord,
   chunk: WriteChunk,
   lease: ClaimLease,
@@ -39,7 +39,7 @@ export async function receiveChunk(
   try {
     let written: void | WrittenChunk;
     try {
-      const placement = { end: range.end, totalSize: upload.totalSize };
+      const placement = { end: range.end, totalSize: upload.totalSize ?? options.limits.maxUploadSize };
       written = await storage.write(upload.storageKey, range.start, body, chunk.signal, placement);
     } catch (error) {
       if (isFragoError(error)) throw error;

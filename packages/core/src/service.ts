@@ -12,8 +12,8 @@ import { safeDirectory, safeFilename } from './filename.js';
 import { assertOwner, ownerKey, type Identity } from './identity.js';
 import { IntervalSet, rangeSize, type ByteRange } from './intervals.js';
 import { isPastExpiry, Lifecycle } from './lifecycle.js';
-import { isLiveClaim, type ChunkRecord, type UploadRecord } from './model.js';
-import type { DirectPart, DirectUploads, SignedPart } from './ports.js';
+import { declaredSize, isLiveClaim, type ChunkRecord, type UploadRecord } from './model.js';
+import type { DirectPart, DirectUploads, SignedPart, WrittenChunk } from './ports.js';
 import type { ResolvedOptions } from './options.js';
 import { receiveChunk } from './receive-chunk.js';
 import { expiredError, notFoundError, statusError } from './status-errors.js';
@@ -97,13 +97,14 @@ export class UploadService {
 
   /**
    * How a direct upload of `totalSize` bytes is cut into parts, or null when the storage
-   * takes no direct uploads (see `DirectUploads`).
+   * takes no direct uploads (see `DirectUploads`) or the size is not declared yet.
    *
    * @throws {FragoError} `UPLOAD_TOO_LARGE` beyond what the storage can take in parts.
    */
-  directLayout(totalSize: number): PartLayout | null {
+  directLayout(totalSize: number | null): PartLayout | null {
     const direct = this.options.storage.direct;
-    return direct === undefined ? null : partLayout(totalSize, direct.partSize(totalSize));
+    // An upload whose size is not declared yet has no parts to send direct.
+    return direct === undefined || totalSize === null ? null : partLayout(totalSize, direct.partSize(totalSize));
   }
 
   /**
@@ -123,8 +124,9 @@ export class UploadService {
   ): Promise<SignedParts> {
     const direct = this.directStorage();
     const upload = await this.liveUpload(identity, uploadId);
-    const layout = partLayout(upload.totalSize, direct.partSize(upload.totalSize));
-    const parts = requestedParts(upload.totalSize, layout, wanted);
+    const size = declaredSize(upload);
+    const layout = partLayout(size, direct.partSize(size));
+    const parts = requestedParts(size, layout, wanted);
     const signed = await this.store(() =>
       Promise.all(parts.map(async (part) => ({ ...part, ...(await direct.signPart(upload.storageKey, part, upload.expiresAt, contentMd5[part.part])) }))),
     );
@@ -153,10 +155,11 @@ export class UploadService {
     const { filename, totalSize } = command;
     const checksum = command.checksum ?? null;
     const metadata = command.metadata ?? {};
-    if (totalSize > limits.maxUploadSize) {
-      throw new FragoError('UPLOAD_TOO_LARGE', `The file is over the limit of ${limits.maxUploadSize} bytes`, {
-        details: { maxUploadSize: limits.maxUploadSize },
-      });
+    if (totalSize === null && (storage.capabilities.deferredSize !== true || repository.declareSize === undefined)) {
+      throw new FragoError('INVALID_SIZE', 'This server needs the size of an upload when it starts');
+    }
+    if (totalSize !== null && totalSize > limits.maxUploadSize) {
+      throw tooLarge(limits.maxUploadSize);
     }
     const algorithm = this.allowedAlgorithm(command.checksumAlgorithm ?? settings.defaultAlgorithm);
     const owner = ownerKey(identity);
@@ -190,7 +193,8 @@ export class UploadService {
       }),
     );
     try {
-      await this.store(() => storage.create(id, totalSize, { uploadId: id, filename: safeFilename(filename), totalSize }));
+      const size = totalSize ?? 0;
+      await this.store(() => storage.create(id, size, { uploadId: id, filename: safeFilename(filename), totalSize: size }));
     } catch (error) {
       await storage.delete(id).catch(() => undefined);
       await repository.delete(id).catch(() => undefined);
@@ -217,7 +221,11 @@ export class UploadService {
     const upload = await this.liveUpload(identity, uploadId);
     const { range } = chunk;
     if (range.total !== upload.totalSize) {
-      throw new FragoError('INVALID_RANGE', `The range's total must be the size of the upload (${upload.totalSize})`);
+      const size = upload.totalSize === null ? 'not declared yet' : String(upload.totalSize);
+      throw new FragoError('INVALID_RANGE', `The range's total must be the size of the upload (${size})`);
+    }
+    if (upload.totalSize === null && range.end >= limits.maxUploadSize) {
+      throw tooLarge(limits.maxUploadSize);
     }
     if (rangeSize(range) > limits.maxChunkSize) {
       throw new FragoError('CHUNK_TOO_LARGE', `A chunk may carry at most ${limits.maxChunkSize} bytes`, {
@@ -287,6 +295,32 @@ export class UploadService {
   }
 
   /**
+   * Declares the size of an upload started with its size deferred. Declaring the size it
+   * already has changes nothing.
+   *
+   * @throws {FragoError} `INVALID_SIZE` for a size other than the one declared before,
+   * or smaller than the bytes already received; `UPLOAD_TOO_LARGE`; `UPLOAD_NOT_FOUND`
+   * and the status errors of an upload not in progress.
+   */
+  async declareSize(identity: Identity, uploadId: string, totalSize: number): Promise<UploadRecord> {
+    const { limits, repository, storage } = this.options;
+    const upload = await this.liveUpload(identity, uploadId);
+    if (upload.totalSize === totalSize) return upload;
+    if (upload.totalSize !== null) throw new FragoError('INVALID_SIZE', `The size of this upload is ${upload.totalSize}; it cannot change`);
+    if (totalSize > limits.maxUploadSize) {
+      throw tooLarge(limits.maxUploadSize);
+    }
+    const declared = await this.repo(async () => (await repository.declareSize?.(uploadId, totalSize)) ?? null);
+    if (declared === null) {
+      const current = await this.liveUpload(identity, uploadId);
+      if (current.totalSize === totalSize) return current;
+      throw new FragoError('INVALID_SIZE', 'The size cannot be smaller than the bytes already sent, nor change once declared');
+    }
+    await this.store(() => storage.create(upload.storageKey, totalSize, { uploadId, filename: safeFilename(upload.filename), totalSize }));
+    return declared;
+  }
+
+  /**
    * The upload with its chunks, what they cover and what is missing.
    *
    * @throws {FragoError} `UPLOAD_NOT_FOUND`, `UPLOAD_EXPIRED`, `UPLOAD_ABORTED`.
@@ -353,15 +387,21 @@ export class UploadService {
   /**
    * Joins whole uploads of the caller, in progress, into a new upload, completed (its
    * checksum, assembly and `upload:completed`) before this returns; the parts are then
-   * aborted. The bytes are read back from the storage and written once through the
-   * process (a storage with `seal`, S3, joins each part first, so it can be read).
+   * aborted. A storage with `join` puts the parts' bytes in place itself; with any
+   * other, they are read back and written once through the process (a storage with
+   * `seal` joins each part first, so it can be read).
    *
    * @throws {FragoError} `INVALID_REQUEST` (no parts, a part named twice), `UPLOAD_INCOMPLETE` (a part not whole or not in
    * progress), a part's status error (404 for another identity's), and what creating,
    * writing and finalizing throw.
    */
   concatenate(identity: Identity, command: ConcatenateUploads): Promise<FinalizeResult> {
-    return concatenateUploads(this, { storage: this.options.storage, seal: (upload) => this.seal(upload) }, identity, command);
+    const access = {
+      storage: this.options.storage,
+      seal: (upload: UploadRecord) => this.seal(upload),
+      record: (uploadId: string, range: ByteRange, written: WrittenChunk) => this.recordJoined(uploadId, range, written),
+    };
+    return concatenateUploads(this, access, identity, command);
   }
 
   /**
@@ -424,6 +464,7 @@ export class UploadService {
    * another call completed it meanwhile.
    */
   private async hold(identity: Identity, upload: UploadRecord, takeover: boolean): Promise<UploadRecord> {
+    declaredSize(upload);
     if (!takeover && this.options.storage.direct !== undefined) await this.checkDirectParts(upload);
     const { missing } = await this.state(upload);
     if (missing.length > 0) {
@@ -478,7 +519,7 @@ export class UploadService {
       this.options.storage.assemble(upload.storageKey, {
         uploadId: upload.id,
         filename: safeFilename(target?.filename ?? upload.filename),
-        totalSize: upload.totalSize,
+        totalSize: declaredSize(upload),
         directory: target?.directory ? safeDirectory(target.directory) : undefined,
       }),
     );
@@ -539,6 +580,17 @@ export class UploadService {
     });
   }
 
+  /** Records a range a storage filled by `join` as a stored chunk of the (new, chunkless) upload. */
+  private async recordJoined(uploadId: string, range: ByteRange, written: WrittenChunk): Promise<void> {
+    const { repository } = this.options;
+    const claimId = this.options.generateId();
+    const now = this.options.now();
+    const leaseUntil = new Date(now.getTime() + this.options.claimLeaseMs);
+    const claim = await this.repo(() => repository.claimRange(uploadId, range, { claimId, digest: null, leaseUntil, now }));
+    const stored = claim.kind === 'claimed' && (await this.repo(() => repository.storeClaim(uploadId, claimId, written.storageData)));
+    if (!stored) throw new FragoError('UPLOAD_BUSY', 'The joined upload changed while its parts were put in place');
+  }
+
   /** Hands the stored chunks to a storage that joins them before they can be read or assembled. */
   private async seal(upload: UploadRecord): Promise<void> {
     const { storage, repository } = this.options;
@@ -563,7 +615,9 @@ export class UploadService {
   private async state(upload: UploadRecord, learned: LearnedParts | null = null): Promise<UploadState> {
     const chunks = await this.repo(() => this.options.repository.chunks(upload.id));
     const received = IntervalSet.from(chunks.filter((chunk) => chunk.state === 'stored'));
-    const missing = upload.status === 'complete' ? [] : received.missing(upload.totalSize);
+    // While the size is deferred, only the gaps before the last byte received are known to be missing.
+    const size = upload.totalSize ?? (received.ranges.at(-1)?.end ?? -1) + 1;
+    const missing = upload.status === 'complete' ? [] : received.missing(size);
     const now = this.options.now();
     const inFlight = chunks.filter((chunk) => isLiveClaim(chunk, now));
     const layout = learned === null ? null : this.directLayout(upload.totalSize);
@@ -664,6 +718,11 @@ export class UploadService {
 function movedMeanwhile(current: UploadRecord | null): FragoError {
   if (current === null) return notFoundError();
   return current.status === 'in_progress' ? new FragoError('UPLOAD_BUSY', 'Another request was finalizing this upload; retry') : statusError(current);
+}
+
+/** The error for an upload over the server's largest size, `limit`. */
+function tooLarge(limit: number): FragoError {
+  return new FragoError('UPLOAD_TOO_LARGE', `The file is over the limit of ${limit} bytes`, { details: { maxUploadSize: limit } });
 }
 
 function finalized(upload: UploadRecord, won: boolean, algorithm: ChecksumAlgorithm = upload.checksumAlgorithm): FinalizeResult {

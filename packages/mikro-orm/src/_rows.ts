@@ -6,7 +6,7 @@ export type Row = Readonly<Record<string, unknown>>;
 
 /** The upload columns {@link RowReader.upload} reads: a select list for statements that return uploads. */
 export const UPLOAD_COLUMNS =
-  'id, owner, filename, total_size, status, storage_key, checksum_algorithm, expected_checksum, checksum, location, ' +
+  'id, owner, filename, total_size, size_deferred, status, storage_key, checksum_algorithm, expected_checksum, checksum, location, ' +
   'metadata, created_at, expires_at, completed_at, lease_until, hash_algorithm, hash_offset, hash_state';
 
 /** The chunk columns {@link RowReader.chunk} reads: a select list for statements that return chunks. */
@@ -34,7 +34,7 @@ export class RowReader {
       id: String(row.id),
       owner: nullableString(row.owner),
       filename: String(row.filename),
-      totalSize: safeInteger(row.total_size),
+      totalSize: flag(row.size_deferred) ? null : safeInteger(row.total_size),
       status: String(row.status) as UploadStatus,
       storageKey: String(row.storage_key),
       checksumAlgorithm: String(row.checksum_algorithm) as ChecksumAlgorithm,
@@ -89,6 +89,11 @@ export class RowReader {
 
 function nullableString(value: unknown): string | null {
   return value === null || value === undefined ? null : String(value);
+}
+
+/** A boolean column: PostgreSQL answers a boolean, SQLite and MySQL 0 or 1. */
+function flag(value: unknown): boolean {
+  return value === true || Number(value) === 1;
 }
 
 function safeInteger(value: unknown): number {

@@ -48,8 +48,12 @@ export async function runScript<T>(script: Script<T>, execute: (statement: State
   return step.value;
 }
 
-/** A value as the drivers bind it: bytes as a Node buffer, nothing as SQL null. */
+/**
+ * A value as the drivers bind it: bytes as a Node buffer, nothing as SQL null, a
+ * boolean as 1 or 0 (SQLite binds no booleans; PostgreSQL reads `1` and `0` as booleans).
+ */
 export function bindable(value: unknown): unknown {
   if (value instanceof Uint8Array && !Buffer.isBuffer(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  if (typeof value === 'boolean') return value ? 1 : 0;
   return value === undefined ? null : value;
 }

@@ -20,7 +20,10 @@ export interface FragoUploadEntity {
   id: string;
   owner: string | null;
   filename: string;
+  /** The size in bytes; 0 while `sizeDeferred`. */
   totalSize: number;
+  /** True while the size is not declared yet (`UploadRecord.totalSize` null); added by `frago_0004_deferred_size`. */
+  sizeDeferred: boolean;
   status: UploadStatus;
   storageKey: string;
   checksumAlgorithm: ChecksumAlgorithm;
@@ -85,6 +88,7 @@ const uploadProperties = (): EntityProperties<FragoUploadEntity> => ({
   owner: { type: 'string', length: 255, nullable: true, fieldName: 'owner' },
   filename: { type: 'text', fieldName: 'filename' },
   totalSize: { type: new BigIntType('number'), fieldName: 'total_size' },
+  sizeDeferred: { type: 'boolean', default: false, fieldName: 'size_deferred' },
   status: { type: 'string', length: 16, fieldName: 'status' },
   storageKey: { type: 'string', length: 255, fieldName: 'storage_key' },
   checksumAlgorithm: { type: 'string', length: 16, fieldName: 'checksum_algorithm' },

@@ -125,6 +125,26 @@ export class FragoMillisecondTimestampsMigration extends Migration {
   }
 }
 
+const ADD_SIZE_DEFERRED: Record<Dialect, string> = {
+  postgresql: 'alter table "frago_upload" add "size_deferred" boolean not null default false;',
+  sqlite: 'alter table `frago_upload` add column `size_deferred` integer not null default false;',
+  mysql: 'alter table `frago_upload` add `size_deferred` tinyint(1) not null default false;',
+};
+
+/**
+ * Adds `frago_upload.size_deferred`: true while an upload's size is not declared yet
+ * (tus creation-defer-length); `total_size` is 0 until it is.
+ */
+export class FragoDeferredSizeMigration extends Migration {
+  override up(): void {
+    this.addSql(ADD_SIZE_DEFERRED[dialectFor(this.driver)]);
+  }
+
+  override down(): void {
+    this.addSql(`alter table ${quoted(this.driver, 'frago_upload')} drop column ${quoted(this.driver, 'size_deferred')}`);
+  }
+}
+
 /**
  * frago's migrations, oldest first, for MikroORM's migrator:
  * `migrations: { migrationsList: [...fragoMigrations, ...yours] }`. Names are stable:
@@ -134,4 +154,5 @@ export const fragoMigrations: readonly MigrationObject[] = [
   { name: 'frago_0001_initial', class: FragoInitialMigration },
   { name: 'frago_0002_chunk_storage_data', class: FragoChunkStorageDataMigration },
   { name: 'frago_0003_millisecond_timestamps', class: FragoMillisecondTimestampsMigration },
+  { name: 'frago_0004_deferred_size', class: FragoDeferredSizeMigration },
 ];

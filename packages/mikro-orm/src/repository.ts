@@ -139,7 +139,9 @@ export class MikroOrmRepository implements UploadRepository {
       id: record.id,
       owner: record.owner,
       filename: record.filename,
-      totalSize: record.totalSize,
+      totalSize: record.totalSize ?? 0,
+      // Only when set: a database not migrated to `frago_0004_deferred_size` yet still takes ordinary uploads.
+      ...(record.totalSize === null ? { sizeDeferred: true } : {}),
       status: record.status,
       storageKey: record.storageKey,
       checksumAlgorithm: record.checksumAlgorithm,
@@ -222,6 +224,20 @@ export class MikroOrmRepository implements UploadRepository {
         if (!retriable || attempt >= CLAIM_ATTEMPTS) throw error;
       }
     }
+  }
+
+  async declareSize(uploadId: string, totalSize: number): Promise<UploadRecord | null> {
+    // The same statement on every database: the chunk check and the update see one
+    // snapshot, and a claim past the size, which locks the upload's row, waits or wins.
+    const update = `update ${this.uploadsTable} set total_size = ?, size_deferred = ?
+       where id = ? and status = 'in_progress' and size_deferred = ?
+       and not exists (select 1 from ${this.chunksTable} where upload_id = ? and end_byte >= ?)`;
+    const params = [totalSize, false, uploadId, true, uploadId, totalSize];
+    const [row] =
+      this.dialect === 'mysql'
+        ? await this.runner.transaction(() => this.updateThenRead(update, params, uploadId))
+        : await this.runner.rows(`${update} returning ${UPLOAD_COLUMNS}`, params);
+    return row === undefined ? null : this.reader.upload(row);
   }
 
   async renewClaim(uploadId: string, claimId: string, leaseUntil: Date): Promise<boolean> {

@@ -51,13 +51,14 @@ export function sqlInspector(orm: TestOrm): RepositoryInspector {
   const connection = orm.em.getConnection();
   return {
     async upload(id): Promise<InspectedUpload | null> {
-      const [row] = await connection.execute('select status, owner, total_size, hash_offset from frago_upload where id = ?', [id]);
+      const [row] = await connection.execute('select status, owner, total_size, size_deferred, hash_offset from frago_upload where id = ?', [id]);
       return row === undefined
         ? null
         : {
             status: row.status as UploadStatus,
             owner: row.owner as string | null,
-            totalSize: Number(row.total_size),
+            // PostgreSQL answers a boolean, SQLite and MySQL 0 or 1.
+            totalSize: row.size_deferred === true || Number(row.size_deferred) === 1 ? null : Number(row.total_size),
             hashOffset: Number(row.hash_offset),
           };
     },

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
-import { access, mkdir, open, rm, type FileHandle } from 'node:fs/promises';
-import type { AssembleTarget, ByteRange, ChunkPlacement, Storage, StorageCapabilities } from '@frago/core';
+import { access, link, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import type { AssembleTarget, ByteRange, ChunkPlacement, JoinedPart, Storage, StorageCapabilities, WrittenChunk } from '@frago/core';
 import { FragoError } from '@frago/core';
 import { assemblePart } from './assemble.js';
 import { errnoCode, missingUpload, storageFailure } from './fs-errors.js';
@@ -19,8 +19,11 @@ import { writeBodyAt } from './write-at.js';
  * segments; an existing file is never overwritten.
  */
 export class DiskStorage implements Storage {
-  /** The disk takes chunks of any size at any offset. */
-  readonly capabilities: StorageCapabilities = {};
+  /**
+   * The disk takes chunks of any size at any offset, and uploads whose size comes later:
+   * their file grows as bytes arrive, and `create` with the declared size sets its length.
+   */
+  readonly capabilities: StorageCapabilities = { deferredSize: true };
   /** The options in effect, every folder absolute. */
   readonly options: ResolvedDiskStorageOptions;
   private incomingReady: Promise<void> | undefined;
@@ -95,7 +98,8 @@ export class DiskStorage implements Storage {
     const handle = await this.openPart(path, 'r+');
     let failed = true;
     try {
-      // The core states the upload's size, which is the file's (create made it so).
+      // The core states the upload's size, which is the file's (create made it so); for
+      // an upload whose size is deferred, the largest it may grow to.
       const size = placement?.totalSize ?? (await fileSize(handle));
       if (!Number.isSafeInteger(offset) || offset < 0 || offset > size) {
         throw new FragoError('INVALID_RANGE', 'Write outside the upload');
@@ -140,6 +144,47 @@ export class DiskStorage implements Storage {
     } finally {
       stream.destroy();
     }
+  }
+
+  /**
+   * Makes the file of upload `key` from whole uploads: the first part's file becomes it
+   * (a hard link: none of its bytes is copied), and each other part is appended at its
+   * offset, read and written once through the process, one piece in memory at a time.
+   * The parts keep their own files (the first shares its bytes with `key`'s until it
+   * is deleted).
+   *
+   * @throws {FragoError} `STORAGE_FAILED` for parts that do not start at 0 and follow each
+   * other, an unknown upload, or a file system failure.
+   */
+  async join(key: string, parts: readonly JoinedPart[]): Promise<WrittenChunk[]> {
+    const [first, ...rest] = parts;
+    if (first === undefined) return [];
+    const total = parts.reduce((offset, part) => {
+      if (part.offset !== offset) throw new FragoError('STORAGE_FAILED', 'The joined uploads must follow each other from 0');
+      return offset + part.size;
+    }, 0);
+    const path = partPath(this.options.incomingDir, key);
+    const linked = `${path}.join`;
+    try {
+      await rm(linked, { force: true });
+      await link(partPath(this.options.incomingDir, first.key), linked);
+      await rename(linked, path);
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') throw missingUpload(error);
+      throw storageFailure(error, 'Could not join the uploads');
+    }
+    const handle = await this.openPart(path, 'r+');
+    try {
+      await handle.truncate(total).catch((error: unknown) => {
+        throw storageFailure(error, 'Could not join the uploads');
+      });
+      for (const part of rest) await writeBodyAt(handle, total, part.offset, this.read(part.key, { start: 0, end: part.size - 1 }), undefined);
+      if (this.durable) await flush(handle);
+    } finally {
+      await handle.close();
+    }
+    if (this.durable) await this.folders.sync(this.options.incomingDir);
+    return parts.map(() => ({ storageData: null }));
   }
 
   /**

@@ -6,25 +6,21 @@ import { join, sep } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isFragoError, type AssembleTarget } from '@frago/core';
 import { DiskStorage, type DiskStorageOptions } from '../src/index.js';
-import { describeStorageConformance } from '@frago/conformance';
+import { describeJoinConformance, describeStorageConformance } from '@frago/conformance';
 
-describeStorageConformance('DiskStorage', async () => {
+/** A DiskStorage in a fresh temp folder, with `options`, for the shared suites. */
+const diskFixture = (options: Omit<DiskStorageOptions, 'directory'> = {}) => async () => {
   const root = await mkdtemp(join(tmpdir(), 'frago-disk-'));
   return {
-    storage: new DiskStorage({ directory: root }),
-    readAssembled: (location) => readFile(location),
+    storage: new DiskStorage({ directory: root, ...options }),
+    readAssembled: (location: string) => readFile(location),
     teardown: () => rm(root, { recursive: true, force: true }),
   };
-});
+};
 
-describeStorageConformance('DiskStorage without fsync', async () => {
-  const root = await mkdtemp(join(tmpdir(), 'frago-disk-'));
-  return {
-    storage: new DiskStorage({ directory: root, fsync: 'none', highWaterMark: 1000 }),
-    readAssembled: (location) => readFile(location),
-    teardown: () => rm(root, { recursive: true, force: true }),
-  };
-});
+describeStorageConformance('DiskStorage', diskFixture());
+describeJoinConformance('DiskStorage', diskFixture());
+describeStorageConformance('DiskStorage without fsync', diskFixture({ fsync: 'none', highWaterMark: 1000 }));
 
 async function* body(bytes: Uint8Array): AsyncIterable<Uint8Array> {
   yield bytes;

@@ -26,11 +26,12 @@ export async function joinParts(bucket: Bucket, manifest: Manifest & { uploadId:
     staged.push(...location.staged);
   }
   staged.sort((a, b) => a.start - b.start);
-  const numbers = Array.from({ length: partCount(manifest.totalSize, manifest.partSize) }, (_, index) => index + 1);
+  const ranges = manifest.layout ?? Array.from({ length: partCount(manifest.totalSize, manifest.partSize) }, (_, index) => partRange(index + 1, manifest.partSize, manifest.totalSize));
+  const numbers = ranges.map((_, index) => index + 1);
   const parts = await mapLimit(numbers, concurrency, async (part): Promise<CompletedPart> => {
     const etag = direct.get(part);
     if (etag !== undefined) return { PartNumber: part, ETag: etag };
-    const range = partRange(part, manifest.partSize, manifest.totalSize);
+    const range = ranges[part - 1] ?? partRange(part, manifest.partSize, manifest.totalSize);
     return { PartNumber: part, ETag: await buildPart(bucket, manifest, part, range, piecesOf(staged, range)) };
   });
   await bucket.client.send(

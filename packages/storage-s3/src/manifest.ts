@@ -1,4 +1,4 @@
-import type { AssembleTarget } from '@frago/core';
+import type { AssembleTarget, ByteRange } from '@frago/core';
 import type { Bucket } from './bucket.js';
 import type { KeyLayout } from './keys.js';
 
@@ -18,6 +18,11 @@ export interface Manifest {
   readonly target: Pick<AssembleTarget, 'uploadId' | 'filename' | 'directory'> | null;
   readonly totalSize: number;
   readonly partSize: number;
+  /**
+   * The parts' byte ranges, in order, for an upload made by `S3Storage.join` (parts that
+   * follow the joined uploads' boundaries); absent when every part is `partSize` bytes.
+   */
+  readonly layout?: readonly ByteRange[];
   readonly state: 'open' | 'joined';
 }
 

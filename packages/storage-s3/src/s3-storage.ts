@@ -7,10 +7,11 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { AssembleTarget, ByteRange, ChunkPlacement, Storage, StorageCapabilities, StoredChunk, WrittenChunk } from '@frago/core';
+import type { AssembleTarget, ByteRange, ChunkPlacement, JoinedPart, Storage, StorageCapabilities, StoredChunk, WrittenChunk } from '@frago/core';
 import { FragoError } from '@frago/core';
 import { Bucket, OWNER_METADATA } from './bucket.js';
 import { copyObject } from './copy-object.js';
+import { joinLayout } from './join-layout.js';
 import { S3DirectUploads } from './direct-uploads.js';
 import { joinParts } from './join-parts.js';
 import { assertSafeKey, KeyLayout } from './keys.js';
@@ -173,6 +174,35 @@ export class S3Storage implements Storage {
       throw storageFailure(error, 'Could not write the chunk');
     }
     return { storageData: encodeChunkLocation({ parts, staged }) };
+  }
+
+  /**
+   * Makes sealed uploads the bytes of the open upload `key`, without moving a byte now:
+   * `key`'s parts are laid out along the uploads' boundaries (see `joinLayout`), and
+   * each upload's object becomes one staged piece of `key`, so that sealing `key` copies
+   * every part lying in one upload inside the store (UploadPartCopy). Only parts shared
+   * by uploads under 5 MiB are downloaded and uploaded again.
+   *
+   * @throws {FragoError} `STORAGE_FAILED` for an upload not open or a part not sealed,
+   * or a failure of the store; `UPLOAD_TOO_LARGE` beyond 10,000 parts.
+   */
+  async join(key: string, parts: readonly JoinedPart[]): Promise<WrittenChunk[]> {
+    assertSafeKey(key);
+    const manifest = await this.manifestIn(key, 'open', 'Could not join the uploads');
+    const written: WrittenChunk[] = [];
+    for (const part of parts) {
+      assertSafeKey(part.key);
+      const sealed = await this.manifestIn(part.key, 'joined', 'Could not join the uploads');
+      const staged = [{ start: part.offset, end: part.offset + part.size - 1, key: sealed.objectKey }];
+      written.push({ storageData: encodeChunkLocation({ parts: [], staged }) });
+    }
+    const layout = joinLayout(parts.map((part) => part.size));
+    try {
+      await this.manifests.save(key, { ...manifest, layout });
+    } catch (error) {
+      throw storageFailure(error, 'Could not join the uploads');
+    }
+    return written;
   }
 
   /**

@@ -6,7 +6,8 @@ import type { ByteRange, ClaimResult, NewUpload, UploadRecord, UploadRepository,
 export interface InspectedUpload {
   readonly status: UploadStatus;
   readonly owner: string | null;
-  readonly totalSize: number;
+  /** Null while the upload's size is deferred. */
+  readonly totalSize: number | null;
   readonly hashOffset: number;
 }
 
@@ -52,8 +53,8 @@ export type RepositoryAccess = () => RepositoryFixture;
  * Runs every repository capability suite on one implementation:
  * {@link shouldCreateAndRead}, {@link shouldListByOwner}, {@link shouldClaimRanges},
  * {@link shouldClaimAtomically}, {@link shouldStoreAndReleaseClaims},
- * {@link shouldTransitionAtomically}, {@link shouldSaveHashProgress} and
- * {@link shouldSweepAndCount}.
+ * {@link shouldTransitionAtomically}, {@link shouldSaveHashProgress},
+ * {@link shouldSweepAndCount} and {@link shouldDeclareDeferredSizes}.
  */
 export function describeRepositoryConformance(name: string, setup: RepositorySetup): void {
   describe(`UploadRepository conformance: ${name}`, () => {
@@ -66,6 +67,7 @@ export function describeRepositoryConformance(name: string, setup: RepositorySet
     shouldTransitionAtomically(fixture);
     shouldSaveHashProgress(fixture);
     shouldSweepAndCount(fixture);
+    shouldDeclareDeferredSizes(fixture);
     shouldAnswerRepositoryPings(fixture);
   });
 }
@@ -873,6 +875,71 @@ export function shouldAnswerRepositoryPings(fixture: RepositoryAccess): void {
       const owner = `pinged-${Math.random()}`;
       await expect(repository.ping?.()).resolves.toBeUndefined();
       expect(await repository.list(owner, { limit: 10 })).toEqual([]);
+    });
+  });
+}
+
+/** Uploads created with their size deferred, and `declareSize` as a compare-and-set. */
+export function shouldDeclareDeferredSizes(fixture: RepositoryAccess): void {
+  const declare = (repository: UploadRepository, id: string, size: number): Promise<UploadRecord | null> => {
+    if (repository.declareSize === undefined) throw new Error('This repository cannot defer sizes: it has no declareSize');
+    return repository.declareSize(id, size);
+  };
+
+  describe('declareSize', () => {
+    it('keeps an upload whose size is deferred, and declares it once', async () => {
+      const { repository, inspect } = fixture();
+      const upload = await repository.create(newUpload({ totalSize: null }));
+      expect(upload.totalSize).toBeNull();
+      expect(await repository.get(upload.id)).toMatchObject({ totalSize: null, status: 'in_progress' });
+      expect(await inspect.upload(upload.id)).toMatchObject({ totalSize: null });
+
+      expect(await declare(repository, upload.id, 2 ** 40 + 5)).toMatchObject({ id: upload.id, totalSize: 2 ** 40 + 5 });
+      expect(await declare(repository, upload.id, 2 ** 40 + 5)).toBeNull();
+      expect(await declare(repository, upload.id, 7)).toBeNull();
+
+      expect(await repository.get(upload.id)).toMatchObject({ totalSize: 2 ** 40 + 5 });
+      expect(await inspect.upload(upload.id)).toMatchObject({ totalSize: 2 ** 40 + 5 });
+    });
+
+    it('refuses a size that a stored or pending chunk reaches past, and takes one that ends with them', async () => {
+      const { repository, inspect } = fixture();
+      const upload = await repository.create(newUpload({ totalSize: null }));
+      const stored = claimOf();
+      await repository.claimRange(upload.id, { start: 0, end: 99 }, stored);
+      await repository.storeClaim(upload.id, stored.claimId);
+      await repository.claimRange(upload.id, { start: 100, end: 149 }, claimOf());
+
+      expect(await declare(repository, upload.id, 100)).toBeNull();
+      expect(await declare(repository, upload.id, 149)).toBeNull();
+      expect(await inspect.upload(upload.id)).toMatchObject({ totalSize: null });
+
+      expect(await declare(repository, upload.id, 150)).toMatchObject({ totalSize: 150 });
+    });
+
+    it('refuses an upload whose size is known, one not in_progress, and an unknown one', async () => {
+      const { repository, inspect } = fixture();
+      const known = await repository.create(newUpload({ totalSize: 10 }));
+      const aborted = await repository.create(newUpload({ totalSize: null }));
+      await repository.transition(aborted.id, { status: 'in_progress' }, 'aborted');
+
+      expect(await declare(repository, known.id, 20)).toBeNull();
+      expect(await declare(repository, aborted.id, 20)).toBeNull();
+      expect(await declare(repository, randomUUID(), 20)).toBeNull();
+
+      expect(await inspect.upload(known.id)).toMatchObject({ totalSize: 10 });
+      expect(await inspect.upload(aborted.id)).toMatchObject({ totalSize: null, status: 'aborted' });
+    });
+
+    it('lets exactly one of many concurrent declarations win', async () => {
+      const { repository, inspect } = fixture();
+      const upload = await repository.create(newUpload({ totalSize: null }));
+
+      const results = await Promise.all(Array.from({ length: 8 }, (_, index) => declare(repository, upload.id, 1000 + index)));
+
+      const winners = results.filter((result) => result !== null);
+      expect(winners).toHaveLength(1);
+      expect(await inspect.upload(upload.id)).toMatchObject({ totalSize: winners[0]?.totalSize });
     });
   });
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AssembleTarget, ByteRange, Storage, StoredChunk } from '@frago/core';
+import type { AssembleTarget, ByteRange, Storage, StoredChunk, WrittenChunk } from '@frago/core';
 import { isFragoError } from '@frago/core';
 
 /** One fresh storage for one test, with a way to check its results independently. */
@@ -101,6 +101,11 @@ export class UploadDriver {
     this.stored.set(start, { start, end, storageData: written?.storageData ?? null });
   }
 
+  /** Records `range` as a stored chunk with what the storage returned for it (as the core does after `join`). */
+  adopt(range: ByteRange, written: WrittenChunk): void {
+    this.stored.set(range.start, { ...range, storageData: written.storageData });
+  }
+
   /** The chunks stored so far, ordered by start. */
   chunks(): StoredChunk[] {
     return [...this.stored.values()].sort((a, b) => a.start - b.start);
@@ -188,6 +193,71 @@ export function shouldWriteAndAssemble(fixture: FixtureAccess): void {
       await expect(storage.write('never-created', 0, pieces(randomBytes(10), 10), undefined, { end: 9, totalSize: 10 })).rejects.toSatisfy(
         isStorageFailure,
       );
+    });
+  });
+}
+
+/**
+ * Runs {@link shouldJoinUploads} on a storage that has `join` (disk, S3); a storage
+ * without it is joined by the core, through the process, and needs no such suite.
+ */
+export function describeJoinConformance(name: string, setup: StorageSetup): void {
+  describe(`Storage join conformance: ${name}`, () => {
+    shouldJoinUploads(useStorageFixture(setup));
+  });
+}
+
+/** `join` makes whole, sealed uploads the bytes of a new upload, which assembles to them in order. */
+export function shouldJoinUploads(fixture: FixtureAccess): void {
+  const MiB = 1024 * 1024;
+  const joinParts = async (storage: Storage, sizes: readonly number[]) => {
+    const join = storage.join?.bind(storage);
+    if (join === undefined) throw new Error('This storage has no join');
+    const bytes = sizes.map((size) => randomBytes(size));
+    const placed = [];
+    let offset = 0;
+    for (const [index, part] of bytes.entries()) {
+      const upload = await UploadDriver.open(storage, `part-${index}`, part.byteLength, target(`up-part-${index}`, `part-${index}.bin`, part.byteLength));
+      await upload.write(0, part, 256 * 1024);
+      await upload.seal();
+      placed.push({ key: upload.key, offset, size: part.byteLength });
+      offset += part.byteLength;
+    }
+    const goal = target('up-joined', 'joined.bin', offset);
+    const joined = await UploadDriver.open(storage, 'joined', offset, goal);
+    const written = await join(joined.key, placed);
+    expect(written).toHaveLength(placed.length);
+    for (const [index, part] of placed.entries()) {
+      const chunk = written[index];
+      if (chunk !== undefined) joined.adopt({ start: part.offset, end: part.offset + part.size - 1 }, chunk);
+    }
+    return { joined, goal, placed, whole: Buffer.concat(bytes), bytes };
+  };
+
+  describe('joins uploads', () => {
+    it('assembles uploads of uneven sizes, tiny ones included, joined in order, to identical bytes', async () => {
+      const { storage, readAssembled } = fixture();
+      const { joined, goal, whole } = await joinParts(storage, [100 * 1024 + 1, 7, 300 * 1024]);
+      const { location } = await joined.assemble(goal);
+      expectBytes(await readAssembled(location), whole);
+    });
+
+    it('joins parts of 5 MiB and more (S3 copies them inside the store) with a small last one', async () => {
+      const { storage, readAssembled } = fixture();
+      const { joined, goal, whole } = await joinParts(storage, [5 * MiB + 3, 5 * MiB, 1000]);
+      const { location } = await joined.assemble(goal);
+      expectBytes(await readAssembled(location), whole);
+    });
+
+    it('leaves the parts readable until they are deleted, and the assembled file whole after that', async () => {
+      const { storage, readAssembled } = fixture();
+      const { joined, goal, whole, placed, bytes } = await joinParts(storage, [64 * 1024, 64 * 1024 + 5]);
+      const { location } = await joined.assemble(goal);
+      for (const [index, part] of placed.entries()) {
+        expectBytes(await collect(storage.read(part.key, { start: 0, end: part.size - 1 })), bytes[index] ?? new Uint8Array(0));
+      }
+      for (const part of placed) await storage.delete(part.key);
+      expectBytes(await readAssembled(location), whole);
     });
   });
 }

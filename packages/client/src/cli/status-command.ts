@@ -13,13 +13,14 @@ Options:
 ${SERVER_HELP}`;
 
 function describe(status: StatusAnswer): string {
-  const percent = status.total_size === 0 ? 100 : (100 * status.received_bytes) / status.total_size;
+  const total = status.total_size;
+  const percent = total === null ? '' : ` (${(total === 0 ? 100 : (100 * status.received_bytes) / total).toFixed(1)}%)`;
   const missing = status.missing.map((range) => `${range.start}-${range.end}`).join(', ') || 'none';
   return [
     `upload    ${status.upload_id}`,
     `file      ${status.filename}`,
     `status    ${status.status}`,
-    `received  ${formatBytes(status.received_bytes)} of ${formatBytes(status.total_size)} (${percent.toFixed(1)}%)`,
+    `received  ${formatBytes(status.received_bytes)} of ${total === null ? 'a size not declared yet' : formatBytes(total)}${percent}`,
     `missing   ${missing}`,
     `checksum  ${status.checksum_algo} ${status.checksum ?? '(not yet)'}`,
     `expires   ${status.expires_at}`,

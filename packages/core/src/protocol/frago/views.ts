@@ -1,5 +1,5 @@
 import type { ByteRange } from '../../intervals.js';
-import type { UploadRecord } from '../../model.js';
+import { declaredSize, type UploadRecord } from '../../model.js';
 import type { FinalizeResult, UploadService, UploadState } from '../../service.js';
 
 const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
@@ -43,7 +43,7 @@ export function startedView(service: UploadService, upload: UploadRecord) {
     message: `Upload started for ${upload.filename}`,
     upload_id: upload.id,
     expires_at: upload.expiresAt.toISOString(),
-    chunk_size: service.chunkSizeFor(upload.totalSize),
+    chunk_size: service.chunkSizeFor(upload.totalSize ?? 0),
     max_chunk_size: service.limits.maxChunkSize,
     checksum_algo: upload.checksumAlgorithm,
   };
@@ -68,7 +68,7 @@ function directView(state: UploadState, direct: NonNullable<UploadState['direct'
   const missingParts: number[] = [];
   for (let part = 1; part <= direct.partCount; part++) {
     const start = (part - 1) * direct.partSize;
-    if (!state.received.covers({ start, end: Math.min(start + direct.partSize, state.upload.totalSize) - 1 })) missingParts.push(part);
+    if (!state.received.covers({ start, end: Math.min(start + direct.partSize, declaredSize(state.upload)) - 1 })) missingParts.push(part);
   }
   return { part_size: direct.partSize, part_count: direct.partCount, missing_parts: missingParts, wrong_size_parts: direct.wrongSize };
 }

@@ -1,6 +1,6 @@
 import type { ChunkDigest } from '../../digest.js';
 import { FragoError, isFragoError } from '../../errors.js';
-import type { UploadRecord } from '../../model.js';
+import { declaredSize, type UploadRecord } from '../../model.js';
 import type { FragoResponse } from '../../protocol.js';
 import type { RouteContext } from '../frago/route-context.js';
 import { json } from '../frago/responses.js';
@@ -50,7 +50,7 @@ export function deliveredLength(totalSize: number, { offset, length, complete }:
  */
 export async function deliver(context: RouteContext, upload: UploadRecord, delivery: Delivery, status: number): Promise<FragoResponse> {
   const { service, identity, request, base } = context;
-  const length = deliveredLength(upload.totalSize, delivery);
+  const length = deliveredLength(declaredSize(upload), delivery);
   if (length > 0) {
     const range = { start: delivery.offset, end: delivery.offset + length - 1, total: upload.totalSize };
     await service.writeChunk(identity, upload.id, { range, body: request.body ?? emptyBody(), digest: delivery.digest, signal: request.signal });

@@ -13,7 +13,8 @@ export async function draftOffset({ service, request, identity, id }: RouteConte
   return draftResponse(204, {
     'upload-offset': String(offsetOf(state)),
     'upload-complete': sfBoolean(upload.status === 'complete'),
-    'upload-length': String(upload.totalSize),
+    // Left out while the size is not declared yet (an upload started through tus without one).
+    'upload-length': upload.totalSize === null ? undefined : String(upload.totalSize),
     'upload-limit': uploadLimit(service, upload, interopVersion(request.headers, INTEROP_VERSIONS)),
   });
 }

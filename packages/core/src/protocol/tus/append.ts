@@ -9,11 +9,13 @@ import type { TusContext } from './route-context.js';
  * Stores the request's bytes at `offset` of `upload` as one chunk, and completes the
  * upload (checksum, assembly, `upload:completed`) once its last byte is stored, unless
  * it is a part of a concatenation, which waits for its final.
- * Without `Content-Length`, the body is taken to run to the end of the upload. A body
- * that ends early stores nothing: the offset stays where it was.
+ * Without `Content-Length`, the body is taken to run to the end of the upload; an
+ * upload whose size is deferred needs it. A body that ends early stores nothing: the
+ * offset stays where it was.
  * Returns the new offset.
  *
- * @throws {FragoError} `INVALID_RANGE` for bytes past `Upload-Length`, and what
+ * @throws {FragoError} `INVALID_RANGE` for bytes past `Upload-Length`,
+ * `INVALID_REQUEST` for bytes of unknown length to an upload of unknown size, and what
  * `UploadService.writeChunk` and `UploadService.finalize` throw.
  */
 export async function appendBytes(
@@ -22,8 +24,12 @@ export async function appendBytes(
   offset: number,
   digest: ChunkDigest | null,
 ): Promise<number> {
-  const length = contentLength(request.headers) ?? upload.totalSize - offset;
-  if (offset + length > upload.totalSize) {
+  const declared = contentLength(request.headers);
+  if (declared === undefined && upload.totalSize === null) {
+    throw new FragoError('INVALID_REQUEST', 'Send Content-Length, or Upload-Length, with the bytes of an upload whose length is deferred');
+  }
+  const length = declared ?? (upload.totalSize ?? offset) - offset;
+  if (upload.totalSize !== null && offset + length > upload.totalSize) {
     throw new FragoError('INVALID_RANGE', `The bytes would go past Upload-Length (${upload.totalSize})`);
   }
   if (length > 0) {

@@ -3,7 +3,7 @@ import { validateFilename } from '../../filename.js';
 import type { FragoResponse } from '../../protocol.js';
 import { appendBytes } from './append.js';
 import { CONCAT_KEY, isPartial, parseConcat } from './concat.js';
-import { carriesBytes, uploadChecksum, uploadLength } from './headers.js';
+import { announcedLength, carriesBytes, uploadChecksum } from './headers.js';
 import { parseMetadata } from './metadata.js';
 import { tusResponse } from './responses.js';
 import type { TusContext } from './route-context.js';
@@ -33,17 +33,15 @@ async function createFinal(context: TusContext, parts: readonly string[], header
  * `application/offset+octet-stream` (creation-with-upload) the bytes are stored at
  * once and the answer carries `Upload-Offset`. `Upload-Concat: partial` makes a part
  * of a concatenation, `Upload-Concat: final;<urls>` joins parts (concatenation).
+ * `Upload-Defer-Length: 1` instead of `Upload-Length` leaves the size to a later PATCH
+ * (creation-defer-length).
  */
 export async function createUpload(context: TusContext): Promise<FragoResponse> {
   const { service, base, request, identity } = context;
   const concat = parseConcat(request.headers['upload-concat'], base);
   const metadata = parseMetadata(request.headers['upload-metadata']);
   if (concat?.kind === 'final') return createFinal(context, concat.parts, request.headers['upload-concat']?.trim() ?? '', metadata);
-  const totalSize = uploadLength(request.headers);
-  if (totalSize === undefined) {
-    const deferred = request.headers['upload-defer-length'] !== undefined;
-    throw new FragoError('INVALID_SIZE', deferred ? 'Upload-Defer-Length is not supported; send Upload-Length' : 'Upload-Length is required');
-  }
+  const totalSize = announcedLength(request.headers);
   const withBytes = carriesBytes(request.headers);
   const digest = withBytes ? uploadChecksum(request.headers) : null;
   const filename = validateFilename(metadata.filename ?? metadata.name ?? DEFAULT_FILENAME);

@@ -19,7 +19,8 @@ const bodiless = (response: FragoResponse): FragoResponse => ({ ...response, bod
 
 /**
  * Builds tus 1.0.0 over an {@link UploadService}, with the creation,
- * creation-with-upload, termination, checksum and expiration extensions: `OPTIONS`,
+ * creation-with-upload, creation-defer-length, termination, checksum, expiration and
+ * concatenation extensions: `OPTIONS`,
  * `POST /files/`, `HEAD`, `PATCH` and `DELETE /files/:id`. A tus upload is an ordinary
  * upload of the service (its status, checksum, events and expiry). Never throws.
  */

@@ -40,6 +40,25 @@ export function uploadLength(headers: FragoRequest['headers']): number | undefin
   return byteCount(headers, 'Upload-Length', 'INVALID_SIZE');
 }
 
+/**
+ * The size a creation announces: `Upload-Length`, or null for `Upload-Defer-Length: 1`
+ * (creation-defer-length: the size comes with a later PATCH).
+ *
+ * @throws {FragoError} `INVALID_SIZE` when neither or both are sent, or for a malformed
+ * `Upload-Length`; `INVALID_REQUEST` for an `Upload-Defer-Length` other than 1.
+ */
+export function announcedLength(headers: FragoRequest['headers']): number | null {
+  const length = uploadLength(headers);
+  const deferred = headers['upload-defer-length'];
+  if (deferred === undefined) {
+    if (length === undefined) throw new FragoError('INVALID_SIZE', 'Upload-Length is required, or Upload-Defer-Length: 1');
+    return length;
+  }
+  if (deferred.trim() !== '1') throw new FragoError('INVALID_REQUEST', 'Upload-Defer-Length must be 1');
+  if (length !== undefined) throw new FragoError('INVALID_SIZE', 'Send Upload-Length or Upload-Defer-Length, not both');
+  return null;
+}
+
 /** `Upload-Offset`, which a PATCH must send. @throws {FragoError} `INVALID_REQUEST`. */
 export function uploadOffset(headers: FragoRequest['headers']): number {
   const offset = byteCount(headers, 'Upload-Offset', 'INVALID_REQUEST');

@@ -1,3 +1,4 @@
+import { declaredSize } from '../../model.js';
 import type { UploadState } from '../../service.js';
 
 /**
@@ -6,7 +7,7 @@ import type { UploadState } from '../../service.js';
  */
 export function offsetOf(state: UploadState): number {
   const { upload } = state;
-  if (upload.status === 'complete' || upload.status === 'assembling') return upload.totalSize;
+  if (upload.status === 'complete' || upload.status === 'assembling') return declaredSize(upload);
   const first = state.received.ranges[0];
   return first !== undefined && first.start === 0 ? first.end + 1 : 0;
 }

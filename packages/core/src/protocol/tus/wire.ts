@@ -8,7 +8,15 @@ import type { CorsWire } from '../../cors.js';
 export const TUS_VERSION = '1.0.0';
 
 /** The extensions served, in the order `Tus-Extension` lists them. */
-export const TUS_EXTENSIONS = ['creation', 'creation-with-upload', 'termination', 'checksum', 'expiration', 'concatenation'] as const;
+export const TUS_EXTENSIONS = [
+  'creation',
+  'creation-with-upload',
+  'creation-defer-length',
+  'termination',
+  'checksum',
+  'expiration',
+  'concatenation',
+] as const;
 
 /** The media type of a PATCH body. */
 export const OFFSET_OCTET_STREAM = 'application/offset+octet-stream';
