@@ -8,11 +8,10 @@ import { createFrago, identityOf } from '@frago/core';
 import { createTestBucket, listen, TEST_S3_CREDENTIALS, type TestBucket } from '@frago/conformance';
 import { fragoExpress } from '@frago/express';
 import { S3Storage } from '@frago/storage-s3';
-import { build } from 'esbuild';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleForBrowser } from './support/browser-bundle.js';
 import { launchChromium, type Chromium } from './support/chromium.js';
-import { ROOT } from './support/server-process.js';
 import { openStack, type Stack } from './support/stack.js';
 import { forwardToS3 } from './support/uppy-page/s3-proxy.js';
 
@@ -41,16 +40,7 @@ interface Outcome {
 beforeAll(async () => {
   stack = await openStack('postgresql');
   bucket = await createTestBucket();
-  const bundle = await build({
-    entryPoints: [join(ROOT, 'test/support/uppy-page/entry.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'chrome120',
-    write: false,
-    logLevel: 'silent',
-  });
-  const script = bundle.outputFiles[0]!.text;
+  const { script } = await bundleForBrowser({ file: 'test/support/uppy-page/entry.ts' });
   const app = express();
   const server = await listen(createServer(app));
   origin = server.origin;

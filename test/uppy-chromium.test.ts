@@ -1,8 +1,7 @@
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleForBrowser } from './support/browser-bundle.js';
 import { launchChromium, type Chromium } from './support/chromium.js';
 import { startDefaultServer, type DefaultServer } from './support/default-server.js';
 import { ROOT } from './support/server-process.js';
@@ -29,20 +28,9 @@ uppy.on('complete', (result) => {
 });
 `;
 
-/** Bundles the page with esbuild into `dir`, as an application's build would; returns its HTML with the script and styles inlined. */
-async function bundlePage(dir: string): Promise<string> {
-  const result = await build({
-    stdin: { contents: ENTRY, resolveDir: ROOT, sourcefile: 'uppy-page.js', loader: 'js' },
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'chrome120',
-    outfile: join(dir, 'uppy-page.js'),
-    logLevel: 'silent',
-  });
-  expect(result.errors).toEqual([]);
-  const script = await readFile(join(dir, 'uppy-page.js'), 'utf8');
-  const styles = await readFile(join(dir, 'uppy-page.css'), 'utf8');
+/** The page's HTML with its bundled script and styles inlined. */
+async function bundlePage(): Promise<string> {
+  const { script, styles } = await bundleForBrowser({ source: ENTRY }, 'iife');
   return `<!doctype html><html><head><meta charset="utf-8"><title>Uppy</title><style>${styles}</style></head>
 <body><div id="uppy"></div><script>${script.replaceAll('</script', '<\\/script')}</script></body></html>`;
 }
@@ -50,22 +38,19 @@ async function bundlePage(dir: string): Promise<string> {
 describe('Uppy 6 (@uppy/core, @uppy/dashboard, @uppy/tus) in Chromium, against the default server', () => {
   let server: DefaultServer;
   let browser: Chromium;
-  let buildDir: string;
 
   beforeAll(async () => {
     server = await startDefaultServer();
     browser = await launchChromium();
-    buildDir = await mkdtemp(join(tmpdir(), 'frago-uppy-'));
     await mkdir(OUTPUT, { recursive: true });
   });
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    if (buildDir !== undefined) await rm(buildDir, { recursive: true, force: true });
   });
 
   it('uploads two files added through the Dashboard, each in three parallel parts joined on the server, byte-identical', async () => {
-    const html = await bundlePage(buildDir);
+    const html = await bundlePage();
     const files = [await server.sourceFile('holiday.mp4', 3 * MiB + 11), await server.sourceFile('notes.txt', 200_003)];
     const { page } = browser;
     const errors: string[] = [];
