@@ -4,6 +4,7 @@ import type { AbstractSqlDriver } from '@mikro-orm/sql';
 import type { SqlOrm } from '../src/index.js';
 import {
   FragoChunkStorageDataMigration,
+  FragoDeferredSizeMigration,
   FragoInitialMigration,
   FragoMillisecondTimestampsMigration,
   fragoMigrations,
@@ -23,7 +24,7 @@ describe('a database frago does not run on (MongoDB)', () => {
   it('is refused by every frago migration before it adds a statement, naming the supported drivers', async () => {
     const orm = openMongo();
     try {
-      const migrations = [FragoInitialMigration, FragoChunkStorageDataMigration, FragoMillisecondTimestampsMigration];
+      const migrations = [FragoInitialMigration, FragoChunkStorageDataMigration, FragoMillisecondTimestampsMigration, FragoDeferredSizeMigration];
       expect(migrations).toHaveLength(fragoMigrations.length);
       for (const FragoMigration of migrations) {
         // The migrator hands each migration its ORM's driver, whatever the database.
