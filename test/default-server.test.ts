@@ -49,7 +49,18 @@ describe('the default server (Express + SQLite + disk), as a user runs it', () =
     const published: unknown = JSON.parse(await readFile(join(ROOT, 'packages/core/openapi.json'), 'utf8'));
     expect(served).toEqual(published);
     expect(served.openapi).toBe('3.1.0');
-    expect(Object.keys(served.paths)).toEqual(['/upload/', '/upload/{id}/']);
+    expect(Object.keys(served.paths)).toEqual([
+      '/upload/',
+      '/upload/{id}/',
+      '/upload/{id}/parts',
+      '/files/',
+      '/files/{id}',
+      '/s3/params',
+      '/s3/multipart',
+      '/s3/multipart/{id}',
+      '/s3/multipart/{id}/complete',
+      '/s3/multipart/{id}/{part}',
+    ]);
   });
 
   it('assembles a 100 MiB file sent with curl in shuffled 1 MiB chunks, four at a time', async () => {

@@ -30,6 +30,8 @@ interface HeaderObject {
 interface ResponseObject {
   readonly headers?: Record<string, HeaderObject | Reference>;
   readonly content?: Record<string, { readonly schema: object }>;
+  /** Header values (by name) with which the answer has no body, whatever `content` describes otherwise. */
+  readonly 'x-no-body-when'?: Record<string, string>;
 }
 interface OperationObject {
   readonly responses: Record<string, ResponseObject | Reference>;
@@ -57,8 +59,8 @@ function templatePattern(template: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
-/** The document's bases: frago's API at `/upload`, tus at `/files`. */
-const DOCUMENT_MOUNTS: Readonly<Record<string, string>> = { '/upload': '/upload', '/files': '/files' };
+/** The document's bases: frago's API at `/upload`, tus at `/files`, the Companion-style endpoints at `/s3`. */
+const DOCUMENT_MOUNTS: Readonly<Record<string, string>> = { '/upload': '/upload', '/files': '/files', '/s3': '/s3' };
 
 /**
  * A checker of answers against `document`. `mounts` maps where the server serves each
@@ -126,6 +128,11 @@ export function openApiChecker(document: OpenApiDocument, mounts: Readonly<Recor
 
   function checkBody(answer: ObservedResponse, where: string, response: ResponseObject, pointer: string): void {
     const content = response.content ?? {};
+    const without = Object.entries(response['x-no-body-when'] ?? {}).find(([name, value]) => answer.header(name.toLowerCase()) === value);
+    if (without !== undefined) {
+      if (answer.text !== '') throw new Error(`${where}: the answer has a body, the document describes none with ${without[0]}: ${without[1]}`);
+      return;
+    }
     const bodiless = answer.method.toUpperCase() === 'HEAD' || answer.text === '';
     if (bodiless) {
       if (Object.keys(content).length > 0 && answer.method.toUpperCase() !== 'HEAD') throw new Error(`${where}: the body is empty, the document describes ${Object.keys(content).join(', ')}`);
