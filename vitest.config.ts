@@ -17,5 +17,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     fileParallelism: true,
+    // Most files wait on servers, databases and browsers they start, so two at a time
+    // halve the run on a 2-core machine (vitest's own default there is one).
+    maxWorkers: 2,
   },
 });
