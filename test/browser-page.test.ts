@@ -1,30 +1,16 @@
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, type Chromium } from './support/chromium.js';
-import { startDefaultServer, type DefaultServer } from './support/default-server.js';
-import { ROOT } from './support/server-process.js';
+import { describe, expect, it } from 'vitest';
+import { browserOnDefaultServer } from './support/browser-on-default-server.js';
+import { keepScreenshot } from './support/test-output.js';
 
-const OUTPUT = join(ROOT, '.test-output');
 const MiB = 1024 * 1024;
 const CHUNK = 8 * MiB;
 
 describe('the default server page in Chromium', () => {
-  let server: DefaultServer;
-  let browser: Chromium;
-
-  beforeAll(async () => {
-    server = await startDefaultServer();
-    browser = await launchChromium();
-    await mkdir(OUTPUT, { recursive: true });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const session = browserOnDefaultServer();
 
   it('uploads 50 MiB, survives a cut connection and a reload, and shows the file verified', async () => {
+    const { server, browser } = session;
     const { path, bytes } = await server.sourceFile('video.bin', 50 * MiB);
     const { page } = browser;
     const errors: string[] = [];
@@ -43,7 +29,7 @@ describe('the default server page in Chromium', () => {
     await row.locator('.state', { hasText: 'retrying' }).waitFor();
     await row.locator('[data-act="pause"]').click();
     await expect.poll(() => row.getAttribute('data-phase')).toBe('paused');
-    await page.screenshot({ path: join(OUTPUT, 'browser-paused.png'), fullPage: true });
+    await keepScreenshot(page, 'browser-paused.png');
     const id = (await row.getAttribute('data-upload-id'))!;
     const held = (await (await fetch(`${server.origin}/upload/${id}/`)).json()) as { received_bytes: number; status: string };
     expect(held).toMatchObject({ status: 'in_progress', received_bytes: 3 * CHUNK });
@@ -64,10 +50,11 @@ describe('the default server page in Chromium', () => {
     expect(scripts).toContain('/frago-client.js');
     expect(scripts).toContain('/frago-hash-worker.js');
     expect(errors).toEqual([]);
-    await page.screenshot({ path: join(OUTPUT, 'browser-upload.png'), fullPage: true });
+    await keepScreenshot(page, 'browser-upload.png');
     expect((await server.assembled(id, 'video.bin')).equals(bytes)).toBe(true);
   });
   it('takes several files dropped on the page and verifies each', async () => {
+    const { server, browser } = session;
     const { page } = browser;
     await page.goto(`${server.origin}/`);
     const files = [

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy, type FaultProxy } from '@frago/conformance';
@@ -7,21 +6,15 @@ import { closedPort } from './support/closed-port.js';
 import { startDefaultServer, type DefaultServer } from './support/default-server.js';
 import { ROOT } from './support/server-process.js';
 import { openTerminal, type Terminal } from './support/terminal.js';
+import { keepText } from './support/test-output.js';
 
 const CLI = join(ROOT, 'packages/client/dist/cli/main.js');
-const OUTPUT = join(ROOT, '.test-output');
 const MiB = 1024 * 1024;
 const COLUMNS = 80;
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'packages/client/package.json'), 'utf8')) as { version: string }).version;
 
 /** The screen as one line: a message the CLI wrapped reads as the sentence it is. */
 const flat = (screen: string) => screen.replace(/\s+/g, ' ');
-
-/** Keeps a screen in .test-output/ so it can be read and quoted. */
-async function keep(name: string, screen: string): Promise<void> {
-  await mkdir(OUTPUT, { recursive: true });
-  await writeFile(join(OUTPUT, name), `${screen}\n`);
-}
 
 describe(`the frago CLI in a ${COLUMNS}-column terminal`, () => {
   let server: DefaultServer;
@@ -61,7 +54,7 @@ describe(`the frago CLI in a ${COLUMNS}-column terminal`, () => {
     const time = String.raw`(?:\d+ s|\d+ min \d+ s)`;
     const progress = new RegExp(String.raw`[1-9]\d% \| [\d.]+ [KM]iB/s \| ${time} left \| uploading$`, 'm');
     const midUpload = await terminal.waitFor(progress);
-    await keep('cli-80-mid-upload.txt', midUpload);
+    await keepText('cli-80-mid-upload.txt', midUpload);
     const bar = midUpload.split('\n').find((line) => progress.test(line))!;
     // Nothing was cut by the terminal: the line ends with the state, short of the last column.
     expect(bar.length).toBeLessThan(COLUMNS);
@@ -71,7 +64,7 @@ describe(`the frago CLI in a ${COLUMNS}-column terminal`, () => {
     await terminal.press('C-c');
     expect(await terminal.exited()).toBe(130);
     const afterCtrlC = await terminal.screen();
-    await keep('cli-80-after-ctrl-c.txt', afterCtrlC);
+    await keepText('cli-80-after-ctrl-c.txt', afterCtrlC);
     expect(afterCtrlC.split('\n').every((line) => line.length < COLUMNS)).toBe(true);
     const id = /started upload ([\w-]+)/.exec(afterCtrlC)![1]!;
     expect(flat(afterCtrlC)).toContain(`holiday.mp4: interrupted at `);
@@ -99,7 +92,7 @@ describe(`the frago CLI in a ${COLUMNS}-column terminal`, () => {
     await terminal.waitFor(/[1-9]\d% \| .+ left \| uploading$/m);
     proxy.decide((request) => (request.method === 'PUT' ? 'drop' : 'pass'));
     const retrying = await terminal.waitFor(/^camera\.raw .*\d+% \| .+ left \| retrying(?: in \d+ s)?: connection (?:reset|closed by the server)$/m);
-    await keep('cli-80-retrying-mid-upload.txt', retrying);
+    await keepText('cli-80-retrying-mid-upload.txt', retrying);
     proxy.decide(() => 'pass');
     proxy.throttle(0);
     expect(await terminal.exited()).toBe(0);
@@ -113,7 +106,7 @@ describe(`the frago CLI in a ${COLUMNS}-column terminal`, () => {
     const down = `http://127.0.0.1:${await closedPort()}`;
     const waiting = await frago(['upload', 'report.pdf', '--url', down, '--state', state]);
     const retrying = await waiting.waitFor(/retrying in \d+ s: connection refused$/m);
-    await keep('cli-80-server-down.txt', retrying);
+    await keepText('cli-80-server-down.txt', retrying);
     expect(retrying).toMatch(/^report\.pdf .*\d+% \| .+ left \| retrying in \d+ s: connection refused$/m);
     await waiting.press('C-c');
     expect(await waiting.exited()).toBe(130);

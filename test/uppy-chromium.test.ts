@@ -1,12 +1,8 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bundleForBrowser } from './support/browser-bundle.js';
-import { launchChromium, type Chromium } from './support/chromium.js';
-import { startDefaultServer, type DefaultServer } from './support/default-server.js';
-import { ROOT } from './support/server-process.js';
+import { browserOnDefaultServer } from './support/browser-on-default-server.js';
+import { keepScreenshot } from './support/test-output.js';
 
-const OUTPUT = join(ROOT, '.test-output');
 const MiB = 1024 * 1024;
 
 /** The page an application builds with Uppy 6: a Dashboard uploading through @uppy/tus, with tus-js-client's parallel uploads on. */
@@ -36,20 +32,10 @@ async function bundlePage(): Promise<string> {
 }
 
 describe('Uppy 6 (@uppy/core, @uppy/dashboard, @uppy/tus) in Chromium, against the default server', () => {
-  let server: DefaultServer;
-  let browser: Chromium;
-
-  beforeAll(async () => {
-    server = await startDefaultServer();
-    browser = await launchChromium();
-    await mkdir(OUTPUT, { recursive: true });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const session = browserOnDefaultServer();
 
   it('uploads two files added through the Dashboard, each in three parallel parts joined on the server, byte-identical', async () => {
+    const { server, browser } = session;
     const html = await bundlePage();
     const files = [await server.sourceFile('holiday.mp4', 3 * MiB + 11), await server.sourceFile('notes.txt', 200_003)];
     const { page } = browser;
@@ -63,7 +49,7 @@ describe('Uppy 6 (@uppy/core, @uppy/dashboard, @uppy/tus) in Chromium, against t
     await expect.poll(() => page.locator('.uppy-Dashboard-Item').count()).toBe(2);
     await page.locator('.uppy-StatusBar-actionBtn--upload').click();
     await page.waitForFunction(() => 'uppyResult' in globalThis, undefined, { timeout: 60_000 });
-    await page.screenshot({ path: join(OUTPUT, 'uppy-dashboard.png'), fullPage: true });
+    await keepScreenshot(page, 'uppy-dashboard.png');
 
     const result = (await page.evaluate(() => (globalThis as unknown as { uppyResult: unknown }).uppyResult)) as {
       successful: Array<{ name: string; url: string }>;
