@@ -1,8 +1,9 @@
-// `pnpm bench:isolate`: where the default server's CPU goes. The default server
+// `pnpm bench:isolate`: where the default server's CPU and memory go. The default server
 // (frago express + sqlite) runs beside variants that each remove one cost (a cheaper
-// checksum, no checksum, hashing on the request's thread, no fsync); the runs of all
-// variants are interleaved, so load from elsewhere on the machine falls on each alike.
-// W1 and W2 as in `pnpm bench`, in the places of BENCH_PLACES; BENCH_RUNS rounds.
+// checksum, no checksum, hashing on the request's thread, no fsync, a smaller young
+// generation); the runs of all variants are interleaved, so load from elsewhere on the
+// machine falls on each alike. W1 and W2 as in `pnpm bench` (W3: W1's peak memory), in
+// the places of BENCH_PLACES; BENCH_RUNS rounds.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomFile, sourceFile } from './lib/files.js';
@@ -21,11 +22,18 @@ const W1_VARIANTS = [
   frago('express', 'sqlite', { hashing: 'in-thread' }),
   frago('express', 'sqlite', { fsync: 'none' }),
 ];
+const W3_VARIANTS = [
+  DEFAULT,
+  frago('express', 'sqlite', { wholeFileChecksum: false }),
+  frago('express', 'sqlite', { hashing: 'in-thread' }),
+  frago('express', 'sqlite', { semiSpaceMiB: 1 }),
+  frago('express', 'sqlite', { semiSpaceMiB: 4 }),
+];
 const W2_VARIANTS = [DEFAULT, frago('express', 'sqlite', { wholeFileChecksum: false }), frago('express', 'sqlite', { fsync: 'none' })];
 
 /** Runs `measure` for every target, RUNS rounds, the targets' runs interleaved; the medians, in the targets' order. */
-async function interleaved(targets: readonly Target[], measure: (target: Target) => Promise<number>): Promise<Array<{ target: Target; runs: number[] }>> {
-  const rows = targets.map((target) => ({ target, runs: [] as number[] }));
+async function interleaved<T>(targets: readonly Target[], measure: (target: Target) => Promise<T>): Promise<Array<{ target: Target; runs: T[] }>> {
+  const rows = targets.map((target) => ({ target, runs: [] as T[] }));
   for (let round = 0; round < RUNS; round += 1) for (const row of rows) row.runs.push(await measure(row.target));
   return rows;
 }
@@ -50,6 +58,13 @@ async function main(): Promise<void> {
         console.log(`W1 (${BIG / MiB} MiB, 8 MiB chunks, 4 in parallel), ${place.label}: server CPU per GiB, median of ${RUNS} interleaved runs`);
         const file = await sourceFile(await randomFile(work, BIG), BIG);
         report(place, 'CPU s/GiB', 2, await interleaved(W1_VARIANTS, async (target) => (await bigUpload(target, place, file)).cpuPerGiB));
+      }
+      if (WORKLOADS.has('w3')) {
+        console.log(`W3 (W1's upload), ${place.label}: the server's peak RSS and CPU per GiB, median of ${RUNS} interleaved runs`);
+        const file = await sourceFile(await randomFile(work, BIG), BIG);
+        const runs = await interleaved(W3_VARIANTS, async (target) => bigUpload(target, place, file));
+        report(place, 'peak RSS MB', 0, runs.map(({ target, runs }) => ({ target, runs: runs.map((run) => run.peakRss / MiB) })));
+        report(place, 'CPU s/GiB', 2, runs.map(({ target, runs }) => ({ target, runs: runs.map((run) => run.cpuPerGiB) })));
       }
       if (WORKLOADS.has('w2')) {
         console.log(`W2 (${SMALL_COUNT} uploads of 64 KiB, 16 at a time), ${place.label}: server CPU per upload, median of ${RUNS} interleaved runs`);

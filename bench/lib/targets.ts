@@ -94,24 +94,33 @@ export interface FragoSettings {
   readonly oneRequest?: boolean;
   /** False: no whole-file checksum at all (the server's checksum mode `off`), to see what checksums cost. */
   readonly wholeFileChecksum?: boolean;
+  /** Node's `--max-semi-space-size` for the server, in MiB: a smaller young generation is collected more often. */
+  readonly semiSpaceMiB?: number;
 }
 
 /** frago under one adapter and one SQL driver, with DiskStorage and the library's defaults. */
 export function frago(adapter: string, database: BenchDriver, settings: FragoSettings = {}): Target {
-  const { fsync = 'chunk', hashing = 'thread', checksum = 'md5', observed = false, oneRequest = false, wholeFileChecksum = true } = settings;
+  const { fsync = 'chunk', hashing = 'thread', checksum = 'md5', observed = false, oneRequest = false, wholeFileChecksum = true, semiSpaceMiB } = settings;
   const notes = [
     oneRequest ? 'one request' : '',
     wholeFileChecksum ? (checksum === 'md5' ? '' : checksum) : 'no checksum',
     fsync === 'none' ? 'fsync none' : '',
     hashing === 'in-thread' ? 'hashing in-thread' : '',
     observed ? 'logs + metrics' : '',
+    semiSpaceMiB === undefined ? '' : `semi-space ${semiSpaceMiB} MiB`,
   ];
   const note = notes.filter(Boolean).join(', ');
   return {
     name: `frago ${adapter} + ${database}${note === '' ? '' : ` (${note})`}`,
     script: script('frago'),
     args: (dataDir, target) => [adapter, database, dataDir, target],
-    env: { FRAGO_FSYNC: fsync, FRAGO_HASHING: hashing, FRAGO_OBSERVED: observed ? '1' : '0', FRAGO_CHECKSUM: wholeFileChecksum ? 'on' : 'off' },
+    env: {
+      FRAGO_FSYNC: fsync,
+      FRAGO_HASHING: hashing,
+      FRAGO_OBSERVED: observed ? '1' : '0',
+      FRAGO_CHECKSUM: wholeFileChecksum ? 'on' : 'off',
+      ...(semiSpaceMiB === undefined ? {} : { NODE_OPTIONS: `--max-semi-space-size=${semiSpaceMiB}` }),
+    },
     driver: database,
     ...(wholeFileChecksum ? { checksum } : {}),
     reportsHeap: true,
