@@ -1,4 +1,5 @@
-import type { ChecksumAlgorithm } from './checksum.js';
+import { isCombinable, type ChecksumAlgorithm } from './checksum.js';
+import { combinedChecksum } from './combined-checksum.js';
 import type { Hashers, HashJob } from './hashers.js';
 import { IntervalSet } from './intervals.js';
 import { declaredSize, type UploadRecord } from './model.js';
@@ -37,9 +38,9 @@ export class ChecksumProgress {
   private readonly again = new Set<string>();
 
   constructor(
-    private readonly repository: UploadRepository,
-    private readonly storage: Storage,
-    private readonly hashers: Hashers,
+    readonly repository: UploadRepository,
+    readonly storage: Storage,
+    readonly hashers: Hashers,
   ) {}
 
   /** Starts advancing in the background; failures are left for finalize to redo. */
@@ -83,11 +84,13 @@ export class ChecksumProgress {
   }
 
   /**
-   * The digest of the whole upload with `algorithm`: resumed from the saved progress
-   * when it used the same algorithm, which is then moved to the end of the file so a
-   * retried finalize hashes nothing.
+   * The digest of the whole upload with `algorithm`. A combinable one (a CRC) is
+   * combined from the chunks' own values (see {@link combinedChecksum}). Any other is
+   * resumed from the saved progress when it used the same algorithm, which is then
+   * moved to the end of the file so a retried finalize hashes nothing.
    */
   async digest(upload: UploadRecord, algorithm: ChecksumAlgorithm): Promise<string> {
+    if (isCombinable(algorithm)) return combinedChecksum(this, upload, algorithm);
     const resume = upload.hash.algorithm === algorithm;
     const hasher = await this.hashers.open(algorithm, resume ? upload.hash.state : null);
     try {
