@@ -8,15 +8,7 @@ const ORACLES: Array<[ChecksumAlgorithm, (bytes: Uint8Array) => string]> = [
   ['crc64nvme', bitwiseCrc64nvme],
 ];
 
-const concat = (parts: readonly Uint8Array[]) => {
-  const all = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    all.set(part, offset);
-    offset += part.length;
-  }
-  return all;
-};
+const concat = (parts: readonly Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 
 async function hashWasmValue(algorithm: ChecksumAlgorithm, bytes: Uint8Array): Promise<string> {
   const job = await inThreadHashers.open(algorithm, null);
