@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDriverDatabase, openTestOrm, type DriverDatabase, type TestOrm } from '@frago/conformance';
+import { createDriverDatabase, createTestBucket, openTestOrm, type DriverDatabase, type TestBucket, type TestOrm } from '@frago/conformance';
 import {
   ANONYMOUS,
   createFrago,
@@ -17,6 +18,7 @@ import {
 import { threadHashers } from '@frago/core/node';
 import { MikroOrmRepository } from '@frago/mikro-orm';
 import { DiskStorage } from '@frago/storage-disk';
+import { S3Storage } from '@frago/storage-s3';
 import { bitwiseCrc32c, bitwiseCrc64nvme } from './support/bitwise-crc.js';
 
 /** A real disk storage that notes every range read back from it. */
@@ -45,11 +47,21 @@ async function* bytesOf(bytes: Uint8Array): AsyncIterable<Uint8Array> {
   for (let offset = 0; offset < bytes.length; offset += 16 * 1024) yield bytes.subarray(offset, offset + 16 * 1024);
 }
 
-/** frago over the HTTP protocol, in process, on a disk storage that counts its reads. */
-function server(options: Partial<FragoOptions> = {}) {
-  const storage = new ReadCountingDiskStorage({ directory: join(directory, randomBytes(6).toString('hex')) });
+/** An S3 storage that notes every range read back from it. */
+class ReadCountingS3Storage extends S3Storage {
+  readonly reads: ByteRange[] = [];
+
+  override async *read(key: string, range: ByteRange): AsyncIterable<Uint8Array> {
+    this.reads.push({ start: range.start, end: range.end });
+    yield* super.read(key, range);
+  }
+}
+
+/** frago over the HTTP protocol, in process, on a storage that counts its reads (a disk one unless given). */
+function server(options: Partial<FragoOptions> & { storage?: ReadCountingDiskStorage | ReadCountingS3Storage } = {}) {
+  const storage = options.storage ?? new ReadCountingDiskStorage({ directory: join(directory, randomBytes(6).toString('hex')) });
   const repository = options.repository ?? new MemoryRepository();
-  const frago = createFrago({ repository, storage, ...options });
+  const frago = createFrago({ ...options, repository, storage });
   const call = async (method: string, path: string, init: { json?: unknown; body?: Uint8Array; range?: string } = {}) => {
     const json = init.json === undefined ? undefined : new TextEncoder().encode(JSON.stringify(init.json));
     const request: FragoRequest = {
@@ -139,7 +151,7 @@ describe.each(ORACLES)('%s, combined from the chunks', (algorithm, crc) => {
   });
 
   it('verifies chunks of many lengths, sent in a shuffled order, a duplicate among them', async () => {
-    const { storage, call, start } = server();
+    const { storage, call, start, assembled } = server();
     const data = new Uint8Array(randomBytes(50_000));
     const ends = [0, 1, 7, 999, 1000, 4095, 12_345, 30_000, 49_998, 49_999];
     const ranges = ends.map((end, index) => ({ start: index === 0 ? 0 : ends[index - 1]! + 1, end }));
@@ -151,6 +163,7 @@ describe.each(ORACLES)('%s, combined from the chunks', (algorithm, crc) => {
     const done = await call('POST', `/${id}/`, { json: { checksum: crc(data) } });
     expect(done.status, JSON.stringify(done.body)).toBe(201);
     expect(storage.reads).toEqual([]);
+    expect(Buffer.from(await assembled(id)).equals(data)).toBe(true);
   });
 });
 
@@ -210,5 +223,26 @@ describe('chunks stored by a process that predates the column (rolling upgrade),
     expect(rows.map((row: Record<string, unknown>) => row.checksum)).toEqual(
       [0, 1000, 2000].map((offset) => `crc32c:${bitwiseCrc32c(data.subarray(offset, offset + 1000))}`),
     );
+  });
+});
+
+describe('on S3, where chunks are staged and joined at finalize', () => {
+  let bucket: TestBucket;
+  beforeAll(async () => {
+    bucket = await createTestBucket();
+  });
+  afterAll(() => bucket?.drop());
+
+  it.each(ORACLES)('%s: verifies chunks sent backwards without reading anything back from the bucket', async (algorithm, crc) => {
+    const storage = new ReadCountingS3Storage({ ...bucket.options, partSize: 5 * 1024 * 1024 });
+    const { call, start, send, repository } = server({ storage });
+    const data = new Uint8Array(randomBytes(150_000));
+    const id = await start(data.length, algorithm);
+    await send(id, data, 50_000, backwards(data.length, 50_000));
+    const done = await call('POST', `/${id}/`, { json: { checksum: crc(data) } });
+    expect(done.status, JSON.stringify(done.body)).toBe(201);
+    expect(storage.reads).toEqual([]);
+    const object = await bucket.client.send(new GetObjectCommand({ Bucket: bucket.name, Key: (await repository.get(id))!.location! }));
+    expect(Buffer.from((await object.Body?.transformToByteArray()) ?? []).equals(data)).toBe(true);
   });
 });
