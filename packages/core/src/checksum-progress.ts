@@ -38,9 +38,9 @@ export class ChecksumProgress {
   private readonly again = new Set<string>();
 
   constructor(
-    readonly repository: UploadRepository,
-    readonly storage: Storage,
-    readonly hashers: Hashers,
+    private readonly repository: UploadRepository,
+    private readonly storage: Storage,
+    private readonly hashers: Hashers,
   ) {}
 
   /** Starts advancing in the background; failures are left for finalize to redo. */
@@ -90,7 +90,9 @@ export class ChecksumProgress {
    * moved to the end of the file so a retried finalize hashes nothing.
    */
   async digest(upload: UploadRecord, algorithm: ChecksumAlgorithm): Promise<string> {
-    if (isCombinable(algorithm)) return combinedChecksum(this, upload, algorithm);
+    if (isCombinable(algorithm)) {
+      return combinedChecksum({ repository: this.repository, storage: this.storage, hashers: this.hashers }, upload, algorithm);
+    }
     const resume = upload.hash.algorithm === algorithm;
     const hasher = await this.hashers.open(algorithm, resume ? upload.hash.state : null);
     try {

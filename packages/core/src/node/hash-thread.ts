@@ -29,8 +29,8 @@ function runHashThread(require: (id: string) => unknown): void {
   const port = threads.parentPort;
   const hashWasm = require((threads.workerData as { hashWasm: string }).hashWasm) as Record<string, (argument?: number | string) => Promise<ThreadHasher>>;
   if (port === null) return;
-  // Idle hashers are kept by factory and argument: a CRC-32C hasher is no plain CRC-32 one.
   const jobs = new Map<number, { kind: string; hasher: ThreadHasher }>();
+  // Idle hashers are kept by factory and argument: a CRC-32C hasher is no plain CRC-32 one.
   const idle = new Map<string, ThreadHasher[]>();
   const release = (job: number) => {
     const open = jobs.get(job);
