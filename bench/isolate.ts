@@ -1,9 +1,10 @@
 // `pnpm bench:isolate`: where the default server's CPU and memory go. The default server
 // (frago express + sqlite) runs beside variants that each remove one cost (a cheaper
-// checksum, no checksum, hashing on the request's thread, no fsync, a smaller young
-// generation); the runs of all variants are interleaved, so load from elsewhere on the
-// machine falls on each alike. W1 and W2 as in `pnpm bench` (W3: W1's peak memory), in
-// the places of BENCH_PLACES; BENCH_RUNS rounds.
+// checksum, a checksum combined from the chunks instead of read back, no checksum,
+// hashing on the request's thread, no fsync, a smaller young generation); the runs of
+// all variants are interleaved, so load from elsewhere on the machine falls on each
+// alike. W1 and W2 as in `pnpm bench` (W3: W1's peak memory), in the places of
+// BENCH_PLACES; BENCH_RUNS rounds.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomFile, sourceFile } from './lib/files.js';
@@ -18,6 +19,7 @@ const DEFAULT = frago('express', 'sqlite');
 const W1_VARIANTS = [
   DEFAULT,
   frago('express', 'sqlite', { checksum: 'xxhash64' }),
+  frago('express', 'sqlite', { checksum: 'crc32c' }),
   frago('express', 'sqlite', { wholeFileChecksum: false }),
   frago('express', 'sqlite', { hashing: 'in-thread' }),
   frago('express', 'sqlite', { fsync: 'none' }),

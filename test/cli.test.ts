@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy, type FaultProxy } from '@frago/conformance';
+import { bitwiseCrc32c, bitwiseCrc64nvme } from './support/bitwise-crc.js';
 import { closedPort } from './support/closed-port.js';
 import { startDefaultServer, type DefaultServer } from './support/default-server.js';
 import { ROOT } from './support/server-process.js';
@@ -119,6 +120,19 @@ describe('the frago CLI against the default server process', () => {
     expect(seen[0]?.headers['upload-complete']).toBe('?1');
     const [id] = ids(run.stdout);
     expect((await assembled(id!, 'small.bin')).equals(small.bytes)).toBe(true);
+  });
+
+  it('computes crc32c and crc64nvme as the server combines them from parallel chunks', async () => {
+    const one = await file('crc.bin', 1 * MiB + 1);
+    for (const [algorithm, crc] of [
+      ['crc32c', bitwiseCrc32c],
+      ['crc64nvme', bitwiseCrc64nvme],
+    ] as const) {
+      const run = await frago(['upload', one.path, '--url', server.origin, '--chunk-size', '256KiB', '--parallel', '4', '--checksum', algorithm, '--state', state]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain(`${algorithm} ${crc(one.bytes)} verified`);
+      expect((await assembled(ids(run.stdout)[0]!, 'crc.bin')).equals(one.bytes)).toBe(true);
+    }
   });
 
   it('aborts an unfinished upload, and fails with the reason for an unknown one', async () => {

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startFaultProxy, type FaultProxy } from '@frago/conformance';
-import { FragoClient, MemoryStore, fingerprint, type ClientOptions, type RetryInfo, type UploadStore } from '@frago/client';
+import { FragoClient, MemoryStore, fingerprint, type ChecksumAlgorithm, type ClientOptions, type RetryInfo, type UploadStore } from '@frago/client';
 import { FileStore, fileSource } from '@frago/client/node';
+import { bitwiseCrc32c, bitwiseCrc64nvme } from './support/bitwise-crc.js';
 import { startDefaultServer, type DefaultServer } from './support/default-server.js';
 
 const MiB = 1024 * 1024;
@@ -103,4 +104,33 @@ describe('@frago/client against the default server process (Express + SQLite + d
     expect(upload.phase).toBe('failed');
     expect((await client().status(upload.uploadId!)).status).toBe('in_progress');
   });
+
+  it.each([
+    ['crc32c', bitwiseCrc32c],
+    ['crc64nvme', bitwiseCrc64nvme],
+  ] as Array<[ChecksumAlgorithm, (bytes: Uint8Array) => string]>)(
+    '%s: parallel chunks, the first arriving last, verify against a CRC computed bit by bit',
+    async (algorithm, crc) => {
+      const { path, bytes } = await file(`${algorithm}.bin`, MiB + 5);
+      // The first chunk is refused once, so it is sent again after the others.
+      const before = proxy.log.length;
+      let refused = false;
+      proxy.decide((request) => {
+        if (request.method !== 'PUT' || refused || !String(request.headers['content-range']).startsWith('bytes 0-')) return 'pass';
+        refused = true;
+        return 'unavailable';
+      });
+      const result = await client({ chunkSize: 128 * 1024, parallel: 6 }).upload(await fileSource(path), { checksum: algorithm }).done;
+
+      const expected = crc(bytes);
+      expect(result).toMatchObject({ checksum: expected, checksumAlgorithm: algorithm, verified: true });
+      expect(refused).toBe(true);
+      const puts = proxy.log.slice(before).filter((request) => request.method === 'PUT' && request.status === 200);
+      // Out of order: chunks after the first were stored before it was.
+      const firstStored = puts.findIndex((request) => String(request.headers['content-range']).startsWith('bytes 0-'));
+      expect(firstStored).toBeGreaterThan(0);
+      expect((await assembled(result.uploadId, `${algorithm}.bin`)).equals(bytes)).toBe(true);
+      expect((await client().status(result.uploadId)).checksum).toBe(expected);
+    },
+  );
 });

@@ -35,9 +35,20 @@ export async function bigUpload(target: Target, place: Place, file: SourceFile):
   });
 }
 
-/** The targets W1 runs in a place: all of them on disk; in memory, the anchors and the default server with md5 and with xxhash64. */
+/**
+ * The targets W1 runs in a place: all of them on disk; in memory, the anchors and the
+ * default server with md5, with xxhash64 and with crc32c (combined from the chunks).
+ */
 function bigFileTargets(place: Place): Target[] {
-  if (!place.databaseServers) return chosen([BARE, TUS, frago('express', 'sqlite'), frago('express', 'sqlite', { checksum: 'xxhash64' })]);
+  if (!place.databaseServers) {
+    return chosen([
+      BARE,
+      TUS,
+      frago('express', 'sqlite'),
+      frago('express', 'sqlite', { checksum: 'xxhash64' }),
+      frago('express', 'sqlite', { checksum: 'crc32c' }),
+    ]);
+  }
   return chosen([
     BARE,
     TUS,
@@ -46,6 +57,7 @@ function bigFileTargets(place: Place): Target[] {
     frago('express', 'sqlite'),
     frago('express', 'sqlite', { observed: true }),
     frago('express', 'sqlite', { checksum: 'xxhash64' }),
+    frago('express', 'sqlite', { checksum: 'crc32c' }),
     frago('express', 'sqlite', { hashing: 'in-thread' }),
     frago('express', 'sqlite', { fsync: 'none' }),
     frago('express', 'postgresql'),

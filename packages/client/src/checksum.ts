@@ -1,8 +1,19 @@
-import { createBLAKE3, createMD5, createSHA1, createSHA256, createSHA384, createSHA512, createXXHash64, type IHasher } from 'hash-wasm';
+import {
+  createBLAKE3,
+  createCRC32,
+  createCRC64,
+  createMD5,
+  createSHA1,
+  createSHA256,
+  createSHA384,
+  createSHA512,
+  createXXHash64,
+  type IHasher,
+} from 'hash-wasm';
 import { cancelledError, FragoClientError } from './errors.js';
 
 /** A whole-file checksum algorithm, as the frago API names them. */
-export type ChecksumAlgorithm = 'md5' | 'sha1' | 'sha256' | 'sha384' | 'sha512' | 'xxhash64' | 'blake3';
+export type ChecksumAlgorithm = 'md5' | 'sha1' | 'sha256' | 'sha384' | 'sha512' | 'xxhash64' | 'blake3' | 'crc32c' | 'crc64nvme';
 
 // The client's own table (the server's is in @frago/core): the client depends on hash-wasm alone.
 const FACTORIES: Record<ChecksumAlgorithm, () => Promise<IHasher>> = {
@@ -13,6 +24,9 @@ const FACTORIES: Record<ChecksumAlgorithm, () => Promise<IHasher>> = {
   sha512: createSHA512,
   xxhash64: createXXHash64,
   blake3: () => createBLAKE3(),
+  // The CRCs S3 computes for whole objects, by their reflected polynomials.
+  crc32c: () => createCRC32(0x82f63b78),
+  crc64nvme: () => createCRC64('9a6c9329ac4bc9b5'),
 };
 
 /** Every algorithm the client can compute. */

@@ -1,4 +1,5 @@
-import type { ChecksumAlgorithm } from './checksum.js';
+import { isCombinable, type ChecksumAlgorithm } from './checksum.js';
+import { combinedChecksum } from './combined-checksum.js';
 import type { Hashers, HashJob } from './hashers.js';
 import { IntervalSet } from './intervals.js';
 import { declaredSize, type UploadRecord } from './model.js';
@@ -83,11 +84,15 @@ export class ChecksumProgress {
   }
 
   /**
-   * The digest of the whole upload with `algorithm`: resumed from the saved progress
-   * when it used the same algorithm, which is then moved to the end of the file so a
-   * retried finalize hashes nothing.
+   * The digest of the whole upload with `algorithm`. A combinable one (a CRC) is
+   * combined from the chunks' own values (see {@link combinedChecksum}). Any other is
+   * resumed from the saved progress when it used the same algorithm, which is then
+   * moved to the end of the file so a retried finalize hashes nothing.
    */
   async digest(upload: UploadRecord, algorithm: ChecksumAlgorithm): Promise<string> {
+    if (isCombinable(algorithm)) {
+      return combinedChecksum({ repository: this.repository, storage: this.storage, hashers: this.hashers }, upload, algorithm);
+    }
     const resume = upload.hash.algorithm === algorithm;
     const hasher = await this.hashers.open(algorithm, resume ? upload.hash.state : null);
     try {

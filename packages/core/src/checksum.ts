@@ -1,26 +1,77 @@
 import * as hashWasm from 'hash-wasm';
 import type { IHasher } from 'hash-wasm';
+import { CrcCombiner, type CrcModel } from './crc.js';
 
 /** A whole-file checksum algorithm frago can verify. */
-export type ChecksumAlgorithm = 'md5' | 'sha1' | 'sha256' | 'sha384' | 'sha512' | 'xxhash64' | 'blake3';
+export type ChecksumAlgorithm =
+  | 'md5'
+  | 'sha1'
+  | 'sha256'
+  | 'sha384'
+  | 'sha512'
+  | 'xxhash64'
+  | 'blake3'
+  | 'crc32c'
+  | 'crc64nvme';
+
+/** How a hashing thread makes a hasher: a hash-wasm factory by name, and the one argument it takes, if any. */
+export interface HashWasmFactory {
+  readonly factory: keyof typeof hashWasm;
+  readonly argument?: number | string;
+}
+
+// The CRCs S3 computes as full-object checksums of multipart uploads.
+const CRC_MODELS = {
+  crc32c: { width: 32, reflectedPolynomial: '82f63b78' },
+  crc64nvme: { width: 64, reflectedPolynomial: '9a6c9329ac4bc9b5' },
+} as const satisfies Partial<Record<ChecksumAlgorithm, CrcModel>>;
 
 /**
  * The hash-wasm factory of each algorithm, by name, so that a hashing thread (which
  * loads hash-wasm by itself) makes exactly the hashers this module makes.
  */
-export const HASH_WASM_FACTORIES = {
-  md5: 'createMD5',
-  sha1: 'createSHA1',
-  sha256: 'createSHA256',
-  sha384: 'createSHA384',
-  sha512: 'createSHA512',
-  xxhash64: 'createXXHash64',
-  blake3: 'createBLAKE3',
-} as const satisfies Record<ChecksumAlgorithm, keyof typeof hashWasm>;
+export const HASH_WASM_FACTORIES: Readonly<Record<ChecksumAlgorithm, HashWasmFactory>> = {
+  md5: { factory: 'createMD5' },
+  sha1: { factory: 'createSHA1' },
+  sha256: { factory: 'createSHA256' },
+  sha384: { factory: 'createSHA384' },
+  sha512: { factory: 'createSHA512' },
+  xxhash64: { factory: 'createXXHash64' },
+  blake3: { factory: 'createBLAKE3' },
+  crc32c: { factory: 'createCRC32', argument: Number.parseInt(CRC_MODELS.crc32c.reflectedPolynomial, 16) },
+  // hash-wasm takes CRC-64's reflected polynomial as 16 hex digits.
+  crc64nvme: { factory: 'createCRC64', argument: CRC_MODELS.crc64nvme.reflectedPolynomial },
+};
 
 const FACTORIES: Record<ChecksumAlgorithm, () => Promise<IHasher>> = Object.fromEntries(
-  Object.entries(HASH_WASM_FACTORIES).map(([algorithm, factory]) => [algorithm, () => hashWasm[factory]()]),
+  Object.entries(HASH_WASM_FACTORIES).map(([algorithm, { factory, argument }]) => [
+    algorithm,
+    () => (hashWasm[factory] as (argument?: number | string) => Promise<IHasher>)(argument),
+  ]),
 ) as Record<ChecksumAlgorithm, () => Promise<IHasher>>;
+
+const combiners = new Map<ChecksumAlgorithm, CrcCombiner>();
+
+/**
+ * The combiner of a combinable algorithm (a CRC: the value of a file follows from its
+ * chunks' values and lengths), or undefined for any other. Chunks of an upload with a
+ * combinable algorithm are each checksummed as they arrive, and finalize combines them
+ * instead of reading bytes back.
+ */
+export function combinerOf(algorithm: ChecksumAlgorithm): CrcCombiner | undefined {
+  if (!Object.hasOwn(CRC_MODELS, algorithm)) return undefined;
+  let combiner = combiners.get(algorithm);
+  if (combiner === undefined) {
+    combiner = new CrcCombiner(CRC_MODELS[algorithm as keyof typeof CRC_MODELS]);
+    combiners.set(algorithm, combiner);
+  }
+  return combiner;
+}
+
+/** True when the whole-file value of `algorithm` is combined from its chunks' values (see {@link combinerOf}). */
+export function isCombinable(algorithm: ChecksumAlgorithm): boolean {
+  return Object.hasOwn(CRC_MODELS, algorithm);
+}
 
 /** Every algorithm frago knows, in the order the docs list them. */
 export const CHECKSUM_ALGORITHMS = Object.keys(FACTORIES) as ChecksumAlgorithm[];

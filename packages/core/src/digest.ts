@@ -11,3 +11,9 @@ export interface ChunkDigest {
 export function formatChunkDigest(digest: ChunkDigest): string {
   return `${digest.algorithm}:${digest.hex}`;
 }
+
+/** The hex value a digest recorded as `algorithm:hex` holds for `algorithm`; undefined when it is absent or of another algorithm. */
+export function recordedHex(recorded: string | null | undefined, algorithm: ChecksumAlgorithm): string | undefined {
+  const prefix = `${algorithm}:`;
+  return recorded?.startsWith(prefix) ? recorded.slice(prefix.length) : undefined;
+}

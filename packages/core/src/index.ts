@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './intervals.js';
 export * from './checksum.js';
+export * from './crc.js';
 export * from './hashers.js';
 export * from './digest.js';
 export * from './model.js';

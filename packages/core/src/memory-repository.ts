@@ -83,6 +83,7 @@ export class MemoryRepository implements UploadRepository {
       digest: claim.digest,
       leaseUntil: claim.leaseUntil,
       storageData: null,
+      checksum: null,
     });
     this.chunkMap.set(uploadId, live);
     return { kind: 'claimed', claimId: claim.claimId };
@@ -103,10 +104,10 @@ export class MemoryRepository implements UploadRepository {
     );
   }
 
-  async storeClaim(uploadId: string, claimId: string, storageData: string | null = null): Promise<boolean> {
+  async storeClaim(uploadId: string, claimId: string, storageData: string | null = null, checksum: string | null = null): Promise<boolean> {
     if (this.uploads.get(uploadId)?.status !== 'in_progress') return false;
     return this.replaceChunk(uploadId, claimId, (chunk) =>
-      chunk.state === 'pending' ? { ...chunk, state: 'stored', leaseUntil: null, storageData } : undefined,
+      chunk.state === 'pending' ? { ...chunk, state: 'stored', leaseUntil: null, storageData, checksum } : undefined,
     );
   }
 

@@ -90,6 +90,15 @@ export interface ChunkRecord extends ByteRange {
    * nothing. Repositories written before this field existed may leave it out.
    */
   readonly storageData?: string | null;
+  /**
+   * The chunk's own value of the upload's combinable checksum (`crc32c:e3069283`),
+   * computed as its bytes streamed to the storage, so that finalize combines the values
+   * instead of reading the bytes back. Null while pending, for an algorithm that does not
+   * combine, and for a chunk that did not stream through frago (a direct upload's part,
+   * a joined upload) or was stored by a process or repository that predates the field
+   * (which may leave it out): finalize reads such a chunk back.
+   */
+  readonly checksum?: string | null;
 }
 
 /** The outcome of {@link UploadRepository.claimRange}. */

@@ -70,10 +70,12 @@ export interface UploadRepository {
    * Marks a pending claim stored, atomically with a check that the upload is still
    * `in_progress`, and keeps `storageData` with it (what {@link Storage.write} returned
    * for the chunk; returned unchanged as {@link ChunkRecord.storageData} by
-   * {@link UploadRepository.chunks}). False (and nothing changed) when the claim is gone
-   * or the upload left `in_progress`.
+   * {@link UploadRepository.chunks}) and `checksum` (the chunk's value of a combinable
+   * checksum, returned as {@link ChunkRecord.checksum}). False (and nothing changed) when
+   * the claim is gone or the upload left `in_progress`. A repository that ignores
+   * `checksum` stays correct: finalize then reads the chunk back.
    */
-  storeClaim(uploadId: string, claimId: string, storageData?: string | null): Promise<boolean>;
+  storeClaim(uploadId: string, claimId: string, storageData?: string | null, checksum?: string | null): Promise<boolean>;
 
   /** Removes a pending claim, leaving stored chunks untouched. Idempotent. */
   releaseClaim(uploadId: string, claimId: string): Promise<void>;

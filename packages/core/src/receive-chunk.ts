@@ -1,7 +1,8 @@
 import { exactLength, tap } from './body.js';
-import { digestsEqual, ResumableHasher } from './checksum.js';
+import { digestsEqual, isCombinable, ResumableHasher } from './checksum.js';
 import type { ClaimLease } from './claim-lease.js';
 import type { WriteChunk } from './commands.js';
+import { formatChunkDigest } from './digest.js';
 import { FragoError, isFragoError } from './errors.js';
 import { idleTimeout } from './idle-timeout.js';
 import { rangeSize } from './intervals.js';
@@ -10,9 +11,11 @@ import type { ResolvedOptions } from './options.js';
 import type { WrittenChunk } from './ports.js';
 
 /**
- * Streams a claimed chunk to the storage, renewing the claim while bytes flow. When
- * the chunk starts exactly where the whole-file checksum stopped, it is hashed on the
- * way, and the hasher's new state is returned with what the storage returned.
+ * Streams a claimed chunk to the storage, renewing the claim while bytes flow. For a
+ * combinable checksum (a CRC), the chunk's own value is computed on the way and returned
+ * as `checksum` (`algorithm:hex`), wherever the chunk lies. For any other, when the chunk
+ * starts exactly where the whole-file checksum stopped, it is hashed on the way, and the
+ * hasher's new state is returned as `hashed`. Both come with what the storage returned.
  *
  * @throws {FragoError} `BODY_LENGTH_MISMATCH`, `BODY_TIMEOUT`, `RANGE_IN_FLIGHT` (the
  * claim stalled past its lease), `DIGEST_MISMATCH`, `CLIENT_ABORTED`, `STORAGE_FAILED`,
@@ -23,17 +26,20 @@ export async function receiveChunk(
   upload: UploadRecord,
   chunk: WriteChunk,
   lease: ClaimLease,
-): Promise<{ hashed: Uint8Array | null; storageData: string | null }> {
+): Promise<{ hashed: Uint8Array | null; checksum: string | null; storageData: string | null }> {
   const { storage, checksum } = options;
   const { range } = chunk;
-  const wholeFile =
-    checksum.mode !== 'off' && upload.hash.offset === range.start ? await checksum.hashers.open(upload.hash.algorithm, upload.hash.state) : null;
+  const { algorithm } = upload.hash;
+  const combinable = checksum.mode !== 'off' && isCombinable(algorithm);
+  const inOrder = checksum.mode !== 'off' && !combinable && upload.hash.offset === range.start;
+  // One job either way: the chunk's own CRC, or the whole file's hasher resumed.
+  const hashJob = combinable || inOrder ? await checksum.hashers.open(algorithm, inOrder ? upload.hash.state : null) : null;
   const chunkHasher = chunk.digest ? await ResumableHasher.create(chunk.digest.algorithm) : null;
   const source = idleTimeout(chunk.body, options.bodyIdleTimeoutMs);
   const body = tap(exactLength(source, rangeSize(range)), (piece) => {
     lease.touch();
     chunkHasher?.update(piece);
-    return wholeFile?.update(piece);
+    return hashJob?.update(piece);
   });
   lease.start();
   try {
@@ -51,10 +57,11 @@ export async function receiveChunk(
     if (chunkHasher !== null && chunk.digest && !digestsEqual(chunkHasher.digest(), chunk.digest.hex)) {
       throw new FragoError('DIGEST_MISMATCH', 'The chunk does not match its digest; send it again');
     }
-    const hashed = wholeFile === null ? null : await wholeFile.save();
-    return { hashed, storageData: written?.storageData ?? null };
+    const hashed = inOrder && hashJob !== null ? await hashJob.save() : null;
+    const value = combinable && hashJob !== null ? formatChunkDigest({ algorithm, hex: await hashJob.digest() }) : null;
+    return { hashed, checksum: value, storageData: written?.storageData ?? null };
   } finally {
-    wholeFile?.close();
+    hashJob?.close();
     chunkHasher?.close();
   }
 }

@@ -1,4 +1,4 @@
-import { digestsEqual, type ChecksumAlgorithm } from './checksum.js';
+import { digestsEqual, isCombinable, type ChecksumAlgorithm } from './checksum.js';
 import { ChecksumProgress } from './checksum-progress.js';
 import { ClaimLease } from './claim-lease.js';
 import type { ConcatenateUploads, FinalizeUpload, ListUploads, StartUpload, WriteChunk } from './commands.js';
@@ -264,8 +264,8 @@ export class UploadService {
     }
 
     try {
-      const { hashed, storageData } = await receiveChunk(this.options, upload, chunk, lease);
-      const stored = await this.repo(() => repository.storeClaim(uploadId, claimId, storageData));
+      const { hashed, checksum, storageData } = await receiveChunk(this.options, upload, chunk, lease);
+      const stored = await this.repo(() => repository.storeClaim(uploadId, claimId, storageData, checksum));
       if (!stored) throw new FragoError('RANGE_IN_FLIGHT', 'The claim on this range lapsed; send the chunk again');
       if (hashed !== null) {
         await this.repo(() =>
@@ -281,10 +281,11 @@ export class UploadService {
       throw await this.chunkFailure(upload, error);
     }
     // Catch the checksum up in the background, unless the chunk took it to the end (a
-    // one-chunk upload) or the storage cannot read bytes back before it is sealed (S3).
+    // one-chunk upload), the storage cannot read bytes back before it is sealed (S3), or
+    // the chunk's own value is all finalize needs (a combinable checksum).
     const hashedToEnd = upload.hash.offset === range.start && range.end + 1 === upload.totalSize;
     const readable = this.options.storage.seal === undefined;
-    if (this.options.checksum.mode !== 'off' && readable && !hashedToEnd) {
+    if (this.options.checksum.mode !== 'off' && readable && !hashedToEnd && !isCombinable(upload.hash.algorithm)) {
       this.checksums.advance(uploadId);
       // Answer only once the checksum is close behind this chunk: a client sending faster
       // than the server hashes is slowed down, instead of finalize hashing the backlog.

@@ -20,6 +20,10 @@ describeRepositoryConformance('MemoryRepository', async () => {
         const chunk = (await repository.chunks(uploadId)).find((candidate) => candidate.claimId === claimId);
         return chunk === undefined ? undefined : (chunk.storageData ?? null);
       },
+      async chunkChecksum(uploadId, claimId) {
+        const chunk = (await repository.chunks(uploadId)).find((candidate) => candidate.claimId === claimId);
+        return chunk === undefined ? undefined : (chunk.checksum ?? null);
+      },
     },
     async teardown() {},
   };

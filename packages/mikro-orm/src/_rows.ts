@@ -10,7 +10,7 @@ export const UPLOAD_COLUMNS =
   'metadata, created_at, expires_at, completed_at, lease_until, hash_algorithm, hash_offset, hash_state';
 
 /** The chunk columns {@link RowReader.chunk} reads: a select list for statements that return chunks. */
-export const CHUNK_COLUMNS = 'claim_id, start_byte, end_byte, size, state, digest, lease_until, storage_data';
+export const CHUNK_COLUMNS = 'claim_id, start_byte, end_byte, size, state, digest, lease_until, storage_data, checksum';
 
 /**
  * Turns raw rows into frago's records. The drivers hand back different shapes for the
@@ -65,6 +65,7 @@ export class RowReader {
       digest: nullableString(row.digest),
       leaseUntil: this.nullableDate(row.lease_until),
       storageData: nullableString(row.storage_data),
+      checksum: nullableString(row.checksum),
     };
   }
 

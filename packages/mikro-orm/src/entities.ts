@@ -52,6 +52,8 @@ export interface FragoChunkEntity {
   leaseUntil: Date | null;
   /** What the storage returned for the chunk (an S3 part's ETag ...); added by `frago_0002_chunk_storage_data`. */
   storageData: string | null;
+  /** The chunk's value of a combinable checksum (`crc32c:e3069283`); added by `frago_0005_chunk_checksum`. */
+  checksum: string | null;
 }
 
 /** MikroORM property definitions for every property of `Entity`. */
@@ -167,6 +169,7 @@ export function defineChunkEntity<Upload extends FragoUploadEntity = FragoUpload
     digest: { type: 'string', length: 255, nullable: true, fieldName: 'digest' },
     leaseUntil: { type: 'datetime', length: 3, nullable: true, fieldName: 'lease_until' },
     storageData: { type: 'text', nullable: true, fieldName: 'storage_data' },
+    checksum: { type: 'string', length: 64, nullable: true, fieldName: 'checksum' },
   };
   return new EntitySchema<FragoChunkEntity>({
     name: options.className ?? CHUNK_ENTITY_NAME,

@@ -145,6 +145,27 @@ export class FragoDeferredSizeMigration extends Migration {
   }
 }
 
+const ADD_CHUNK_CHECKSUM: Record<Dialect, string> = {
+  postgresql: 'alter table "frago_chunk" add column "checksum" varchar(64) null;',
+  sqlite: 'alter table `frago_chunk` add column `checksum` text null;',
+  mysql: 'alter table `frago_chunk` add `checksum` varchar(64) null;',
+};
+
+/**
+ * Adds `frago_chunk.checksum`: a chunk's own value of a combinable checksum (CRC-32C,
+ * CRC-64/NVME), so finalize combines the values instead of reading the bytes back.
+ * Chunks stored before it have none and are read back once, at finalize.
+ */
+export class FragoChunkChecksumMigration extends Migration {
+  override up(): void {
+    this.addSql(ADD_CHUNK_CHECKSUM[dialectFor(this.driver)]);
+  }
+
+  override down(): void {
+    this.addSql(`alter table ${quoted(this.driver, 'frago_chunk')} drop column ${quoted(this.driver, 'checksum')}`);
+  }
+}
+
 /**
  * frago's migrations, oldest first, for MikroORM's migrator:
  * `migrations: { migrationsList: [...fragoMigrations, ...yours] }`. Names are stable:
@@ -155,4 +176,5 @@ export const fragoMigrations: readonly MigrationObject[] = [
   { name: 'frago_0002_chunk_storage_data', class: FragoChunkStorageDataMigration },
   { name: 'frago_0003_millisecond_timestamps', class: FragoMillisecondTimestampsMigration },
   { name: 'frago_0004_deferred_size', class: FragoDeferredSizeMigration },
+  { name: 'frago_0005_chunk_checksum', class: FragoChunkChecksumMigration },
 ];

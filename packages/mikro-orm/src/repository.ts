@@ -121,7 +121,7 @@ export class MikroOrmRepository implements UploadRepository {
       lockTable: this.uploadsTable,
     });
     this.reader = new RowReader(platform);
-    this.storeSql = `update ${this.chunksTable} set state = 'stored', lease_until = null, storage_data = ?
+    this.storeSql = `update ${this.chunksTable} set state = 'stored', lease_until = null, storage_data = ?, checksum = ?
        where upload_id = ? and claim_id = ? and state = 'pending'`;
     this.deleteChunksSql = `delete from ${this.chunksTable} where upload_id = ?`;
     this.columns = options.columns;
@@ -248,14 +248,15 @@ export class MikroOrmRepository implements UploadRepository {
     return changed > 0;
   }
 
-  async storeClaim(uploadId: string, claimId: string, storageData: string | null = null): Promise<boolean> {
+  async storeClaim(uploadId: string, claimId: string, storageData: string | null = null, checksum: string | null = null): Promise<boolean> {
     // A shared lock on the upload's row makes a concurrent transition of the upload wait
     // for this store (and this store wait for it), so a chunk is never stored after the
     // upload left in_progress, and a finalizer always sees every chunk stored before it.
-    if (this.dialect === 'mysql') return this.runner.transaction(() => this.storeLocked(uploadId, claimId, storageData));
+    const values = [storageData, checksum] as const;
+    if (this.dialect === 'mysql') return this.runner.transaction(() => this.storeLocked(uploadId, claimId, values));
     const changed = await this.runner.affected(
       `${this.storeSql} and exists (select 1 from ${this.uploadsTable} where id = ? and status = 'in_progress'${rowLock(this.dialect, 'share')})`,
-      [storageData, uploadId, claimId, uploadId],
+      [...values, uploadId, claimId, uploadId],
     );
     return changed > 0;
   }
@@ -406,13 +407,13 @@ export class MikroOrmRepository implements UploadRepository {
   }
 
   /** Stores a claim after taking a shared lock on its upload's row, for InnoDB (see storeClaim). */
-  private *storeLocked(uploadId: string, claimId: string, storageData: string | null): Script<boolean> {
+  private *storeLocked(uploadId: string, claimId: string, values: readonly [string | null, string | null]): Script<boolean> {
     const [upload] = yield* rows(
       `select status from ${this.uploadsTable} where id = ? and status = 'in_progress'${rowLock(this.dialect, 'share')}`,
       [uploadId],
     );
     if (upload === undefined) return false;
-    return (yield* affected(this.storeSql, [storageData, uploadId, claimId])) > 0;
+    return (yield* affected(this.storeSql, [...values, uploadId, claimId])) > 0;
   }
 
   private *deleteOnce(uploadId: string): Script<void> {

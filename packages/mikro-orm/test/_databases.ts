@@ -78,6 +78,10 @@ export function sqlInspector(orm: TestOrm): RepositoryInspector {
       const [row] = await connection.execute('select storage_data from frago_chunk where upload_id = ? and claim_id = ?', [uploadId, claimId]);
       return row === undefined ? undefined : (row.storage_data as string | null);
     },
+    async chunkChecksum(uploadId, claimId) {
+      const [row] = await connection.execute('select checksum from frago_chunk where upload_id = ? and claim_id = ?', [uploadId, claimId]);
+      return row === undefined ? undefined : (row.checksum as string | null);
+    },
   };
 }
 

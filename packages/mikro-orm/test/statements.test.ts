@@ -139,6 +139,7 @@ for (const driver of DRIVERS) {
           digest: 'md5:abc',
           leaseUntil: claim.leaseUntil,
           storageData: null,
+          checksum: null,
         },
       ]);
     });
@@ -159,6 +160,7 @@ for (const driver of DRIVERS) {
           digest: null,
           leaseUntil,
           storageData: null,
+          checksum: null,
         });
       const live = chunk(0, at(1));
       const lapsed = chunk(100, at(-1));
@@ -220,6 +222,7 @@ for (const driver of ['sqlite', 'libsql'] as const) {
         digest: null,
         leaseUntil: T0,
         storageData: null,
+        checksum: null,
       });
       await em.flush();
 

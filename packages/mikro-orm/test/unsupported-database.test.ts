@@ -3,6 +3,7 @@ import { MikroORM } from '@mikro-orm/mongodb';
 import type { AbstractSqlDriver } from '@mikro-orm/sql';
 import type { SqlOrm } from '../src/index.js';
 import {
+  FragoChunkChecksumMigration,
   FragoChunkStorageDataMigration,
   FragoDeferredSizeMigration,
   FragoInitialMigration,
@@ -24,7 +25,13 @@ describe('a database frago does not run on (MongoDB)', () => {
   it('is refused by every frago migration before it adds a statement, naming the supported drivers', async () => {
     const orm = openMongo();
     try {
-      const migrations = [FragoInitialMigration, FragoChunkStorageDataMigration, FragoMillisecondTimestampsMigration, FragoDeferredSizeMigration];
+      const migrations = [
+        FragoInitialMigration,
+        FragoChunkStorageDataMigration,
+        FragoMillisecondTimestampsMigration,
+        FragoDeferredSizeMigration,
+        FragoChunkChecksumMigration,
+      ];
       expect(migrations).toHaveLength(fragoMigrations.length);
       for (const FragoMigration of migrations) {
         // The migrator hands each migration its ORM's driver, whatever the database.

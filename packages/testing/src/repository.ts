@@ -30,6 +30,8 @@ export interface RepositoryInspector {
   chunks(uploadId: string): Promise<InspectedChunk[]>;
   /** The storage data kept with one chunk row; undefined when there is no such row. */
   storageData(uploadId: string, claimId: string): Promise<string | null | undefined>;
+  /** The checksum value kept with one chunk row; undefined when there is no such row. */
+  chunkChecksum(uploadId: string, claimId: string): Promise<string | null | undefined>;
 }
 
 /** A repository under test, with an independent view of its store. */
@@ -272,6 +274,7 @@ export function shouldClaimRanges(fixture: RepositoryAccess): void {
           digest: 'cafe',
           leaseUntil: claim.leaseUntil,
           storageData: null,
+          checksum: null,
         },
       ]);
       expect(await inspect.chunks(upload.id)).toEqual([{ start: 0, end: 99, state: 'pending', claimId: claim.claimId }]);
@@ -553,6 +556,34 @@ export function shouldStoreAndReleaseClaims(fixture: RepositoryAccess): void {
       expect(await inspect.storageData(upload.id, randomUUID())).toBeUndefined();
       const again = await repository.claimRange(upload.id, { start: 0, end: 99 }, claimOf());
       expect(again).toMatchObject({ kind: 'duplicate', chunk: { storageData: data } });
+    });
+
+    it("keeps the chunk's checksum value with the stored chunk and hands it back with duplicates", async () => {
+      const { repository, inspect } = fixture();
+      const upload = await repository.create(newUpload({ checksumAlgorithm: 'crc64nvme', hash: { algorithm: 'crc64nvme', offset: 0, state: null } }));
+      const withValue = claimOf();
+      const without = claimOf();
+      const pending = claimOf();
+      const value = 'crc64nvme:ae8b14860a799888';
+      await repository.claimRange(upload.id, { start: 0, end: 99 }, withValue);
+      await repository.claimRange(upload.id, { start: 100, end: 199 }, without);
+      await repository.claimRange(upload.id, { start: 200, end: 299 }, pending);
+
+      expect(await repository.storeClaim(upload.id, withValue.claimId, 'part 1', value)).toBe(true);
+      expect(await repository.storeClaim(upload.id, without.claimId, null)).toBe(true);
+
+      expect((await repository.chunks(upload.id)).map((chunk) => [chunk.storageData, chunk.checksum ?? null])).toEqual([
+        ['part 1', value],
+        [null, null],
+        [null, null],
+      ]);
+      expect(await repository.chunks(upload.id, { from: 50, limit: 1 })).toMatchObject([{ start: 0, checksum: value }]);
+      expect(await inspect.chunkChecksum(upload.id, withValue.claimId)).toBe(value);
+      expect(await inspect.chunkChecksum(upload.id, without.claimId)).toBeNull();
+      expect(await inspect.chunkChecksum(upload.id, pending.claimId)).toBeNull();
+      expect(await inspect.chunkChecksum(upload.id, randomUUID())).toBeUndefined();
+      const again = await repository.claimRange(upload.id, { start: 0, end: 99 }, claimOf());
+      expect(again).toMatchObject({ kind: 'duplicate', chunk: { checksum: value } });
     });
 
     it('refuses to store a claim that does not exist or belongs to another upload', async () => {

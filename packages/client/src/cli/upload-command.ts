@@ -24,8 +24,9 @@ Options:
   -c, --chunk-size SIZE  bytes per chunk, e.g. 8MiB (default: what the server proposes;
                          for a direct upload, the store's part size)
   -p, --parallel N       chunks in flight at once (default 4)
-      --checksum ALGO    md5, sha1, sha256, sha384, sha512, xxhash64, blake3, or none
-                         (default: the server's, md5 unless it says otherwise)
+      --checksum ALGO    md5, sha1, sha256, sha384, sha512, xxhash64, blake3, crc32c,
+                         crc64nvme, or none (default: the server's, md5 unless it
+                         says otherwise)
       --no-direct        send every chunk through the server, even when it offers
                          direct uploads (parts sent straight to its S3 bucket)
       --state FILE       where unfinished uploads are remembered

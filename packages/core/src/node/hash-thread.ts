@@ -1,6 +1,6 @@
 /** A request from the main thread to a hashing thread. */
 export type HashThreadRequest =
-  | { readonly id: number; readonly job: number; readonly op: 'open'; readonly factory: string; readonly state: Uint8Array | null }
+  | { readonly id: number; readonly job: number; readonly op: 'open'; readonly factory: string; readonly argument?: number | string; readonly state: Uint8Array | null }
   | { readonly id: number; readonly job: number; readonly op: 'update'; readonly bytes: Uint8Array }
   | { readonly id: number; readonly job: number; readonly op: 'save' | 'digest' | 'close' };
 
@@ -27,26 +27,28 @@ interface ThreadHasher {
 function runHashThread(require: (id: string) => unknown): void {
   const threads = require('node:worker_threads') as typeof import('node:worker_threads');
   const port = threads.parentPort;
-  const hashWasm = require((threads.workerData as { hashWasm: string }).hashWasm) as Record<string, () => Promise<ThreadHasher>>;
+  const hashWasm = require((threads.workerData as { hashWasm: string }).hashWasm) as Record<string, (argument?: number | string) => Promise<ThreadHasher>>;
   if (port === null) return;
-  const jobs = new Map<number, { factory: string; hasher: ThreadHasher }>();
+  const jobs = new Map<number, { kind: string; hasher: ThreadHasher }>();
+  // Idle hashers are kept by factory and argument: a CRC-32C hasher is no plain CRC-32 one.
   const idle = new Map<string, ThreadHasher[]>();
   const release = (job: number) => {
     const open = jobs.get(job);
     if (open === undefined) return;
     jobs.delete(job);
-    const free = idle.get(open.factory) ?? [];
+    const free = idle.get(open.kind) ?? [];
     if (free.length < 4) free.push(open.hasher);
-    idle.set(open.factory, free);
+    idle.set(open.kind, free);
   };
   const handle = async (request: HashThreadRequest): Promise<Uint8Array | string | null> => {
     if (request.op === 'open') {
       const factory = hashWasm[request.factory];
       if (typeof factory !== 'function') throw new Error(`no hasher ${request.factory}`);
-      const hasher = idle.get(request.factory)?.pop() ?? (await factory());
+      const kind = `${request.factory}(${String(request.argument ?? '')})`;
+      const hasher = idle.get(kind)?.pop() ?? (await factory(request.argument));
       hasher.init();
       if (request.state !== null) hasher.load(request.state);
-      jobs.set(request.job, { factory: request.factory, hasher });
+      jobs.set(request.job, { kind, hasher });
       return null;
     }
     if (request.op === 'close') {

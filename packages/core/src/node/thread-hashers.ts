@@ -215,7 +215,7 @@ export function threadHashers(options: ThreadHashersOptions = {}): ThreadHashers
     const job = nextJob++;
     thread.jobs += 1;
     try {
-      await thread.ask({ job, op: 'open', factory: HASH_WASM_FACTORIES[algorithm], state });
+      await thread.ask({ job, op: 'open', ...HASH_WASM_FACTORIES[algorithm], state });
     } catch (error) {
       thread.jobs -= 1;
       throw error;

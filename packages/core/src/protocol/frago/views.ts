@@ -1,5 +1,7 @@
 import type { ByteRange } from '../../intervals.js';
-import { declaredSize, type UploadRecord } from '../../model.js';
+import { isCombinable } from '../../checksum.js';
+import { recordedHex } from '../../digest.js';
+import { declaredSize, type ChunkRecord, type UploadRecord } from '../../model.js';
 import type { FinalizeResult, UploadService, UploadState } from '../../service.js';
 
 const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
@@ -31,9 +33,20 @@ export function uploadStatusView(state: UploadState) {
     received_bytes: state.received.size,
     missing: state.missing.map(plain),
     in_flight: state.inFlight.map(plain),
-    checksum_progress: { algorithm: state.upload.hash.algorithm, hashed_bytes: state.upload.hash.offset },
+    checksum_progress: { algorithm: state.upload.hash.algorithm, hashed_bytes: hashedBytes(state.upload, stored) },
     ...(state.direct === undefined ? {} : { direct: directView(state, state.direct) }),
   };
+}
+
+/**
+ * How much of the whole-file checksum is done: the hashed prefix, or for a combinable
+ * checksum the bytes of the stored chunks that carry their own value (the rest is read
+ * back at finalize).
+ */
+function hashedBytes(upload: UploadRecord, stored: readonly ChunkRecord[]): number {
+  const { algorithm, offset } = upload.hash;
+  if (!isCombinable(algorithm)) return offset;
+  return stored.reduce((sum, chunk) => (recordedHex(chunk.checksum, algorithm) === undefined ? sum : sum + chunk.size), 0);
 }
 
 /** The answer to a start: the upload's id, expiry and the chunk size to use. */
