@@ -92,6 +92,13 @@ export interface ChunkRecord extends ByteRange {
   readonly storageData?: string | null;
 }
 
+/** A pending claim on `[start, end]` of a new upload, recorded with it by `UploadRepository.createClaimed`. */
+export interface NewClaim extends ByteRange {
+  readonly claimId: string;
+  readonly digest: string | null;
+  readonly leaseUntil: Date;
+}
+
 /** The outcome of {@link UploadRepository.claimRange}. */
 export type ClaimResult =
   | { readonly kind: 'claimed'; readonly claimId: string }

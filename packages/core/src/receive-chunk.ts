@@ -12,7 +12,9 @@ import type { WrittenChunk } from './ports.js';
 /**
  * Streams a claimed chunk to the storage, renewing the claim while bytes flow. When
  * the chunk starts exactly where the whole-file checksum stopped, it is hashed on the
- * way, and the hasher's new state is returned with what the storage returned.
+ * way, and the hasher's new state is returned with what the storage returned; with
+ * `want.digest`, so is the digest when the chunk took the checksum to the end of the file.
+ * With `want.wholeFile` false, the whole-file checksum is left alone.
  *
  * @throws {FragoError} `BODY_LENGTH_MISMATCH`, `BODY_TIMEOUT`, `RANGE_IN_FLIGHT` (the
  * claim stalled past its lease), `DIGEST_MISMATCH`, `CLIENT_ABORTED`, `STORAGE_FAILED`,
@@ -23,11 +25,12 @@ export async function receiveChunk(
   upload: UploadRecord,
   chunk: WriteChunk,
   lease: ClaimLease,
-): Promise<{ hashed: Uint8Array | null; storageData: string | null }> {
+  want: { readonly digest?: boolean; readonly wholeFile?: boolean | undefined } = {},
+): Promise<{ hashed: Uint8Array | null; digest: string | null; storageData: string | null }> {
   const { storage, checksum } = options;
   const { range } = chunk;
-  const wholeFile =
-    checksum.mode !== 'off' && upload.hash.offset === range.start ? await checksum.hashers.open(upload.hash.algorithm, upload.hash.state) : null;
+  const hashes = checksum.mode !== 'off' && want.wholeFile !== false && upload.hash.offset === range.start;
+  const wholeFile = hashes ? await checksum.hashers.open(upload.hash.algorithm, upload.hash.state) : null;
   const chunkHasher = chunk.digest ? await ResumableHasher.create(chunk.digest.algorithm) : null;
   const source = idleTimeout(chunk.body, options.bodyIdleTimeoutMs);
   const body = tap(exactLength(source, rangeSize(range)), (piece) => {
@@ -52,7 +55,9 @@ export async function receiveChunk(
       throw new FragoError('DIGEST_MISMATCH', 'The chunk does not match its digest; send it again');
     }
     const hashed = wholeFile === null ? null : await wholeFile.save();
-    return { hashed, storageData: written?.storageData ?? null };
+    const ended = want.digest === true && range.end + 1 === upload.totalSize;
+    const digest = wholeFile !== null && ended ? await wholeFile.digest() : null;
+    return { hashed, digest, storageData: written?.storageData ?? null };
   } finally {
     wholeFile?.close();
     chunkHasher?.close();
