@@ -23,4 +23,4 @@ describeRepositoryConformance('MemoryRepository', async () => {
     },
     async teardown() {},
   };
-});
+}, { oneRequest: true });
