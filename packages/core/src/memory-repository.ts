@@ -5,6 +5,7 @@ import type {
   ChunkRecord,
   ClaimResult,
   HashProgress,
+  HeldClaim,
   ListQuery,
   NewClaim,
   NewUpload,
@@ -105,13 +106,7 @@ export class MemoryRepository implements UploadRepository {
     return record;
   }
 
-  async storeAndHold(
-    uploadId: string,
-    claimId: string,
-    storageData: string | null,
-    hash: HashProgress | null,
-    leaseUntil: Date,
-  ): Promise<UploadRecord | null> {
+  async storeAndHold(uploadId: string, { claimId, storageData, hash, leaseUntil }: HeldClaim): Promise<UploadRecord | null> {
     const upload = this.uploads.get(uploadId);
     const stored = (chunk: ChunkRecord) => (chunk.state === 'pending' ? { ...chunk, state: 'stored' as const, leaseUntil: null, storageData } : undefined);
     if (upload?.status !== 'in_progress' || !this.replaceChunk(uploadId, claimId, stored)) return null;

@@ -99,6 +99,17 @@ export interface NewClaim extends ByteRange {
   readonly leaseUntil: Date;
 }
 
+/** What `UploadRepository.storeAndHold` records: the claim to store, and how the upload is held. */
+export interface HeldClaim {
+  readonly claimId: string;
+  /** What the storage returned for the chunk (see `WrittenChunk`). */
+  readonly storageData: string | null;
+  /** The checksum progress to save with the upload; null to leave it. */
+  readonly hash: HashProgress | null;
+  /** Until when the upload is held for assembly. */
+  readonly leaseUntil: Date;
+}
+
 /** The outcome of {@link UploadRepository.claimRange}. */
 export type ClaimResult =
   | { readonly kind: 'claimed'; readonly claimId: string }

@@ -4,6 +4,7 @@ import type {
   ChunkRecord,
   ClaimResult,
   HashProgress,
+  HeldClaim,
   ListQuery,
   NewClaim,
   NewUpload,
@@ -73,14 +74,14 @@ export interface UploadRepository {
   createClaimed?(upload: NewUpload, claim: NewClaim): Promise<UploadRecord>;
 
   /**
-   * Optional. In one atomic step: marks a pending claim stored (as
-   * {@link UploadRepository.storeClaim}), saves `hash` as the upload's checksum progress
-   * when given, and moves the upload `in_progress -> assembling` with `leaseUntil` (as
-   * `transition`). Returns the upload as changed; null, and nothing changed, when the
-   * upload is not `in_progress` or the claim is gone. Without it, the service makes those
-   * three calls.
+   * Optional. In one atomic step: marks the pending claim `held.claimId` stored with
+   * `held.storageData` (as {@link UploadRepository.storeClaim}), saves `held.hash` as the
+   * upload's checksum progress when given, and moves the upload `in_progress ->
+   * assembling` until `held.leaseUntil` (as `transition`). Returns the upload as changed;
+   * null, and nothing changed, when the upload is not `in_progress` or the claim is gone.
+   * Without it, the service makes those three calls.
    */
-  storeAndHold?(uploadId: string, claimId: string, storageData: string | null, hash: HashProgress | null, leaseUntil: Date): Promise<UploadRecord | null>;
+  storeAndHold?(uploadId: string, held: HeldClaim): Promise<UploadRecord | null>;
 
   /** Extends a pending claim's lease; false when the claim is gone. */
   renewClaim(uploadId: string, claimId: string, leaseUntil: Date): Promise<boolean>;

@@ -12,7 +12,7 @@ import { safeDirectory, safeFilename } from './filename.js';
 import { assertOwner, ownerKey, type Identity } from './identity.js';
 import { IntervalSet, rangeSize, type ByteRange } from './intervals.js';
 import { isPastExpiry, Lifecycle } from './lifecycle.js';
-import { declaredSize, isLiveClaim, type ChunkRecord, type HashProgress, type NewUpload, type UploadRecord } from './model.js';
+import { declaredSize, isLiveClaim, type ChunkRecord, type HashProgress, type HeldClaim, type NewUpload, type UploadRecord } from './model.js';
 import type { DirectPart, DirectUploads, SignedPart, WrittenChunk } from './ports.js';
 import type { ResolvedOptions } from './options.js';
 import { receiveChunk } from './receive-chunk.js';
@@ -175,7 +175,10 @@ export class UploadService {
     created: (upload: UploadRecord) => void = () => undefined,
   ): Promise<FinalizeResult> {
     const range = { start: 0, end: command.totalSize - 1, total: command.totalSize };
-    const { checksum, repository, storage } = this.options;
+    const { checksum, repository, storage, limits } = this.options;
+    // Refused before anything is recorded, as `create` and then `writeChunk` would refuse the whole file.
+    if (command.totalSize > limits.maxUploadSize) throw tooLarge(limits.maxUploadSize);
+    if (command.totalSize > limits.maxChunkSize) throw chunkTooLarge(limits.maxChunkSize);
     const required = checksum.mode === 'required' && (command.checksum ?? null) === null;
     // Where the shortcut would change what the three calls do, they are made.
     if (command.totalSize === 0 || required || storage.direct !== undefined) {
@@ -280,7 +283,7 @@ export class UploadService {
   private async holdWhole(
     identity: Identity,
     upload: UploadRecord,
-    stored: { readonly claimId: string; readonly storageData: string | null; readonly hash: HashProgress | null },
+    stored: Omit<HeldClaim, 'leaseUntil'>,
   ): Promise<UploadRecord> {
     const { repository } = this.options;
     const { claimId, storageData, hash } = stored;
@@ -297,7 +300,7 @@ export class UploadService {
     }
     const leaseUntil = new Date(this.options.now().getTime() + this.options.assemblyLeaseMs);
     const held = await this.repo(async () => {
-      if (repository.storeAndHold !== undefined) return repository.storeAndHold(upload.id, claimId, storageData, hash, leaseUntil);
+      if (repository.storeAndHold !== undefined) return repository.storeAndHold(upload.id, { claimId, storageData, hash, leaseUntil });
       return (await storeOnly()) ? this.lifecycle.beginAssembly(upload.id, leaseUntil) : null;
     });
     if (held !== null) return held;
@@ -329,11 +332,7 @@ export class UploadService {
     if (upload.totalSize === null && range.end >= limits.maxUploadSize) {
       throw tooLarge(limits.maxUploadSize);
     }
-    if (rangeSize(range) > limits.maxChunkSize) {
-      throw new FragoError('CHUNK_TOO_LARGE', `A chunk may carry at most ${limits.maxChunkSize} bytes`, {
-        details: { maxChunkSize: limits.maxChunkSize },
-      });
-    }
+    if (rangeSize(range) > limits.maxChunkSize) throw chunkTooLarge(limits.maxChunkSize);
     const digest = chunk.digest ? formatChunkDigest(chunk.digest) : null;
     const claimId = this.options.generateId();
     const lease = new ClaimLease(this.options.claimLeaseMs, this.options.now, (until) =>
@@ -839,6 +838,11 @@ export class UploadService {
 function movedMeanwhile(current: UploadRecord | null): FragoError {
   if (current === null) return notFoundError();
   return current.status === 'in_progress' ? new FragoError('UPLOAD_BUSY', 'Another request was finalizing this upload; retry') : statusError(current);
+}
+
+/** The error for a chunk over the server's largest chunk, `limit`. */
+function chunkTooLarge(limit: number): FragoError {
+  return new FragoError('CHUNK_TOO_LARGE', `A chunk may carry at most ${limit} bytes`, { details: { maxChunkSize: limit } });
 }
 
 /** The error for an upload over the server's largest size, `limit`. */

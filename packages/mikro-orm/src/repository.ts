@@ -4,6 +4,7 @@ import type {
   ChunkRecord,
   ClaimResult,
   HashProgress,
+  HeldClaim,
   ListQuery,
   NewClaim,
   NewUpload,
@@ -263,13 +264,7 @@ export class MikroOrmRepository implements UploadRepository {
     return changed > 0;
   }
 
-  async storeAndHold(
-    uploadId: string,
-    claimId: string,
-    storageData: string | null,
-    hash: HashProgress | null,
-    leaseUntil: Date,
-  ): Promise<UploadRecord | null> {
+  async storeAndHold(uploadId: string, { claimId, storageData, hash, leaseUntil }: HeldClaim): Promise<UploadRecord | null> {
     const sets = ["status = 'assembling'", 'lease_until = ?'];
     const params: unknown[] = [leaseUntil];
     if (hash !== null) {

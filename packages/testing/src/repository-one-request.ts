@@ -21,7 +21,7 @@ function storeAndHold(
   hash: HashProgress | null,
 ): Promise<UploadRecord | null> {
   if (repository.storeAndHold === undefined) throw new Error('This repository cannot store and hold in one step: it has no storeAndHold');
-  return repository.storeAndHold(ids.uploadId, ids.claimId, 'part-1', hash, HELD);
+  return repository.storeAndHold(ids.uploadId, { claimId: ids.claimId, storageData: 'part-1', hash, leaseUntil: HELD });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { emptyBody } from '../../body.js';
 import type { ChunkDigest } from '../../digest.js';
 import { FragoError, isFragoError } from '../../errors.js';
 import { declaredSize, type UploadRecord } from '../../model.js';
@@ -18,8 +19,6 @@ export interface Delivery {
   readonly digest: ChunkDigest | null;
 }
 
-/** The body of a request that has none. */
-export async function* emptyBody(): AsyncIterable<Uint8Array> {}
 
 /** The answer for an upload completed by the request: its JSON with `Upload-Complete: ?1` and `reached` as its offset. */
 export function completedResponse({ base }: RouteContext, result: FinalizeResult, reached: number): FragoResponse {

@@ -1,3 +1,4 @@
+import { emptyBody } from '../../body.js';
 import { FragoError } from '../../errors.js';
 import type { ChunkDigest } from '../../digest.js';
 import type { UploadRecord } from '../../model.js';
@@ -44,5 +45,3 @@ export async function appendBytes(
   }
   return reached;
 }
-
-async function* emptyBody(): AsyncIterable<Uint8Array> {}
