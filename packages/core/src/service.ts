@@ -156,8 +156,9 @@ export class UploadService {
   }
 
   /**
-   * A one-request upload: starts an upload of `command.totalSize` bytes and stores `chunk.body` as all of them, verifies the checksum computed on the way
-   * (against `command.checksum`, when given) and completes the upload, as `create`,
+   * A one-request upload: starts an upload of `command.totalSize` bytes, stores
+   * `chunk.body` as all of them, verifies the checksum computed on the way (against
+   * `command.checksum`, when given) and completes the upload, as `create`,
    * `writeChunk` of the whole range and `finalize` would, with fewer records written:
    * where the repository can, the upload and its claim in one step
    * (`UploadRepository.createClaimed`) and the chunk stored with the upload held for
@@ -194,7 +195,8 @@ export class UploadService {
     const upload = await this.open(planned, async () => {
       if (repository.createClaimed !== undefined) return repository.createClaimed(planned, claim);
       const record = await repository.create(planned);
-      await repository.claimRange(record.id, range, { ...claim, now: this.options.now() });
+      const claimed = await repository.claimRange(record.id, range, { ...claim, now: this.options.now() });
+      if (claimed.kind !== 'claimed') throw new FragoError('UPLOAD_BUSY', 'The new upload changed before its bytes arrived');
       return record;
     });
     created(upload);
@@ -307,7 +309,6 @@ export class UploadService {
     await repository.releaseClaim(upload.id, claimId).catch(() => undefined);
     throw await this.chunkFailure(upload, new FragoError('RANGE_IN_FLIGHT', 'The claim on this range lapsed; send the chunk again'));
   }
-
 
   /**
    * Receives one chunk. The range is claimed atomically first, so a duplicate is
