@@ -50,6 +50,21 @@ for (const driver of ['sqlite', 'postgresql'] as const) {
       expect(Buffer.from(await stack.readAssembled(String(row?.location))).equals(bytes)).toBe(true);
     });
 
+    it('completes a tus creation that carries the whole file in that request, with one stored chunk and its md5', async () => {
+      const bytes = randomBytes(40_000);
+      const created = await fetch(`${server.origin}/files/`, {
+        method: 'POST',
+        headers: { ...TUS, 'upload-length': String(bytes.length), 'content-type': 'application/offset+octet-stream' },
+        body: bytes,
+      });
+      expect(created.status).toBe(201);
+      expect(created.headers.get('upload-offset')).toBe(String(bytes.length));
+      const id = String(created.headers.get('location')).split('/').pop() ?? '';
+
+      expect(await uploadRow(id)).toMatchObject({ status: 'complete', checksum: md5(bytes) });
+      expect(await chunkRows(id)).toEqual([{ start: 0, end: bytes.length - 1, state: 'stored' }]);
+    });
+
     it('leaves the checksum of a tus part alone while its bytes arrive', async () => {
       const bytes = randomBytes(MiB + 5);
       const created = await fetch(`${server.origin}/files/`, {
