@@ -95,6 +95,27 @@ for (const driver of ['sqlite', 'postgresql'] as const) {
       ]);
     });
 
+    it('resumes a joined upload\'s md5 from its first part\'s saved progress when that part was hashed whole', async () => {
+      const identity = { kind: 'anonymous' } as const;
+      const parts = [randomBytes(300_000), randomBytes(200_001)];
+      const ids: string[] = [];
+      for (const bytes of parts) {
+        const upload = await frago.service.create(identity, { filename: 'part.bin', totalSize: bytes.length });
+        const body = (async function* () {
+          yield bytes;
+        })();
+        await frago.service.writeChunk(identity, upload.id, { range: { start: 0, end: bytes.length - 1, total: bytes.length }, body });
+        ids.push(upload.id);
+      }
+      expect(Number((await uploadRow(ids[0] ?? ''))?.hash_offset)).toBe(parts[0]?.length);
+
+      const { upload } = await frago.service.concatenate(identity, { filename: 'joined.bin', parts: ids });
+
+      const whole = Buffer.concat(parts);
+      expect(await uploadRow(upload.id)).toMatchObject({ status: 'complete', checksum: md5(whole) });
+      expect(Buffer.from(await stack.readAssembled(String((await uploadRow(upload.id))?.location))).equals(whole)).toBe(true);
+    });
+
     it("records the md5 of a final's joined bytes, computed while its parts were put together", async () => {
       const bytes = randomBytes(3 * MiB + 11);
       const run = await tusUpload(bytes, { endpoint: `${server.origin}/files/`, chunkSize: MiB / 2, parallelUploads: 3, metadata: { filename: 'joined.bin' } });
