@@ -32,6 +32,15 @@ const W3_VARIANTS = [
   frago('express', 'sqlite', { semiSpaceMiB: 4 }),
 ];
 const W2_VARIANTS = [DEFAULT, frago('express', 'sqlite', { wholeFileChecksum: false }), frago('express', 'sqlite', { fsync: 'none' })];
+/** The one-request upload (the draft's `Upload-Complete: ?1`) on SQLite, and where a database server can run, on PostgreSQL. */
+const oneRequestVariants = (place: Place): Target[] => [
+  frago('express', 'sqlite', { oneRequest: true }),
+  frago('express', 'sqlite', { oneRequest: true, wholeFileChecksum: false }),
+  frago('express', 'sqlite', { oneRequest: true, fsync: 'none' }),
+  ...(place.databaseServers
+    ? [frago('express', 'postgresql', { oneRequest: true }), frago('express', 'postgresql', { oneRequest: true, fsync: 'none' })]
+    : []),
+];
 
 /** Runs `measure` for every target, RUNS rounds, the targets' runs interleaved; the medians, in the targets' order. */
 async function interleaved<T>(targets: readonly Target[], measure: (target: Target) => Promise<T>): Promise<Array<{ target: Target; runs: T[] }>> {
@@ -72,6 +81,10 @@ async function main(): Promise<void> {
         console.log(`W2 (${SMALL_COUNT} uploads of 64 KiB, 16 at a time), ${place.label}: server CPU per upload, median of ${RUNS} interleaved runs`);
         const source = await readFile(await randomFile(work, SMALL_COUNT * SMALL_SIZE));
         report(place, 'CPU ms/upload', 2, await interleaved(W2_VARIANTS, async (target) => (await smallUploads(target, place, source)).cpuMs));
+        console.log(`W2 in one request each, ${place.label}: uploads per second and server CPU per upload, median of ${RUNS} interleaved runs`);
+        const runs = await interleaved(oneRequestVariants(place), async (target) => smallUploads(target, place, source));
+        report(place, 'uploads/s', 0, runs.map(({ target, runs: measured }) => ({ target, runs: measured.map((run) => run.perSecond) })));
+        report(place, 'CPU ms/upload', 2, runs.map(({ target, runs: measured }) => ({ target, runs: measured.map((run) => run.cpuMs) })));
       }
     } finally {
       await rm(work, { recursive: true, force: true });

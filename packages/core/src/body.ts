@@ -60,3 +60,6 @@ export async function readSmallBody(body: AsyncIterable<Uint8Array> | null, limi
   }
   return new TextDecoder('utf-8', { fatal: false }).decode(joined);
 }
+
+/** The body of a request that has none. */
+export async function* emptyBody(): AsyncIterable<Uint8Array> {}

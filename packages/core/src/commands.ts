@@ -36,6 +36,12 @@ export interface WriteChunk {
   readonly digest?: ChunkDigest | null | undefined;
   /** Aborted when the client goes away. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * False: the chunk leaves the whole-file checksum alone, for an upload whose own
+   * checksum nothing verifies (a part of a concatenation: its final computes its own).
+   * Default true.
+   */
+  readonly wholeFileChecksum?: boolean | undefined;
 }
 
 /** Verifies and assembles an upload. */

@@ -1,7 +1,9 @@
 import type { ConcatenateUploads } from './commands.js';
+import type { Hashers } from './hashers.js';
+import { JoinChecksum } from './join-checksum.js';
 import { FragoError } from './errors.js';
 import type { Identity } from './identity.js';
-import { declaredSize, type UploadRecord } from './model.js';
+import { declaredSize, type HashProgress, type UploadRecord } from './model.js';
 import type { ByteRange } from './intervals.js';
 import type { JoinedPart, Storage, WrittenChunk } from './ports.js';
 import type { FinalizeResult, UploadService } from './service.js';
@@ -31,6 +33,29 @@ export interface JoinAccess {
   readonly seal: (upload: UploadRecord) => Promise<void>;
   /** Records `range` of an upload as a stored chunk with what the storage returned for it (after `Storage.join`). */
   readonly record: (uploadId: string, range: ByteRange, written: WrittenChunk) => Promise<void>;
+  /** Where whole-file checksums are computed; null when the server verifies none. */
+  readonly hashers: Hashers | null;
+  /** Saves the joined upload's checksum progress, from offset 0. */
+  readonly saveHash: (uploadId: string, progress: HashProgress) => Promise<void>;
+}
+
+/** `Storage.join` with the joined upload's checksum computed on the way (see {@link JoinChecksum}). */
+async function joinHashed(
+  access: JoinAccess,
+  join: NonNullable<Storage['join']>,
+  joined: UploadRecord,
+  first: UploadRecord,
+  placed: readonly JoinedPart[],
+): Promise<WrittenChunk[]> {
+  if (access.hashers === null) return join(joined.storageKey, placed);
+  const checksum = await JoinChecksum.start(access.hashers, access.storage, joined.hash.algorithm, first);
+  try {
+    const written = await join(joined.storageKey, placed, checksum.copied);
+    await access.saveHash(joined.id, await checksum.progress());
+    return written;
+  } finally {
+    checksum.close();
+  }
 }
 
 /**
@@ -72,8 +97,9 @@ export async function concatenateUploads(
   try {
     const placed = placeParts(states.map(({ upload }) => upload.storageKey), sizes);
     for (const { upload } of states) await seal(upload);
-    if (storage.join !== undefined) {
-      const written = await storage.join(joined.storageKey, placed);
+    const first = states[0]?.upload;
+    if (storage.join !== undefined && first !== undefined) {
+      const written = await joinHashed(access, storage.join.bind(storage), joined, first, placed);
       for (const [index, part] of placed.entries()) {
         const chunk = written[index];
         if (chunk === undefined) throw new FragoError('STORAGE_FAILED', 'The storage did not join every part');

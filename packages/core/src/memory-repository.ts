@@ -5,7 +5,9 @@ import type {
   ChunkRecord,
   ClaimResult,
   HashProgress,
+  HeldClaim,
   ListQuery,
+  NewClaim,
   NewUpload,
   TransitionGuard,
   TransitionPatch,
@@ -96,6 +98,22 @@ export class MemoryRepository implements UploadRepository {
     const declared: UploadRecord = { ...upload, totalSize };
     this.uploads.set(uploadId, declared);
     return declared;
+  }
+
+  async createClaimed(upload: NewUpload, claim: NewClaim): Promise<UploadRecord> {
+    const record = await this.create(upload);
+    const { claimId, digest, leaseUntil, start, end } = claim;
+    this.chunkMap.set(record.id, [{ claimId, start, end, size: end - start + 1, state: 'pending', digest, leaseUntil, storageData: null }]);
+    return record;
+  }
+
+  async storeAndHold(uploadId: string, { claimId, storageData, checksum = null, hash, leaseUntil }: HeldClaim): Promise<UploadRecord | null> {
+    const upload = this.uploads.get(uploadId);
+    const stored = (chunk: ChunkRecord) => (chunk.state === 'pending' ? { ...chunk, state: 'stored' as const, leaseUntil: null, storageData, checksum } : undefined);
+    if (upload?.status !== 'in_progress' || !this.replaceChunk(uploadId, claimId, stored)) return null;
+    const held: UploadRecord = { ...upload, status: 'assembling', leaseUntil, hash: hash ?? upload.hash };
+    this.uploads.set(uploadId, held);
+    return held;
   }
 
   async renewClaim(uploadId: string, claimId: string, leaseUntil: Date): Promise<boolean> {

@@ -101,6 +101,26 @@ export interface ChunkRecord extends ByteRange {
   readonly checksum?: string | null;
 }
 
+/** A pending claim on `[start, end]` of a new upload, recorded with it by `UploadRepository.createClaimed`. */
+export interface NewClaim extends ByteRange {
+  readonly claimId: string;
+  readonly digest: string | null;
+  readonly leaseUntil: Date;
+}
+
+/** What `UploadRepository.storeAndHold` records: the claim to store, and how the upload is held. */
+export interface HeldClaim {
+  readonly claimId: string;
+  /** What the storage returned for the chunk (see `WrittenChunk`). */
+  readonly storageData: string | null;
+  /** The chunk's value of a combinable checksum (see `UploadRepository.storeClaim`); null or absent for none. */
+  readonly checksum?: string | null;
+  /** The checksum progress to save with the upload; null to leave it. */
+  readonly hash: HashProgress | null;
+  /** Until when the upload is held for assembly. */
+  readonly leaseUntil: Date;
+}
+
 /** The outcome of {@link UploadRepository.claimRange}. */
 export type ClaimResult =
   | { readonly kind: 'claimed'; readonly claimId: string }

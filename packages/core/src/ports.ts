@@ -4,7 +4,9 @@ import type {
   ChunkRecord,
   ClaimResult,
   HashProgress,
+  HeldClaim,
   ListQuery,
+  NewClaim,
   NewUpload,
   TransitionGuard,
   TransitionPatch,
@@ -62,6 +64,24 @@ export interface UploadRepository {
    * uploads whose size is deferred.
    */
   declareSize?(uploadId: string, totalSize: number): Promise<UploadRecord | null>;
+
+  /**
+   * Optional. Records a new upload (as {@link UploadRepository.create}) together with a
+   * pending claim on `claim`'s range of it, in one atomic step: a one-request upload
+   * writes one record before its bytes instead of two. Without it, the service calls
+   * `create` and then `claimRange`.
+   */
+  createClaimed?(upload: NewUpload, claim: NewClaim): Promise<UploadRecord>;
+
+  /**
+   * Optional. In one atomic step: marks the pending claim `held.claimId` stored with
+   * `held.storageData` (as {@link UploadRepository.storeClaim}), saves `held.hash` as the
+   * upload's checksum progress when given, and moves the upload `in_progress ->
+   * assembling` until `held.leaseUntil` (as `transition`). Returns the upload as changed;
+   * null, and nothing changed, when the upload is not `in_progress` or the claim is gone.
+   * Without it, the service makes those three calls.
+   */
+  storeAndHold?(uploadId: string, held: HeldClaim): Promise<UploadRecord | null>;
 
   /** Extends a pending claim's lease; false when the claim is gone. */
   renewClaim(uploadId: string, claimId: string, leaseUntil: Date): Promise<boolean>;
@@ -300,8 +320,13 @@ export interface Storage {
    * core records each part's range of `key` as a chunk with it. The parts keep their
    * own bytes until they are deleted. Without it, the core reads the parts back and
    * writes them into `key`.
+   *
+   * A storage that does pass bytes through the process hands each piece to `copied`
+   * (with its offset in `key`) before writing it, parts in order and each part's bytes
+   * in order, waiting for it when it returns a promise: the core hashes them on the way
+   * instead of reading the joined file back.
    */
-  join?(key: string, parts: readonly JoinedPart[]): Promise<WrittenChunk[]>;
+  join?(key: string, parts: readonly JoinedPart[], copied?: (offset: number, bytes: Uint8Array) => void | Promise<void>): Promise<WrittenChunk[]>;
 
   /**
    * Turns the upload's bytes into the final file and returns its location. Must be

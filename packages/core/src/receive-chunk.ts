@@ -15,7 +15,10 @@ import type { WrittenChunk } from './ports.js';
  * combinable checksum (a CRC), the chunk's own value is computed on the way and returned
  * as `checksum` (`algorithm:hex`), wherever the chunk lies. For any other, when the chunk
  * starts exactly where the whole-file checksum stopped, it is hashed on the way, and the
- * hasher's new state is returned as `hashed`. Both come with what the storage returned.
+ * hasher's new state is returned as `hashed`. Both come with what the storage returned;
+ * with `want.digest`, so is the whole file's digest when the chunk is the whole file (a
+ * CRC) or took the checksum to its end. With `want.wholeFile` false, the whole-file
+ * checksum is left alone.
  *
  * @throws {FragoError} `BODY_LENGTH_MISMATCH`, `BODY_TIMEOUT`, `RANGE_IN_FLIGHT` (the
  * claim stalled past its lease), `DIGEST_MISMATCH`, `CLIENT_ABORTED`, `STORAGE_FAILED`,
@@ -26,12 +29,14 @@ export async function receiveChunk(
   upload: UploadRecord,
   chunk: WriteChunk,
   lease: ClaimLease,
-): Promise<{ hashed: Uint8Array | null; checksum: string | null; storageData: string | null }> {
+  want: { readonly digest?: boolean; readonly wholeFile?: boolean | undefined } = {},
+): Promise<{ hashed: Uint8Array | null; checksum: string | null; digest: string | null; storageData: string | null }> {
   const { storage, checksum } = options;
   const { range } = chunk;
   const { algorithm } = upload.hash;
-  const combinable = checksum.mode !== 'off' && isCombinable(algorithm);
-  const inOrder = checksum.mode !== 'off' && !combinable && upload.hash.offset === range.start;
+  const hashes = checksum.mode !== 'off' && want.wholeFile !== false;
+  const combinable = hashes && isCombinable(algorithm);
+  const inOrder = hashes && !combinable && upload.hash.offset === range.start;
   // One job either way: the chunk's own CRC, or the whole file's hasher resumed.
   const hashJob = combinable || inOrder ? await checksum.hashers.open(algorithm, inOrder ? upload.hash.state : null) : null;
   const chunkHasher = chunk.digest ? await ResumableHasher.create(chunk.digest.algorithm) : null;
@@ -58,8 +63,10 @@ export async function receiveChunk(
       throw new FragoError('DIGEST_MISMATCH', 'The chunk does not match its digest; send it again');
     }
     const hashed = inOrder && hashJob !== null ? await hashJob.save() : null;
-    const value = combinable && hashJob !== null ? formatChunkDigest({ algorithm, hex: await hashJob.digest() }) : null;
-    return { hashed, checksum: value, storageData: written?.storageData ?? null };
+    const ended = want.digest === true && range.end + 1 === upload.totalSize && (inOrder || range.start === 0);
+    const hex = hashJob === null ? null : ended || combinable ? await hashJob.digest() : null;
+    const value = combinable && hex !== null ? formatChunkDigest({ algorithm, hex }) : null;
+    return { hashed, checksum: value, digest: ended ? hex : null, storageData: written?.storageData ?? null };
   } finally {
     hashJob?.close();
     chunkHasher?.close();

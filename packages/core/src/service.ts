@@ -12,7 +12,7 @@ import { safeDirectory, safeFilename } from './filename.js';
 import { assertOwner, ownerKey, type Identity } from './identity.js';
 import { IntervalSet, rangeSize, type ByteRange } from './intervals.js';
 import { isPastExpiry, Lifecycle } from './lifecycle.js';
-import { declaredSize, isLiveClaim, type ChunkRecord, type UploadRecord } from './model.js';
+import { declaredSize, isLiveClaim, type ChunkRecord, type HashProgress, type HeldClaim, type NewUpload, type UploadRecord } from './model.js';
 import type { DirectPart, DirectUploads, SignedPart, WrittenChunk } from './ports.js';
 import type { ResolvedOptions } from './options.js';
 import { receiveChunk } from './receive-chunk.js';
@@ -151,6 +151,74 @@ export class UploadService {
    * or a hook's error.
    */
   async create(identity: Identity, command: StartUpload): Promise<UploadRecord> {
+    const planned = await this.plan(identity, command);
+    return this.open(planned, () => this.options.repository.create(planned));
+  }
+
+  /**
+   * A one-request upload: starts an upload of `command.totalSize` bytes, stores
+   * `chunk.body` as all of them, verifies the checksum computed on the way (against
+   * `command.checksum`, when given) and completes the upload, as `create`,
+   * `writeChunk` of the whole range and `finalize` would, with fewer records written:
+   * where the repository can, the upload and its claim in one step
+   * (`UploadRepository.createClaimed`) and the chunk stored with the upload held for
+   * assembly in another (`UploadRepository.storeAndHold`). `created` is told the upload
+   * once it is recorded, before its bytes are read. A body or checksum that fails leaves
+   * the upload as those three calls would: in progress, with the chunk stored when every
+   * byte arrived.
+   *
+   * @throws {FragoError} what `create`, `writeChunk` and `finalize` throw.
+   */
+  async createComplete(
+    identity: Identity,
+    command: StartUpload & { readonly totalSize: number },
+    chunk: Omit<WriteChunk, 'range'>,
+    created: (upload: UploadRecord) => void = () => undefined,
+  ): Promise<FinalizeResult> {
+    const range = { start: 0, end: command.totalSize - 1, total: command.totalSize };
+    const { checksum, repository, storage, limits } = this.options;
+    // Refused before anything is recorded, as `create` and then `writeChunk` would refuse the whole file.
+    if (command.totalSize > limits.maxUploadSize) throw tooLarge(limits.maxUploadSize);
+    if (command.totalSize > limits.maxChunkSize) throw chunkTooLarge(limits.maxChunkSize);
+    const required = checksum.mode === 'required' && (command.checksum ?? null) === null;
+    // Where the shortcut would change what the three calls do, they are made.
+    if (command.totalSize === 0 || required || storage.direct !== undefined) {
+      const upload = await this.create(identity, command);
+      created(upload);
+      if (command.totalSize > 0) await this.writeChunk(identity, upload.id, { ...chunk, range });
+      return this.finalize(identity, upload.id, {});
+    }
+    const planned = await this.plan(identity, command);
+    const claimId = this.options.generateId();
+    const lease = new ClaimLease(this.options.claimLeaseMs, this.options.now, (until) => repository.renewClaim(planned.id, claimId, until));
+    const claim = { ...range, claimId, digest: chunk.digest ? formatChunkDigest(chunk.digest) : null, leaseUntil: lease.leaseUntil };
+    const upload = await this.open(planned, async () => {
+      if (repository.createClaimed !== undefined) return repository.createClaimed(planned, claim);
+      const record = await repository.create(planned);
+      const claimed = await repository.claimRange(record.id, range, { ...claim, now: this.options.now() });
+      if (claimed.kind !== 'claimed') throw new FragoError('UPLOAD_BUSY', 'The new upload changed before its bytes arrived');
+      return record;
+    });
+    created(upload);
+    let received: Awaited<ReturnType<typeof receiveChunk>>;
+    try {
+      received = await receiveChunk(this.options, upload, { ...chunk, range }, lease, { digest: true });
+    } catch (error) {
+      await repository.releaseClaim(upload.id, claimId).catch(() => undefined);
+      throw await this.chunkFailure(upload, error);
+    }
+    const hash = received.hashed === null ? null : { algorithm: upload.hash.algorithm, offset: command.totalSize, state: received.hashed };
+    const held = await this.holdWhole(identity, upload, { claimId, storageData: received.storageData, checksum: received.checksum, hash });
+    this.events.emit('chunk:received', { upload, range, duplicate: false });
+    if (held.status === 'complete') return finalized(held, false);
+    return this.verifyAndComplete(held, held.checksumAlgorithm, upload.expectedChecksum, received.digest);
+  }
+
+  /**
+   * The record of a new upload, once the server's policy and the `beforeCreate` hook
+   * allow it. @throws {FragoError} what `create` throws.
+   */
+  private async plan(identity: Identity, command: StartUpload): Promise<NewUpload> {
     const { limits, checksum: settings, repository, storage } = this.options;
     const { filename, totalSize } = command;
     const checksum = command.checksum ?? null;
@@ -175,23 +243,28 @@ export class UploadService {
     );
     const now = this.options.now();
     const id = this.options.generateId();
+    return {
+      id,
+      owner,
+      filename,
+      totalSize,
+      storageKey: id,
+      checksumAlgorithm: algorithm,
+      expectedChecksum: checksum,
+      metadata: hooked ?? metadata,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.options.expirationMs),
+      hash: { algorithm, offset: 0, state: null },
+    };
+  }
+
+  /** Records a planned upload with `record`, then opens its storage space (the record is removed again when that fails). */
+  private async open(planned: NewUpload, record: () => Promise<UploadRecord>): Promise<UploadRecord> {
+    const { repository, storage } = this.options;
+    const { id, filename, totalSize } = planned;
     // The record comes first: a process that dies before the storage space exists leaves
     // a row the sweeper finds once it expires, never space that nothing points to.
-    const upload = await this.repo(() =>
-      repository.create({
-        id,
-        owner,
-        filename,
-        totalSize,
-        storageKey: id,
-        checksumAlgorithm: algorithm,
-        expectedChecksum: checksum,
-        metadata: hooked ?? metadata,
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + this.options.expirationMs),
-        hash: { algorithm, offset: 0, state: null },
-      }),
-    );
+    const upload = await this.repo(record);
     try {
       const size = totalSize ?? 0;
       await this.store(() => storage.create(id, size, { uploadId: id, filename: safeFilename(filename), totalSize: size }));
@@ -202,6 +275,39 @@ export class UploadService {
     }
     this.events.emit('upload:started', { upload });
     return upload;
+  }
+
+  /**
+   * A one-request upload's chunk stored and the upload held for assembly, once the
+   * `beforeFinalize` hook agreed; when it refuses, the chunk is stored and the upload
+   * left in progress, as after `writeChunk`.
+   */
+  private async holdWhole(
+    identity: Identity,
+    upload: UploadRecord,
+    stored: Omit<HeldClaim, 'leaseUntil'>,
+  ): Promise<UploadRecord> {
+    const { repository } = this.options;
+    const { claimId, storageData, checksum = null, hash } = stored;
+    const storeOnly = async () => {
+      const kept = await repository.storeClaim(upload.id, claimId, storageData, checksum);
+      if (kept && hash !== null) await repository.saveHashProgress(upload.id, 0, hash);
+      return kept;
+    };
+    try {
+      await this.options.hooks.beforeFinalize?.(upload, identity);
+    } catch (error) {
+      await this.repo(storeOnly);
+      throw error;
+    }
+    const leaseUntil = new Date(this.options.now().getTime() + this.options.assemblyLeaseMs);
+    const held = await this.repo(async () => {
+      if (repository.storeAndHold !== undefined) return repository.storeAndHold(upload.id, { claimId, storageData, checksum, hash, leaseUntil });
+      return (await storeOnly()) ? this.lifecycle.beginAssembly(upload.id, leaseUntil) : null;
+    });
+    if (held !== null) return held;
+    await repository.releaseClaim(upload.id, claimId).catch(() => undefined);
+    throw await this.chunkFailure(upload, new FragoError('RANGE_IN_FLIGHT', 'The claim on this range lapsed; send the chunk again'));
   }
 
   /**
@@ -227,11 +333,7 @@ export class UploadService {
     if (upload.totalSize === null && range.end >= limits.maxUploadSize) {
       throw tooLarge(limits.maxUploadSize);
     }
-    if (rangeSize(range) > limits.maxChunkSize) {
-      throw new FragoError('CHUNK_TOO_LARGE', `A chunk may carry at most ${limits.maxChunkSize} bytes`, {
-        details: { maxChunkSize: limits.maxChunkSize },
-      });
-    }
+    if (rangeSize(range) > limits.maxChunkSize) throw chunkTooLarge(limits.maxChunkSize);
     const digest = chunk.digest ? formatChunkDigest(chunk.digest) : null;
     const claimId = this.options.generateId();
     const lease = new ClaimLease(this.options.claimLeaseMs, this.options.now, (until) =>
@@ -264,7 +366,7 @@ export class UploadService {
     }
 
     try {
-      const { hashed, checksum, storageData } = await receiveChunk(this.options, upload, chunk, lease);
+      const { hashed, checksum, storageData } = await receiveChunk(this.options, upload, chunk, lease, { wholeFile: chunk.wholeFileChecksum });
       const stored = await this.repo(() => repository.storeClaim(uploadId, claimId, storageData, checksum));
       if (!stored) throw new FragoError('RANGE_IN_FLIGHT', 'The claim on this range lapsed; send the chunk again');
       if (hashed !== null) {
@@ -285,7 +387,8 @@ export class UploadService {
     // the chunk's own value is all finalize needs (a combinable checksum).
     const hashedToEnd = upload.hash.offset === range.start && range.end + 1 === upload.totalSize;
     const readable = this.options.storage.seal === undefined;
-    if (this.options.checksum.mode !== 'off' && readable && !hashedToEnd && !isCombinable(upload.hash.algorithm)) {
+    const hashing = this.options.checksum.mode !== 'off' && chunk.wholeFileChecksum !== false;
+    if (hashing && readable && !hashedToEnd && !isCombinable(upload.hash.algorithm)) {
       this.checksums.advance(uploadId);
       // Answer only once the checksum is close behind this chunk: a client sending faster
       // than the server hashes is slowed down, instead of finalize hashing the backlog.
@@ -372,12 +475,26 @@ export class UploadService {
     const algorithm = given === null ? upload.checksumAlgorithm : this.allowedAlgorithm(given);
     const held = await this.hold(identity, upload, takeover);
     if (held.status === 'complete') return finalized(held, false);
+    return this.verifyAndComplete(held, algorithm, expected, null);
+  }
+
+  /**
+   * Steps two to four of finalize for a held upload: verify (with `computed`, the digest
+   * of its bytes when it is known already), assemble, record complete. Any failure but a
+   * checksum mismatch gives the upload back.
+   */
+  private async verifyAndComplete(
+    held: UploadRecord,
+    algorithm: ChecksumAlgorithm,
+    expected: string | null,
+    computed: string | null,
+  ): Promise<FinalizeResult> {
     let assembled: { checksum: string | null; location: string };
     try {
-      const checksum = await this.verify(held, algorithm, expected);
+      const checksum = await this.verify(held, algorithm, expected, computed);
       assembled = { checksum, location: await this.assemble(held) };
     } catch (error) {
-      if (!isFragoError(error, 'CHECKSUM_MISMATCH')) await this.lifecycle.reopen(uploadId).catch(() => null);
+      if (!isFragoError(error, 'CHECKSUM_MISMATCH')) await this.lifecycle.reopen(held.id).catch(() => null);
       throw error;
     }
     // Not given back when this fails: the bytes may have moved; a finalizer taking over
@@ -401,6 +518,10 @@ export class UploadService {
       storage: this.options.storage,
       seal: (upload: UploadRecord) => this.seal(upload),
       record: (uploadId: string, range: ByteRange, written: WrittenChunk) => this.recordJoined(uploadId, range, written),
+      hashers: this.options.checksum.mode === 'off' ? null : this.options.checksum.hashers,
+      saveHash: async (uploadId: string, progress: HashProgress) => {
+        await this.repo(() => this.options.repository.saveHashProgress(uploadId, 0, progress));
+      },
     };
     return concatenateUploads(this, access, identity, command);
   }
@@ -486,13 +607,13 @@ export class UploadService {
    * Step two of finalize: the whole-file checksum of a held upload, checked against
    * `expected`; null when checksums are off. A mismatch gives the upload back.
    */
-  private async verify(upload: UploadRecord, algorithm: ChecksumAlgorithm, expected: string | null): Promise<string | null> {
+  private async verify(upload: UploadRecord, algorithm: ChecksumAlgorithm, expected: string | null, computed: string | null): Promise<string | null> {
     await this.seal(upload);
     if (this.options.checksum.mode === 'off') return null;
     // A finalizer that died after assembling left the digest it verified: the bytes it
     // hashed may be gone from the storage now.
     const earlier = upload.checksum !== null && upload.checksumAlgorithm === algorithm ? upload.checksum : null;
-    const checksum = earlier ?? (await this.wholeFileDigest(upload, algorithm));
+    const checksum = earlier ?? computed ?? (await this.wholeFileDigest(upload, algorithm));
     if (expected !== null && !digestsEqual(checksum, expected)) {
       const reopened = (await this.lifecycle.reopen(upload.id).catch(() => null)) ?? upload;
       this.events.emit('checksum:failed', { upload: reopened, algorithm, expected, actual: checksum });
@@ -719,6 +840,11 @@ export class UploadService {
 function movedMeanwhile(current: UploadRecord | null): FragoError {
   if (current === null) return notFoundError();
   return current.status === 'in_progress' ? new FragoError('UPLOAD_BUSY', 'Another request was finalizing this upload; retry') : statusError(current);
+}
+
+/** The error for a chunk over the server's largest chunk, `limit`. */
+function chunkTooLarge(limit: number): FragoError {
+  return new FragoError('CHUNK_TOO_LARGE', `A chunk may carry at most ${limit} bytes`, { details: { maxChunkSize: limit } });
 }
 
 /** The error for an upload over the server's largest size, `limit`. */

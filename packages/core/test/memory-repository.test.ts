@@ -27,4 +27,4 @@ describeRepositoryConformance('MemoryRepository', async () => {
     },
     async teardown() {},
   };
-});
+}, { oneRequest: true });

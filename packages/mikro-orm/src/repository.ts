@@ -4,7 +4,9 @@ import type {
   ChunkRecord,
   ClaimResult,
   HashProgress,
+  HeldClaim,
   ListQuery,
+  NewClaim,
   NewUpload,
   TransitionGuard,
   TransitionPatch,
@@ -135,35 +137,9 @@ export class MikroOrmRepository implements UploadRepository {
 
   async create(upload: NewUpload): Promise<UploadRecord> {
     const record = newUploadRecord(upload);
-    const values = {
-      id: record.id,
-      owner: record.owner,
-      filename: record.filename,
-      totalSize: record.totalSize ?? 0,
-      // Only when set: a database not migrated to `frago_0004_deferred_size` yet still takes ordinary uploads.
-      ...(record.totalSize === null ? { sizeDeferred: true } : {}),
-      status: record.status,
-      storageKey: record.storageKey,
-      checksumAlgorithm: record.checksumAlgorithm,
-      expectedChecksum: record.expectedChecksum,
-      checksum: null,
-      location: null,
-      metadata: JSON.stringify(record.metadata),
-      createdAt: record.createdAt,
-      expiresAt: record.expiresAt,
-      completedAt: null,
-      leaseUntil: null,
-      hashAlgorithm: record.hash.algorithm,
-      hashOffset: record.hash.offset,
-      hashState: record.hash.state,
-    };
+    const values = this.uploadValues(record);
     if (this.columns === undefined) {
-      const properties = Object.keys(values);
-      await this.runner.affected(
-        `insert into ${this.uploadsTable} (${properties.map((property) => this.uploadColumn(property)).join(', ')})
-         values (${properties.map(() => '?').join(', ')})`,
-        Object.values(values),
-      );
+      await this.runner.affected(this.insertUploadSql(values), Object.values(values));
     } else {
       // The ORM converts the application's own values (a relation becomes its id ...).
       await this.orm.em.fork().insert(this.uploadEntity, {
@@ -173,6 +149,34 @@ export class MikroOrmRepository implements UploadRepository {
         // on keys such as `constructor`, which are fine in a client's metadata.
         metadata: raw('?', [values.metadata]),
       });
+    }
+    return record;
+  }
+
+  async createClaimed(upload: NewUpload, claim: NewClaim): Promise<UploadRecord> {
+    if (this.columns !== undefined) {
+      // The ORM's insert of the application's columns cannot join frago's transaction.
+      const record = await this.create(upload);
+      const claimed = await this.claimRange(record.id, claim, { ...claim, now: record.createdAt });
+      if (claimed.kind !== 'claimed') throw new Error(`frago: a new upload's claim came back ${claimed.kind}`);
+      return record;
+    }
+    const record = newUploadRecord(upload);
+    const values = this.uploadValues(record);
+    const chunk = [claim.claimId, record.id, claim.start, claim.end, claim.end - claim.start + 1, claim.digest, claim.leaseUntil];
+    const columns = `${this.chunksTable} (claim_id, upload_id, start_byte, end_byte, size, state, digest, lease_until)`;
+    if (this.dialect === 'postgresql') {
+      // One statement, so one round trip: PostgreSQL runs both inserts as one.
+      await this.runner.affected(
+        `with inserted as (${this.insertUploadSql(values)} returning id)
+         insert into ${columns} select ?, id, ?, ?, ?, 'pending', ?, ? from inserted`,
+        [...Object.values(values), ...chunk.slice(0, 1), ...chunk.slice(2)],
+      );
+    } else {
+      await this.runner.transaction(function* (this: MikroOrmRepository) {
+        yield* affected(this.insertUploadSql(values), Object.values(values));
+        yield* affected(`insert into ${columns} values (?, ?, ?, ?, ?, 'pending', ?, ?)`, chunk);
+      }.bind(this));
     }
     return record;
   }
@@ -259,6 +263,24 @@ export class MikroOrmRepository implements UploadRepository {
       [...values, uploadId, claimId, uploadId],
     );
     return changed > 0;
+  }
+
+  async storeAndHold(uploadId: string, { claimId, storageData, checksum = null, hash, leaseUntil }: HeldClaim): Promise<UploadRecord | null> {
+    const sets = ["status = 'assembling'", 'lease_until = ?'];
+    const params: unknown[] = [leaseUntil];
+    if (hash !== null) {
+      sets.push('hash_algorithm = ?', 'hash_offset = ?', 'hash_state = ?');
+      params.push(hash.algorithm, hash.offset, hash.state === null ? null : Buffer.from(hash.state));
+    }
+    params.push(uploadId);
+    const hold = `update ${this.uploadsTable} set ${sets.join(', ')} where id = ? and status = 'in_progress'`;
+    try {
+      const [row] = await this.runner.transaction(() => this.storeAndHoldOnce(hold, params, uploadId, claimId, [storageData, checksum]));
+      return row === undefined ? null : this.reader.upload(row);
+    } catch (error) {
+      if (error instanceof ClaimGone) return null;
+      throw error;
+    }
   }
 
   async releaseClaim(uploadId: string, claimId: string): Promise<void> {
@@ -407,6 +429,50 @@ export class MikroOrmRepository implements UploadRepository {
   }
 
   /** Stores a claim after taking a shared lock on its upload's row, for InnoDB (see storeClaim). */
+  /**
+   * The upload held first: its row's lock makes every claim, store and transition of the
+   * upload wait, so the claim found next stays as found until the commit. A claim gone
+   * by then rolls the hold back.
+   */
+  private *storeAndHoldOnce(hold: string, params: readonly unknown[], uploadId: string, claimId: string, values: readonly [string | null, string | null]): Script<Row[]> {
+    const held = this.dialect === 'mysql' ? yield* this.updateThenRead(hold, params, uploadId) : yield* rows(`${hold} returning ${UPLOAD_COLUMNS}`, params);
+    if (held.length === 0) return held;
+    if ((yield* affected(this.storeSql, [...values, uploadId, claimId])) === 0) throw new ClaimGone();
+    return held;
+  }
+
+  /** The columns and values of a new upload's row, by property name. */
+  private uploadValues(record: UploadRecord): Record<string, unknown> {
+    return {
+      id: record.id,
+      owner: record.owner,
+      filename: record.filename,
+      totalSize: record.totalSize ?? 0,
+      // Only when set: a database not migrated to `frago_0004_deferred_size` yet still takes ordinary uploads.
+      ...(record.totalSize === null ? { sizeDeferred: true } : {}),
+      status: record.status,
+      storageKey: record.storageKey,
+      checksumAlgorithm: record.checksumAlgorithm,
+      expectedChecksum: record.expectedChecksum,
+      checksum: null,
+      location: null,
+      metadata: JSON.stringify(record.metadata),
+      createdAt: record.createdAt,
+      expiresAt: record.expiresAt,
+      completedAt: null,
+      leaseUntil: null,
+      hashAlgorithm: record.hash.algorithm,
+      hashOffset: record.hash.offset,
+      hashState: record.hash.state,
+    };
+  }
+
+  private insertUploadSql(values: Record<string, unknown>): string {
+    const properties = Object.keys(values);
+    return `insert into ${this.uploadsTable} (${properties.map((property) => this.uploadColumn(property)).join(', ')})
+       values (${properties.map(() => '?').join(', ')})`;
+  }
+
   private *storeLocked(uploadId: string, claimId: string, values: readonly [string | null, string | null]): Script<boolean> {
     const [upload] = yield* rows(
       `select status from ${this.uploadsTable} where id = ? and status = 'in_progress'${rowLock(this.dialect, 'share')}`,
@@ -423,6 +489,9 @@ export class MikroOrmRepository implements UploadRepository {
     yield* affected(this.deleteChunksSql, [uploadId]);
   }
 }
+
+/** Thrown inside {@link MikroOrmRepository.storeAndHold}'s transaction to roll it back: the claim was gone. */
+class ClaimGone extends Error {}
 
 /**
  * The metadata the ORM discovered for the entity named like `ref`: the application may

@@ -15,7 +15,7 @@ import {
   type TestOrm,
 } from './_databases.js';
 
-for (const driver of DRIVERS) describeRepositoryConformance(`MikroOrmRepository on ${DRIVER_LABELS[driver]}`, fixtureFor(driver));
+for (const driver of DRIVERS) describeRepositoryConformance(`MikroOrmRepository on ${DRIVER_LABELS[driver]}`, fixtureFor(driver), { oneRequest: true });
 
 function newUpload(): NewUpload {
   const id = randomUUID();

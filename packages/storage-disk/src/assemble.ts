@@ -41,13 +41,12 @@ export interface AssembleJob {
  */
 export async function assemblePart(job: AssembleJob): Promise<string> {
   const folder = targetFolder(job.assembledRoot, job.target);
-  const source = await statIfExists(job.part);
-  if (source === null) return assembledBefore(job, folder);
-  await prepareFolder(job.assembledRoot, folder);
+  // The root is made when a link finds it missing; a folder below it is checked every time.
+  if (folder !== job.assembledRoot) await prepareFolder(job.assembledRoot, folder);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const name = candidateName(job.target, attempt);
     const destination = join(folder, name);
-    const outcome = await linkUnlessTaken(job.part, destination, source);
+    const outcome = await linkUnlessTaken(job, folder, destination);
     if (outcome === 'taken') continue;
     if (outcome === 'source_gone') return assembledBefore(job, folder);
     if (attempt > 0) await remember(job, name);
@@ -74,20 +73,33 @@ async function prepareFolder(root: string, folder: string): Promise<void> {
   }
 }
 
-async function linkUnlessTaken(part: string, destination: string, source: Stats): Promise<'linked' | 'taken' | 'source_gone'> {
-  try {
-    await link(part, destination);
-    return 'linked';
-  } catch (error) {
-    const code = errnoCode(error);
-    if (code === 'ENOENT' && (await statIfExists(part)) === null) return 'source_gone';
-    if (code === 'EXDEV') {
-      throw storageFailure(error, 'The incoming and assembled folders must be on the same file system');
+/**
+ * Links the `.part` file to `destination`. The common case is one `link`; the `.part`
+ * file is looked at only when that fails: gone (an earlier call finished), or the same
+ * file as the name already there (an earlier call crashed before removing the `.part` name).
+ */
+async function linkUnlessTaken(job: AssembleJob, folder: string, destination: string): Promise<'linked' | 'taken' | 'source_gone'> {
+  let code: string | undefined;
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      await link(job.part, destination);
+      return 'linked';
+    } catch (error) {
+      code = errnoCode(error);
+      if (code === 'EXDEV') {
+        throw storageFailure(error, 'The incoming and assembled folders must be on the same file system');
+      }
+      if (code !== 'EEXIST' && code !== 'ENOENT') throw storageFailure(error, 'Could not move the assembled file into place');
     }
-    if (code !== 'EEXIST') throw storageFailure(error, 'Could not move the assembled file into place');
+    if (code === 'EEXIST') break;
+    if ((await statIfExists(job.part)) === null) return 'source_gone';
+    // The `.part` file is there, so the folder is missing: make it, then link again.
+    await prepareFolder(job.assembledRoot, folder);
   }
+  if (code !== 'EEXIST') throw new FragoError('STORAGE_FAILED', 'Could not move the assembled file into place');
+  const source = await statIfExists(job.part);
+  if (source === null) return 'source_gone';
   const existing = await lstatIfExists(destination);
-  // Our own link from an attempt that crashed before removing the .part name.
   return existing !== null && existing.ino === source.ino && existing.dev === source.dev ? 'linked' : 'taken';
 }
 

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access, link, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import type { AssembleTarget, ByteRange, ChunkPlacement, JoinedPart, Storage, StorageCapabilities, WrittenChunk } from '@frago/core';
-import { FragoError } from '@frago/core';
+import { FragoError, tap } from '@frago/core';
 import { assemblePart } from './assemble.js';
 import { errnoCode, missingUpload, storageFailure } from './fs-errors.js';
 import { resolveOptions, type DiskStorageOptions, type ResolvedDiskStorageOptions } from './options.js';
@@ -65,8 +65,10 @@ export class DiskStorage implements Storage {
       try {
         // A file just made is empty; only a repeated create needs to look at its size.
         const size = fresh ? 0 : (await handle.stat()).size;
+        // No fdatasync of the length: nothing counts until a chunk is written, and each
+        // chunk's own fdatasync makes the file's size durable with its bytes. The
+        // folder's entry is synced below, so the file itself survives a crash.
         if (size !== totalSize) await handle.truncate(totalSize);
-        if (this.durable) await handle.datasync();
       } finally {
         await handle.close();
       }
@@ -149,14 +151,16 @@ export class DiskStorage implements Storage {
   /**
    * Makes the file of upload `key` from whole uploads: the first part's file becomes it
    * (a hard link: none of its bytes is copied), and each other part is appended at its
-   * offset, read and written once through the process, one piece in memory at a time.
-   * The parts keep their own files (the first shares its bytes with `key`'s until it
-   * is deleted).
+   * offset, read and written once through the process, one piece in memory at a time,
+   * each piece handed to `copied` on its way. (Node.js offers no copy between offsets of
+   * two files in the kernel, and `copyFile` clones only whole files, so the bytes of
+   * every part after the first pass through the process.) The parts keep their own
+   * files (the first shares its bytes with `key`'s until it is deleted).
    *
    * @throws {FragoError} `STORAGE_FAILED` for parts that do not start at 0 and follow each
    * other, an unknown upload, or a file system failure.
    */
-  async join(key: string, parts: readonly JoinedPart[]): Promise<WrittenChunk[]> {
+  async join(key: string, parts: readonly JoinedPart[], copied?: (offset: number, bytes: Uint8Array) => void | Promise<void>): Promise<WrittenChunk[]> {
     const [first, ...rest] = parts;
     if (first === undefined) return [];
     const total = parts.reduce((offset, part) => {
@@ -178,7 +182,7 @@ export class DiskStorage implements Storage {
       await handle.truncate(total).catch((error: unknown) => {
         throw storageFailure(error, 'Could not join the uploads');
       });
-      for (const part of rest) await writeBodyAt(handle, total, part.offset, this.read(part.key, { start: 0, end: part.size - 1 }), undefined);
+      for (const part of rest) await writeBodyAt(handle, total, part.offset, this.partBytes(part, copied), undefined);
       if (this.durable) await flush(handle);
     } finally {
       await handle.close();
@@ -220,6 +224,18 @@ export class DiskStorage implements Storage {
     } catch (error) {
       throw storageFailure(error, 'Could not delete the upload');
     }
+  }
+
+  /** A whole part's bytes, each piece handed to `copied` with its offset in the joined upload first. */
+  private partBytes(part: JoinedPart, copied: ((offset: number, bytes: Uint8Array) => void | Promise<void>) | undefined): AsyncIterable<Uint8Array> {
+    const bytes = this.read(part.key, { start: 0, end: part.size - 1 });
+    if (copied === undefined) return bytes;
+    let offset = part.offset;
+    return tap(bytes, (piece) => {
+      const at = offset;
+      offset += piece.byteLength;
+      return copied(at, piece);
+    });
   }
 
   private get durable(): boolean {

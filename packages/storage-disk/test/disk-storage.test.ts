@@ -72,6 +72,39 @@ describe('DiskStorage on disk', () => {
     expect(existsSync(join(root, 'incoming', 'abc_123-X.part'))).toBe(false);
   });
 
+  it('joins uploads: the first linked, the others copied at their offsets, every copied piece handed over in order', async () => {
+    const joining = new DiskStorage({ directory: root, highWaterMark: 700 });
+    const parts = [randomBytes(3000), randomBytes(2000), randomBytes(1500)];
+    for (const [index, bytes] of parts.entries()) {
+      await joining.create(`part${index}`, bytes.byteLength);
+      await joining.write(`part${index}`, 0, body(bytes));
+    }
+    await joining.create('joined', 6500);
+    const copied: Array<{ offset: number; bytes: Buffer }> = [];
+
+    const written = await joining.join(
+      'joined',
+      [
+        { key: 'part0', offset: 0, size: 3000 },
+        { key: 'part1', offset: 3000, size: 2000 },
+        { key: 'part2', offset: 5000, size: 1500 },
+      ],
+      (offset, bytes) => {
+        copied.push({ offset, bytes: Buffer.from(bytes) });
+      },
+    );
+
+    expect(written).toHaveLength(3);
+    const before = await stat(join(root, 'incoming', 'part0.part'));
+    expect((await stat(join(root, 'incoming', 'joined.part'))).ino).toBe(before.ino);
+    expect(await readFile(join(root, 'incoming', 'joined.part'))).toEqual(Buffer.concat(parts));
+    expect(copied[0]?.offset).toBe(3000);
+    for (const [index, piece] of copied.entries()) {
+      if (index > 0) expect(piece.offset).toBe((copied[index - 1]?.offset ?? 0) + (copied[index - 1]?.bytes.byteLength ?? 0));
+    }
+    expect(Buffer.concat(copied.map((piece) => piece.bytes))).toEqual(Buffer.concat(parts.slice(1)));
+  });
+
   it('uses the configured folders', async () => {
     const incomingDir = join(sandbox, 'in');
     const assembledDir = join(sandbox, 'out');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ByteRange, ClaimResult, NewUpload, UploadRecord, UploadRepository, UploadStatus } from '@frago/core';
+import { shouldRecordOneRequestUploads } from './repository-one-request.js';
 
 /** An upload row as the test reads it from the store itself, not through the repository. */
 export interface InspectedUpload {
@@ -56,9 +57,11 @@ export type RepositoryAccess = () => RepositoryFixture;
  * {@link shouldCreateAndRead}, {@link shouldListByOwner}, {@link shouldClaimRanges},
  * {@link shouldClaimAtomically}, {@link shouldStoreAndReleaseClaims},
  * {@link shouldTransitionAtomically}, {@link shouldSaveHashProgress},
- * {@link shouldSweepAndCount} and {@link shouldDeclareDeferredSizes}.
+ * {@link shouldSweepAndCount} and {@link shouldDeclareDeferredSizes}; with
+ * `optional.oneRequest`, for an implementation that has `createClaimed` and
+ * `storeAndHold`, also {@link shouldRecordOneRequestUploads}.
  */
-export function describeRepositoryConformance(name: string, setup: RepositorySetup): void {
+export function describeRepositoryConformance(name: string, setup: RepositorySetup, optional: { readonly oneRequest?: boolean } = {}): void {
   describe(`UploadRepository conformance: ${name}`, () => {
     const fixture = useRepositoryFixture(setup);
     shouldCreateAndRead(fixture);
@@ -71,6 +74,7 @@ export function describeRepositoryConformance(name: string, setup: RepositorySet
     shouldSweepAndCount(fixture);
     shouldDeclareDeferredSizes(fixture);
     shouldAnswerRepositoryPings(fixture);
+    if (optional.oneRequest === true) shouldRecordOneRequestUploads(fixture);
   });
 }
 

@@ -1,10 +1,12 @@
 import { FragoError, isFragoError } from '../../errors.js';
 import { validateFilename } from '../../filename.js';
+import type { UploadRecord } from '../../model.js';
 import type { FragoResponse } from '../../protocol.js';
 import type { RouteContext } from '../frago/route-context.js';
 import { mediaType } from '../frago/media-type.js';
 import { parseChunkDigest, parseDigestField } from '../http/content-digest.js';
-import { deliver, deliveredLength, type Delivery } from './deliver.js';
+import { emptyBody } from '../../body.js';
+import { completedResponse, deliver, deliveredLength, type Delivery } from './deliver.js';
 import { dispositionFilename } from './disposition.js';
 import { bodyLength, interopVersion, uploadComplete, uploadLength } from './fields.js';
 import { uploadLimit } from './limits.js';
@@ -48,27 +50,28 @@ export async function createDraftUpload(context: RouteContext): Promise<FragoRes
   const filename = validateFilename(dispositionFilename(headers['content-disposition']) ?? DEFAULT_FILENAME);
   const type = mediaType(headers);
   const metadata = type === '' || type === PARTIAL_UPLOAD || type === 'application/octet-stream' ? {} : { content_type: type };
-  const upload = await service.create(identity, {
-    filename,
-    totalSize,
-    checksum: repr?.hex ?? null,
-    checksumAlgorithm: repr?.algorithm ?? null,
-    metadata,
-  });
+  const start = { filename, totalSize, checksum: repr?.hex ?? null, checksumAlgorithm: repr?.algorithm ?? null, metadata };
   const version = interopVersion(headers, INTEROP_VERSIONS);
-  const location = `${base}/${upload.id}/`;
-  const limit = uploadLimit(service, upload, version);
-  if (version !== undefined) {
-    request.inform?.(UPLOAD_RESUMPTION_SUPPORTED, { location, 'upload-limit': limit, 'upload-draft-interop-version': version });
-  }
+  let created: UploadRecord | undefined;
+  const announce = (upload: UploadRecord) => {
+    created = upload;
+    if (version === undefined) return;
+    const limit = uploadLimit(service, upload, version);
+    request.inform?.(UPLOAD_RESUMPTION_SUPPORTED, { location: `${base}/${upload.id}/`, 'upload-limit': limit, 'upload-draft-interop-version': version });
+  };
   try {
+    if (complete) {
+      const body = { body: request.body ?? emptyBody(), digest, signal: request.signal };
+      return completedResponse(context, await service.createComplete(identity, start, body, announce), totalSize);
+    }
+    const upload = await service.create(identity, start);
+    announce(upload);
     const response = await deliver(context, upload, delivery, 201);
-    return complete ? response : { ...response, headers: { ...response.headers, location, 'upload-limit': limit } };
+    return { ...response, headers: { ...response.headers, location: `${base}/${upload.id}/`, 'upload-limit': uploadLimit(service, upload, version) } };
   } catch (error) {
     // A refusal the client may not resume from leaves no upload behind.
-    if (isFragoError(error) && error.statusCode < 500 && !isFragoError(error, 'CLIENT_ABORTED') && !isFragoError(error, 'BODY_TIMEOUT')) {
-      await service.abort(identity, upload.id).catch(() => undefined);
-    }
+    const refused = isFragoError(error) && error.statusCode < 500 && !isFragoError(error, 'CLIENT_ABORTED') && !isFragoError(error, 'BODY_TIMEOUT');
+    if (created !== undefined && refused) await service.abort(identity, created.id).catch(() => undefined);
     throw error;
   }
 }

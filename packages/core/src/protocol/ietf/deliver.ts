@@ -1,6 +1,8 @@
+import { emptyBody } from '../../body.js';
 import type { ChunkDigest } from '../../digest.js';
 import { FragoError, isFragoError } from '../../errors.js';
 import { declaredSize, type UploadRecord } from '../../model.js';
+import type { FinalizeResult } from '../../service.js';
 import type { FragoResponse } from '../../protocol.js';
 import type { RouteContext } from '../frago/route-context.js';
 import { json } from '../frago/responses.js';
@@ -17,7 +19,15 @@ export interface Delivery {
   readonly digest: ChunkDigest | null;
 }
 
-async function* emptyBody(): AsyncIterable<Uint8Array> {}
+
+/** The answer for an upload completed by the request: its JSON with `Upload-Complete: ?1` and `reached` as its offset. */
+export function completedResponse({ base }: RouteContext, result: FinalizeResult, reached: number): FragoResponse {
+  return json(result.alreadyComplete ? 200 : 201, completedView(result), {
+    'upload-complete': sfBoolean(true),
+    'upload-offset': String(reached),
+    location: `${base}/${result.upload.id}/`,
+  });
+}
 
 /**
  * How many bytes a delivery to an upload of `totalSize` bytes brings.
@@ -49,7 +59,7 @@ export function deliveredLength(totalSize: number, { offset, length, complete }:
  * @throws {FragoError} what the lengths, `UploadService.writeChunk` and `UploadService.finalize` throw.
  */
 export async function deliver(context: RouteContext, upload: UploadRecord, delivery: Delivery, status: number): Promise<FragoResponse> {
-  const { service, identity, request, base } = context;
+  const { service, identity, request } = context;
   const length = deliveredLength(declaredSize(upload), delivery);
   if (length > 0) {
     const range = { start: delivery.offset, end: delivery.offset + length - 1, total: upload.totalSize };
@@ -58,12 +68,7 @@ export async function deliver(context: RouteContext, upload: UploadRecord, deliv
   const reached = delivery.offset + length;
   if (!delivery.complete) return draftResponse(status, { 'upload-complete': sfBoolean(false), 'upload-offset': String(reached) });
   try {
-    const result = await service.finalize(identity, upload.id, {});
-    return json(result.alreadyComplete ? 200 : 201, completedView(result), {
-      'upload-complete': sfBoolean(true),
-      'upload-offset': String(reached),
-      location: `${base}/${upload.id}/`,
-    });
+    return completedResponse(context, await service.finalize(identity, upload.id, {}), reached);
   } catch (error) {
     if (isFragoError(error, 'CHECKSUM_MISMATCH')) await service.abort(identity, upload.id).catch(() => undefined);
     throw error;

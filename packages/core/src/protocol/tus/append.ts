@@ -1,3 +1,4 @@
+import { emptyBody } from '../../body.js';
 import { FragoError } from '../../errors.js';
 import type { ChunkDigest } from '../../digest.js';
 import type { UploadRecord } from '../../model.js';
@@ -34,7 +35,9 @@ export async function appendBytes(
   }
   if (length > 0) {
     const range = { start: offset, end: offset + length - 1, total: upload.totalSize };
-    await service.writeChunk(identity, upload.id, { range, body: request.body ?? emptyBody(), digest, signal: request.signal });
+    // A part's own checksum is never verified: its final hashes the joined bytes.
+    const wholeFileChecksum = !isPartial(upload);
+    await service.writeChunk(identity, upload.id, { range, body: request.body ?? emptyBody(), digest, signal: request.signal, wholeFileChecksum });
   }
   const reached = offset + length;
   if (reached === upload.totalSize && upload.status === 'in_progress' && !isPartial(upload)) {
@@ -42,5 +45,3 @@ export async function appendBytes(
   }
   return reached;
 }
-
-async function* emptyBody(): AsyncIterable<Uint8Array> {}

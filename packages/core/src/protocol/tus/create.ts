@@ -1,9 +1,10 @@
+import { emptyBody } from '../../body.js';
 import { FragoError } from '../../errors.js';
 import { validateFilename } from '../../filename.js';
 import type { FragoResponse } from '../../protocol.js';
 import { appendBytes } from './append.js';
 import { CONCAT_KEY, isPartial, parseConcat } from './concat.js';
-import { announcedLength, carriesBytes, uploadChecksum } from './headers.js';
+import { announcedLength, carriesBytes, contentLength, uploadChecksum } from './headers.js';
 import { parseMetadata } from './metadata.js';
 import { tusResponse } from './responses.js';
 import type { TusContext } from './route-context.js';
@@ -46,6 +47,13 @@ export async function createUpload(context: TusContext): Promise<FragoResponse> 
   const digest = withBytes ? uploadChecksum(request.headers) : null;
   const filename = validateFilename(metadata.filename ?? metadata.name ?? DEFAULT_FILENAME);
   const marked = concat?.kind === 'partial' ? { ...metadata, [CONCAT_KEY]: 'partial' } : metadata;
+  const whole = concat === null && withBytes && totalSize !== null && totalSize > 0 && (contentLength(request.headers) ?? totalSize) === totalSize;
+  if (whole) {
+    // The whole file in its creation: stored, verified and completed in one go.
+    const body = { body: request.body ?? emptyBody(), digest, signal: request.signal };
+    const { upload } = await service.createComplete(identity, { filename, totalSize, metadata }, body);
+    return tusResponse(201, { location: `${base}/${upload.id}`, 'upload-offset': String(totalSize) });
+  }
   const upload = await service.create(identity, { filename, totalSize, metadata: marked });
   const offset = withBytes || totalSize === 0 ? await appendBytes(context, upload, 0, digest) : undefined;
   return tusResponse(201, {
