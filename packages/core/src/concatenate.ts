@@ -37,6 +37,34 @@ export interface JoinAccess {
   readonly hashers: Hashers | null;
   /** Saves the joined upload's checksum progress, from offset 0. */
   readonly saveHash: (uploadId: string, progress: HashProgress) => Promise<void>;
+  /** Takes a whole part out of `in_progress` for the join (compare-and-set); false when another request moved it first. */
+  readonly hold: (upload: UploadRecord) => Promise<boolean>;
+  /** Gives a held part back to `in_progress`. */
+  readonly release: (upload: UploadRecord) => Promise<void>;
+}
+
+/**
+ * Holds every part for the join, so no other join or finalize can take one meanwhile:
+ * a disk join makes the first part's file the joined upload's, and two joins sharing it
+ * would write into each other's file.
+ *
+ * @throws {FragoError} `UPLOAD_BUSY` when a part is held by another request; the parts
+ * held so far are released.
+ */
+async function holdParts(access: JoinAccess, parts: readonly UploadRecord[]): Promise<void> {
+  const held: UploadRecord[] = [];
+  for (const part of parts) {
+    if (await access.hold(part)) {
+      held.push(part);
+      continue;
+    }
+    await releaseParts(access, held);
+    throw new FragoError('UPLOAD_BUSY', `Upload ${part.id} is being joined or finalized by another request`, { details: { upload_id: part.id } });
+  }
+}
+
+async function releaseParts(access: JoinAccess, parts: readonly UploadRecord[]): Promise<void> {
+  for (const part of parts) await access.release(part).catch(() => undefined);
 }
 
 /** `Storage.join` with the joined upload's checksum computed on the way (see {@link JoinChecksum}). */
@@ -61,13 +89,15 @@ async function joinHashed(
 /**
  * Joins whole uploads in progress into a new, completed upload (checksum, assembly and
  * `upload:completed` as for any other), then aborts the parts, deleting their bytes.
+ * The parts are held (`assembling`) while they are joined.
  * A storage with `join` puts the parts' bytes in place itself (disk: the first part's
  * file becomes the new upload's; S3: server-side copies when the upload is sealed);
  * with any other, the bytes are read back and written into the new upload, once,
  * through the process.
  *
  * @throws {FragoError} `INVALID_REQUEST` for no parts or a part named twice,
- * `UPLOAD_INCOMPLETE` for a part not whole or not in progress, what
+ * `UPLOAD_INCOMPLETE` for a part not whole or not in progress, `UPLOAD_BUSY` for a
+ * part another request holds (joining or finalizing it), what
  * `UploadService.status` throws for a part (404 for another identity's), and what
  * creating, writing and finalizing throw.
  */
@@ -92,9 +122,12 @@ export async function concatenateUploads(
   }
   const sizes = states.map(({ upload }) => declaredSize(upload));
   const totalSize = sizes.reduce((sum, size) => sum + size, 0);
-  const joined = await service.create(identity, { filename: command.filename, totalSize, metadata: command.metadata });
+  const uploads = states.map(({ upload }) => upload);
+  await holdParts(access, uploads);
+  let joined: UploadRecord | undefined;
   let result: FinalizeResult;
   try {
+    joined = await service.create(identity, { filename: command.filename, totalSize, metadata: command.metadata });
     const placed = placeParts(states.map(({ upload }) => upload.storageKey), sizes);
     for (const { upload } of states) await seal(upload);
     const first = states[0]?.upload;
@@ -115,9 +148,14 @@ export async function concatenateUploads(
     }
     result = await service.finalize(identity, joined.id, {});
   } catch (error) {
-    await service.abort(identity, joined.id).catch(() => undefined);
+    if (joined !== undefined) await service.abort(identity, joined.id).catch(() => undefined);
+    await releaseParts(access, uploads);
     throw error;
   }
+  // The parts' bytes go while they are still held, so no request can reach them between
+  // their release and their abort.
+  for (const part of uploads) await storage.delete(part.storageKey).catch(() => undefined);
+  await releaseParts(access, uploads);
   for (const id of parts) await service.abort(identity, id).catch(() => undefined);
   return result;
 }

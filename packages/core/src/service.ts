@@ -509,9 +509,10 @@ export class UploadService {
    * other, they are read back and written once through the process (a storage with
    * `seal` joins each part first, so it can be read).
    *
-   * @throws {FragoError} `INVALID_REQUEST` (no parts, a part named twice), `UPLOAD_INCOMPLETE` (a part not whole or not in
-   * progress), a part's status error (404 for another identity's), and what creating,
-   * writing and finalizing throw.
+   * @throws {FragoError} `INVALID_REQUEST` (no parts, a part named twice),
+   * `UPLOAD_INCOMPLETE` (a part not whole or not in progress), `UPLOAD_BUSY` (a part
+   * another request is joining or finalizing), a part's status error (404 for another
+   * identity's), and what creating, writing and finalizing throw.
    */
   concatenate(identity: Identity, command: ConcatenateUploads): Promise<FinalizeResult> {
     const access = {
@@ -521,6 +522,13 @@ export class UploadService {
       hashers: this.options.checksum.mode === 'off' ? null : this.options.checksum.hashers,
       saveHash: async (uploadId: string, progress: HashProgress) => {
         await this.repo(() => this.options.repository.saveHashProgress(uploadId, 0, progress));
+      },
+      hold: async (upload: UploadRecord) => {
+        const leaseUntil = new Date(this.options.now().getTime() + this.options.assemblyLeaseMs);
+        return (await this.repo(() => this.lifecycle.beginAssembly(upload.id, leaseUntil))) !== null;
+      },
+      release: async (upload: UploadRecord) => {
+        await this.repo(() => this.lifecycle.reopen(upload.id));
       },
     };
     return concatenateUploads(this, access, identity, command);
