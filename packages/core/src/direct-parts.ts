@@ -55,6 +55,15 @@ export function etagOfDigest(digest: string | null): string | null {
   return digest !== null && digest.startsWith('etag:') ? digest.slice('etag:'.length) : null;
 }
 
+/**
+ * Whether the upload's record says it is direct: true or false, or null when it does
+ * not say (a record kept before the repository stored the mode, or a repository that
+ * cannot mark an upload direct, whatever its records hold).
+ */
+export function recordedMode(upload: UploadRecord, repository: UploadRepository): boolean | null {
+  return repository.markDirect === undefined ? null : (upload.direct ?? null);
+}
+
 /** What the store holds of a direct upload, checked against the upload's layout. */
 export interface LearnedParts {
   /** Parts of the right size that were not recorded before, now recorded as stored chunks. */
@@ -69,7 +78,8 @@ export interface LearnedParts {
  * Records the parts the store holds for a direct upload in progress as stored chunks
  * (a claim and its store, as for a chunk sent through the server), so that status,
  * finalize and seal see them. Parts of the wrong size are left out; null when the
- * upload is not direct.
+ * upload is not direct (its record says so, without asking the store; or the store has
+ * no mark of it, for a record that does not say).
  */
 export async function learnParts(
   direct: DirectUploads,
@@ -78,7 +88,9 @@ export async function learnParts(
   known: readonly ChunkRecord[],
   claim: { readonly newId: () => string; readonly now: Date; readonly leaseMs: number },
 ): Promise<LearnedParts | null> {
-  const listed = await direct.listParts(upload.storageKey);
+  const mode = recordedMode(upload, repository);
+  if (mode === false) return null;
+  const listed = await direct.listParts(upload.storageKey, mode === true);
   if (listed === null) return null;
   const size = declaredSize(upload);
   const layout = partLayout(size, direct.partSize(size));

@@ -52,6 +52,13 @@ export class MemoryRepository implements UploadRepository {
       .slice(0, query.limit);
   }
 
+  async markDirect(uploadId: string): Promise<boolean> {
+    const upload = this.uploads.get(uploadId);
+    if (upload?.status !== 'in_progress') return false;
+    this.uploads.set(uploadId, { ...upload, direct: true });
+    return true;
+  }
+
   async chunks(uploadId: string, query?: ChunkQuery): Promise<ChunkRecord[]> {
     const ordered = [...(this.chunkMap.get(uploadId) ?? [])].sort((a, b) => a.start - b.start);
     return query === undefined ? ordered : ordered.filter((chunk) => chunk.end >= query.from).slice(0, query.limit);

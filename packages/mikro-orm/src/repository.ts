@@ -156,6 +156,7 @@ export class MikroOrmRepository implements UploadRepository {
       hashAlgorithm: record.hash.algorithm,
       hashOffset: record.hash.offset,
       hashState: record.hash.state,
+      // Left to the column's default (false): a database not migrated to `frago_0006_direct_mode` yet still takes uploads.
     };
     if (this.columns === undefined) {
       const properties = Object.keys(values);
@@ -238,6 +239,11 @@ export class MikroOrmRepository implements UploadRepository {
         ? await this.runner.transaction(() => this.updateThenRead(update, params, uploadId))
         : await this.runner.rows(`${update} returning ${UPLOAD_COLUMNS}`, params);
     return row === undefined ? null : this.reader.upload(row);
+  }
+
+  async markDirect(uploadId: string): Promise<boolean> {
+    const changed = await this.runner.affected(`update ${this.uploadsTable} set direct = ? where id = ? and status = 'in_progress'`, [true, uploadId]);
+    return changed > 0;
   }
 
   async renewClaim(uploadId: string, claimId: string, leaseUntil: Date): Promise<boolean> {

@@ -5,6 +5,7 @@ import type { SqlOrm } from '../src/index.js';
 import {
   FragoChunkStorageDataMigration,
   FragoDeferredSizeMigration,
+  FragoDirectModeMigration,
   FragoInitialMigration,
   FragoMillisecondTimestampsMigration,
   fragoMigrations,
@@ -24,7 +25,13 @@ describe('a database frago does not run on (MongoDB)', () => {
   it('is refused by every frago migration before it adds a statement, naming the supported drivers', async () => {
     const orm = openMongo();
     try {
-      const migrations = [FragoInitialMigration, FragoChunkStorageDataMigration, FragoMillisecondTimestampsMigration, FragoDeferredSizeMigration];
+      const migrations = [
+        FragoInitialMigration,
+        FragoChunkStorageDataMigration,
+        FragoMillisecondTimestampsMigration,
+        FragoDeferredSizeMigration,
+        FragoDirectModeMigration,
+      ];
       expect(migrations).toHaveLength(fragoMigrations.length);
       for (const FragoMigration of migrations) {
         // The migrator hands each migration its ORM's driver, whatever the database.

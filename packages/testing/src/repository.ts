@@ -9,6 +9,8 @@ export interface InspectedUpload {
   /** Null while the upload's size is deferred. */
   readonly totalSize: number | null;
   readonly hashOffset: number;
+  /** Whether the upload goes direct; null when the store keeps no mode for it. */
+  readonly direct: boolean | null;
 }
 
 /** A chunk row as the test reads it from the store itself. */
@@ -54,7 +56,8 @@ export type RepositoryAccess = () => RepositoryFixture;
  * {@link shouldCreateAndRead}, {@link shouldListByOwner}, {@link shouldClaimRanges},
  * {@link shouldClaimAtomically}, {@link shouldStoreAndReleaseClaims},
  * {@link shouldTransitionAtomically}, {@link shouldSaveHashProgress},
- * {@link shouldSweepAndCount} and {@link shouldDeclareDeferredSizes}.
+ * {@link shouldSweepAndCount}, {@link shouldDeclareDeferredSizes} and
+ * {@link shouldMarkUploadsDirect}.
  */
 export function describeRepositoryConformance(name: string, setup: RepositorySetup): void {
   describe(`UploadRepository conformance: ${name}`, () => {
@@ -68,6 +71,7 @@ export function describeRepositoryConformance(name: string, setup: RepositorySet
     shouldSaveHashProgress(fixture);
     shouldSweepAndCount(fixture);
     shouldDeclareDeferredSizes(fixture);
+    shouldMarkUploadsDirect(fixture);
     shouldAnswerRepositoryPings(fixture);
   });
 }
@@ -165,6 +169,7 @@ export function shouldCreateAndRead(fixture: RepositoryAccess): void {
         location: null,
         completedAt: null,
         leaseUntil: null,
+        direct: false,
       };
       expect(created).toEqual(expected);
       expect(await repository.get(upload.id)).toEqual(expected);
@@ -173,6 +178,7 @@ export function shouldCreateAndRead(fixture: RepositoryAccess): void {
         owner: upload.owner,
         totalSize: 2 ** 40 + 3,
         hashOffset: 0,
+        direct: false,
       });
     });
 
@@ -940,6 +946,42 @@ export function shouldDeclareDeferredSizes(fixture: RepositoryAccess): void {
       const winners = results.filter((result) => result !== null);
       expect(winners).toHaveLength(1);
       expect(await inspect.upload(upload.id)).toMatchObject({ totalSize: winners[0]?.totalSize });
+    });
+  });
+}
+
+/** An upload's mode: not direct when created, and `markDirect` for one in progress. */
+export function shouldMarkUploadsDirect(fixture: RepositoryAccess): void {
+  const mark = (repository: UploadRepository, id: string): Promise<boolean> => {
+    if (repository.markDirect === undefined) throw new Error('This repository keeps no mode: it has no markDirect');
+    return repository.markDirect(id);
+  };
+
+  describe('markDirect', () => {
+    it('creates uploads that are not direct, and marks one direct, idempotently', async () => {
+      const { repository, inspect } = fixture();
+      const upload = await repository.create(newUpload());
+      const other = await repository.create(newUpload());
+      expect(upload.direct).toBe(false);
+      expect(await inspect.upload(upload.id)).toMatchObject({ direct: false });
+
+      expect(await mark(repository, upload.id)).toBe(true);
+      expect(await mark(repository, upload.id)).toBe(true);
+
+      expect(await repository.get(upload.id)).toMatchObject({ direct: true, status: 'in_progress' });
+      expect(await inspect.upload(upload.id)).toMatchObject({ direct: true });
+      expect(await inspect.upload(other.id)).toMatchObject({ direct: false });
+    });
+
+    it('marks no upload that is not in progress, and no unknown one', async () => {
+      const { repository, inspect } = fixture();
+      const aborted = await repository.create(newUpload());
+      await repository.transition(aborted.id, { status: 'in_progress' }, 'aborted');
+
+      expect(await mark(repository, aborted.id)).toBe(false);
+      expect(await mark(repository, randomUUID())).toBe(false);
+
+      expect(await inspect.upload(aborted.id)).toMatchObject({ direct: false, status: 'aborted' });
     });
   });
 }
