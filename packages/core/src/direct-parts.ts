@@ -1,5 +1,5 @@
 import { FragoError } from './errors.js';
-import { declaredSize, type ChunkRecord, type UploadRecord } from './model.js';
+import { declaredSize, type ChunkRecord, type StoredRange, type UploadRecord } from './model.js';
 import type { DirectPart, DirectUploads, ListedPart, UploadRepository } from './ports.js';
 
 /** The most part URLs one request may ask for. */
@@ -97,7 +97,7 @@ export async function learnParts(
   const stored = new Map(known.filter((chunk) => chunk.state === 'stored').map((chunk) => [chunk.start, chunk]));
   const wrongSize: number[] = [];
   const replaced: number[] = [];
-  let recorded = 0;
+  const fresh: StoredRange[] = [];
   for (const part of listed) {
     const range = partRange(size, layout, part.part);
     if (range === null || part.size !== range.end - range.start + 1) {
@@ -112,11 +112,26 @@ export async function learnParts(
       }
       continue;
     }
-    const claimId = claim.newId();
-    const result = await repository.claimRange(upload.id, range, { claimId, digest, leaseUntil: new Date(claim.now.getTime() + claim.leaseMs), now: claim.now });
-    if (result.kind !== 'claimed') continue;
-    if (await repository.storeClaim(upload.id, claimId, part.storageData)) recorded += 1;
-    else await repository.releaseClaim(upload.id, claimId);
+    fresh.push({ start: range.start, end: range.end, claimId: claim.newId(), digest, storageData: part.storageData });
   }
+  const recorded = fresh.length === 0 ? 0 : await recordStored(repository, upload.id, fresh, claim);
   return { recorded, wrongSize, replaced };
+}
+
+/** Records `ranges` stored: at once where the repository can, else a claim and its store each. */
+async function recordStored(
+  repository: UploadRepository,
+  uploadId: string,
+  ranges: readonly StoredRange[],
+  claim: { readonly now: Date; readonly leaseMs: number },
+): Promise<number> {
+  if (repository.recordStored !== undefined) return repository.recordStored(uploadId, ranges, claim.now);
+  let recorded = 0;
+  for (const { claimId, digest, storageData, ...range } of ranges) {
+    const result = await repository.claimRange(uploadId, range, { claimId, digest, leaseUntil: new Date(claim.now.getTime() + claim.leaseMs), now: claim.now });
+    if (result.kind !== 'claimed') continue;
+    if (await repository.storeClaim(uploadId, claimId, storageData)) recorded += 1;
+    else await repository.releaseClaim(uploadId, claimId);
+  }
+  return recorded;
 }

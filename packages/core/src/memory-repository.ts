@@ -7,6 +7,7 @@ import type {
   HashProgress,
   ListQuery,
   NewUpload,
+  StoredRange,
   TransitionGuard,
   TransitionPatch,
   UploadRecord,
@@ -50,6 +51,16 @@ export class MemoryRepository implements UploadRepository {
           (upload.createdAt.getTime() === after.createdAt.getTime() && upload.id < after.id),
       )
       .slice(0, query.limit);
+  }
+
+  async recordStored(uploadId: string, ranges: readonly StoredRange[], now: Date): Promise<number> {
+    let recorded = 0;
+    for (const { claimId, digest, storageData, ...range } of ranges) {
+      // Leased past `now`, so that nothing takes the claim over before it is stored.
+      const claim = await this.claimRange(uploadId, range, { claimId, digest, leaseUntil: new Date(now.getTime() + 60_000), now });
+      if (claim.kind === 'claimed' && (await this.storeClaim(uploadId, claimId, storageData))) recorded += 1;
+    }
+    return recorded;
   }
 
   async markDirect(uploadId: string): Promise<boolean> {

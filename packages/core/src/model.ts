@@ -81,6 +81,13 @@ export function newUploadRecord(upload: NewUpload): UploadRecord {
   return { ...upload, status: 'in_progress', checksum: null, location: null, completedAt: null, leaseUntil: null, direct: false };
 }
 
+/** A range to record stored at once (see `UploadRepository.recordStored`), as a claim and its store would. */
+export interface StoredRange extends ByteRange {
+  readonly claimId: string;
+  readonly digest: string | null;
+  readonly storageData: string | null;
+}
+
 /** A byte range of an upload that a request has claimed (`pending`) or whose bytes are persisted (`stored`). */
 export interface ChunkRecord extends ByteRange {
   readonly size: number;

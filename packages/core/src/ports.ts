@@ -6,6 +6,7 @@ import type {
   HashProgress,
   ListQuery,
   NewUpload,
+  StoredRange,
   TransitionGuard,
   TransitionPatch,
   UploadRecord,
@@ -71,6 +72,17 @@ export interface UploadRepository {
    * mark decides for uploads whose `direct` is null.
    */
   markDirect?(uploadId: string): Promise<boolean>;
+
+  /**
+   * Records each range as a stored chunk, as {@link UploadRepository.claimRange} and
+   * {@link UploadRepository.storeClaim} would one after the other (at `now`), each range
+   * on its own: a range that meets a stored chunk or a live claim is left out, abandoned
+   * claims give way. Returns how many were recorded; none when the upload is not
+   * `in_progress`. One transaction where the store has them, so that the parts of a
+   * direct upload cost one round of locking, not one per part. Optional: without it,
+   * the core claims and stores each range.
+   */
+  recordStored?(uploadId: string, ranges: readonly StoredRange[], now: Date): Promise<number>;
 
   /** Extends a pending claim's lease; false when the claim is gone. */
   renewClaim(uploadId: string, claimId: string, leaseUntil: Date): Promise<boolean>;

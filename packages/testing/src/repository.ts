@@ -56,8 +56,8 @@ export type RepositoryAccess = () => RepositoryFixture;
  * {@link shouldCreateAndRead}, {@link shouldListByOwner}, {@link shouldClaimRanges},
  * {@link shouldClaimAtomically}, {@link shouldStoreAndReleaseClaims},
  * {@link shouldTransitionAtomically}, {@link shouldSaveHashProgress},
- * {@link shouldSweepAndCount}, {@link shouldDeclareDeferredSizes} and
- * {@link shouldMarkUploadsDirect}.
+ * {@link shouldSweepAndCount}, {@link shouldDeclareDeferredSizes},
+ * {@link shouldMarkUploadsDirect} and {@link shouldRecordStoredRanges}.
  */
 export function describeRepositoryConformance(name: string, setup: RepositorySetup): void {
   describe(`UploadRepository conformance: ${name}`, () => {
@@ -72,6 +72,7 @@ export function describeRepositoryConformance(name: string, setup: RepositorySet
     shouldSweepAndCount(fixture);
     shouldDeclareDeferredSizes(fixture);
     shouldMarkUploadsDirect(fixture);
+    shouldRecordStoredRanges(fixture);
     shouldAnswerRepositoryPings(fixture);
   });
 }
@@ -982,6 +983,64 @@ export function shouldMarkUploadsDirect(fixture: RepositoryAccess): void {
       expect(await mark(repository, randomUUID())).toBe(false);
 
       expect(await inspect.upload(aborted.id)).toMatchObject({ direct: false, status: 'aborted' });
+    });
+  });
+}
+
+/** `recordStored`: many ranges recorded stored at once, each as a claim and its store would be. */
+export function shouldRecordStoredRanges(fixture: RepositoryAccess): void {
+  const record = (repository: UploadRepository, id: string, ranges: Array<ByteRange & { storageData?: string }>, now = at(0)) => {
+    if (repository.recordStored === undefined) throw new Error('This repository records no ranges at once: it has no recordStored');
+    return repository.recordStored(
+      id,
+      ranges.map(({ start, end, storageData }) => ({ start, end, claimId: randomUUID(), digest: `etag:${start}`, storageData: storageData ?? null })),
+      now,
+    );
+  };
+
+  describe('recordStored', () => {
+    it('records free ranges stored with their data, leaves out those meeting a stored chunk or a live claim, and takes over abandoned claims', async () => {
+      const { repository, inspect } = fixture();
+      const upload = await repository.create(newUpload({ totalSize: 1000 }));
+      const stored = claimOf();
+      await repository.claimRange(upload.id, { start: 0, end: 99 }, stored);
+      await repository.storeClaim(upload.id, stored.claimId);
+      const live = claimOf({ leaseUntil: at(60 * SECOND) });
+      await repository.claimRange(upload.id, { start: 200, end: 299 }, live);
+      const abandoned = claimOf({ leaseUntil: at(-SECOND) });
+      await repository.claimRange(upload.id, { start: 300, end: 399 }, abandoned);
+
+      const recorded = await record(repository, upload.id, [
+        { start: 0, end: 99 },
+        { start: 100, end: 199, storageData: 'part 2' },
+        { start: 250, end: 260 },
+        { start: 300, end: 399, storageData: 'part 4' },
+        { start: 400, end: 999, storageData: 'part 5' },
+      ]);
+
+      expect(recorded).toBe(3);
+      const chunks = await inspect.chunks(upload.id);
+      expect(chunks.map(({ start, end, state }) => [start, end, state])).toEqual([
+        [0, 99, 'stored'],
+        [100, 199, 'stored'],
+        [200, 299, 'pending'],
+        [300, 399, 'stored'],
+        [400, 999, 'stored'],
+      ]);
+      const dataOf = (start: number) => inspect.storageData(upload.id, chunks.find((chunk) => chunk.start === start)?.claimId ?? '');
+      expect([await dataOf(0), await dataOf(100), await dataOf(300), await dataOf(400)]).toEqual([null, 'part 2', 'part 4', 'part 5']);
+      expect((await repository.chunks(upload.id)).find((chunk) => chunk.start === 100)).toMatchObject({ digest: 'etag:100', leaseUntil: null });
+    });
+
+    it('records nothing for an upload that is not in progress, or unknown', async () => {
+      const { repository, inspect } = fixture();
+      const upload = await repository.create(newUpload({ totalSize: 1000 }));
+      await repository.transition(upload.id, { status: 'in_progress' }, 'assembling');
+
+      expect(await record(repository, upload.id, [{ start: 0, end: 499 }, { start: 500, end: 999 }])).toBe(0);
+      expect(await record(repository, randomUUID(), [{ start: 0, end: 9 }])).toBe(0);
+
+      expect(await inspect.chunks(upload.id)).toEqual([]);
     });
   });
 }
