@@ -1,31 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { TEST_USER_HEADER, type TestBucket } from '@frago/conformance';
+import { TEST_USER_HEADER } from '@frago/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDirectS3Server, type DirectS3Server } from './support/direct-s3-server.js';
-import type { Stack } from './support/stack.js';
 
 // Whether an upload is direct is kept in its row (frago_upload.direct): status and
 // finalize go by the row, and only rows kept before the column existed (null) still
 // go by the marker object the storage writes below the upload's incoming/ folder.
 
-const MiB = 1024 * 1024;
-const PART = 5 * MiB;
+const PART = 5 * 1024 * 1024;
 
 let server: DirectS3Server;
-let stack: Stack;
-let bucket: TestBucket;
-let origin: string;
 
 beforeAll(async () => {
-  server = await startDirectS3Server(PART, { limits: { maxUploadSize: 64 * MiB } });
-  ({ stack, bucket, origin } = server);
+  server = await startDirectS3Server(PART, { limits: { maxUploadSize: 64 * PART } });
 });
 
 afterAll(() => server?.close());
 
 async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${origin}/upload${path}`, {
+  const response = await fetch(`${server.origin}/upload${path}`, {
     method,
     headers: { [TEST_USER_HEADER]: 'ada', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
     body: body === undefined ? undefined : body instanceof Uint8Array ? body : JSON.stringify(body),
@@ -35,21 +29,21 @@ async function api(method: string, path: string, body?: unknown, headers: Record
 
 /** The upload's `direct` column as the database holds it: true, false or null. */
 async function directColumn(id: string): Promise<boolean | null> {
-  const [row] = await stack.sql('select direct from frago_upload where id = ?', [id]);
+  const [row] = await server.stack.sql('select direct from frago_upload where id = ?', [id]);
   return row?.direct === null || row?.direct === undefined ? null : row.direct === true || Number(row.direct) === 1;
 }
 
 const markerKey = (id: string) => `incoming/${id}/direct`;
 
 async function markerExists(id: string): Promise<boolean> {
-  return bucket.client.send(new HeadObjectCommand({ Bucket: bucket.name, Key: markerKey(id) })).then(
+  return server.bucket.client.send(new HeadObjectCommand({ Bucket: server.bucket.name, Key: markerKey(id) })).then(
     () => true,
     () => false,
   );
 }
 
 async function objectBytes(key: string): Promise<Buffer> {
-  const response = await bucket.client.send(new GetObjectCommand({ Bucket: bucket.name, Key: key }));
+  const response = await server.bucket.client.send(new GetObjectCommand({ Bucket: server.bucket.name, Key: key }));
   return Buffer.from(await response.Body!.transformToByteArray());
 }
 
@@ -71,10 +65,10 @@ async function sendDirect(file: Buffer): Promise<string> {
 async function expectFinalizedAs(id: string, file: Buffer): Promise<void> {
   const finalized = await api('POST', `/${id}/`, {});
   expect(finalized.status).toBe(201);
-  const [row] = await stack.sql('select status, location from frago_upload where id = ?', [id]);
+  const [row] = await server.stack.sql('select status, location from frago_upload where id = ?', [id]);
   expect(row?.status).toBe('complete');
   expect((await objectBytes(String(row?.location))).equals(file)).toBe(true);
-  expect(await bucket.multipartUploads()).toEqual([]);
+  expect(await server.bucket.multipartUploads()).toEqual([]);
 }
 
 describe('the mode of an upload, kept in its row', () => {
@@ -83,7 +77,7 @@ describe('the mode of an upload, kept in its row', () => {
     const id = await sendDirect(file);
     expect(await directColumn(id)).toBe(true);
     // Without the marker, only the row can say the upload is direct.
-    await bucket.client.send(new DeleteObjectCommand({ Bucket: bucket.name, Key: markerKey(id) }));
+    await server.bucket.client.send(new DeleteObjectCommand({ Bucket: server.bucket.name, Key: markerKey(id) }));
     expect(await markerExists(id)).toBe(false);
 
     const status = await api('GET', `/${id}/`);
@@ -96,7 +90,7 @@ describe('the mode of an upload, kept in its row', () => {
   it('finalizes a direct upload whose row predates the column (null) by the marker, as before', async () => {
     const file = randomBytes(2 * PART + 99);
     const id = await sendDirect(file);
-    await stack.sql('update frago_upload set direct = null where id = ?', [id]);
+    await server.stack.sql('update frago_upload set direct = null where id = ?', [id]);
     expect(await markerExists(id)).toBe(true);
 
     const status = await api('GET', `/${id}/`);
@@ -111,7 +105,7 @@ describe('the mode of an upload, kept in its row', () => {
     const started = await api('POST', '/', { filename: 'plain.bin', total_size: file.length });
     const id = started.json.upload_id as string;
     // A marker left by something else does not turn the upload direct: the row decides.
-    await bucket.client.send(new PutObjectCommand({ Bucket: bucket.name, Key: markerKey(id), Body: '' }));
+    await server.bucket.client.send(new PutObjectCommand({ Bucket: server.bucket.name, Key: markerKey(id), Body: '' }));
     const sent = await api('PUT', `/${id}/`, file.subarray(0, PART), {
       'content-type': 'application/octet-stream',
       'content-range': `bytes 0-${PART - 1}/${file.length}`,
