@@ -19,11 +19,11 @@ const MARKED_LIMIT = 10_000;
  * Direct uploads on S3: each part of the upload's multipart upload is sent by the client
  * with a presigned `UploadPart` URL whose `Content-Length` (and `Content-MD5`, when the
  * client gives it) is signed, so the store refuses any other size or bytes. The URLs are
- * signed here ({@link QuerySigner}) at the endpoint the SDK resolves for the upload's
- * object. An upload is also marked direct by an empty object below its `incoming/`
- * folder, written with its first URL and removed with the rest of the folder: records
- * kept before the repository stored the mode (`UploadRecord.direct` null), and processes
- * of earlier versions, rely on it.
+ * signed by SigV4 code of the storage's own, at the endpoint the SDK resolves for the
+ * upload's object. An upload is also marked direct by an empty object below its
+ * `incoming/` folder, written with its first URL and removed with the rest of the
+ * folder: records kept before the repository stored the mode (`UploadRecord.direct`
+ * null), and processes of earlier versions, rely on it.
  */
 export class S3DirectUploads implements DirectUploads {
   /** Uploads this process marked already, so that signing does not write the marker again. */
