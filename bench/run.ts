@@ -1,11 +1,13 @@
 // `pnpm bench`: frago against two anchors, a bare streaming server and @tus/server, on
-// loopback, in one run; W1 and W2 both on disk and in memory (tmpfs). Settings are in
+// loopback, in one run; W1 and W2 both on disk and in memory (tmpfs); W1 direct against
+// the plain AWS SDK on the local S3 server. Settings are in
 // lib/settings.ts and lib/places.ts; docs/benchmarks.md says how to read the tables.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { benchPlaces, DISK, type Place } from './lib/places.js';
 import { WORKLOADS } from './lib/settings.js';
 import { bigFileWorkload } from './workloads/big-file.js';
+import { directS3Workload } from './workloads/direct-s3.js';
 import { manyChunksWorkload } from './workloads/many-chunks.js';
 import { memoryWorkload } from './workloads/memory.js';
 import { smallFilesWorkload } from './workloads/small-files.js';
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
   };
   try {
     await run('w1', () => bigFileWorkload(places, workIn));
+    await run('w1-direct', async () => directS3Workload(await workIn(DISK)));
     await run('w3', async () => memoryWorkload(await workIn(DISK)));
     await run('w2', () => smallFilesWorkload(places, workIn));
     await run('w5', async () => manyChunksWorkload(await workIn(DISK)));

@@ -10,44 +10,26 @@
  *
  * Starts the S3 server with scripts/s3.sh unless FRAGO_TEST_S3_ENDPOINT names one.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  CompleteMultipartUploadCommand,
-  CreateBucketCommand,
-  CreateMultipartUploadCommand,
-  DeleteBucketCommand,
-  DeleteObjectCommand,
-  ListObjectsV2Command,
-  S3Client,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { ANONYMOUS, createFrago, MemoryRepository, type ChecksumOptions } from '@frago/core';
 import { createNodeListener } from '@frago/core/node';
 import { S3Storage } from '@frago/storage-s3';
+import { inParallel, plainSdkUpload, s3Client, s3Endpoint } from './lib/s3.js';
 
 const MiB = 1024 * 1024;
 const SIZE = Number(process.env.FRAGO_BENCH_MIB ?? 1024) * MiB;
 const PART = 8 * MiB;
 const PARALLEL = 4;
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const credentials = { accessKeyId: 'test:tester', secretAccessKey: 'testing' };
 const agent = new Agent({ keepAlive: true, maxSockets: PARALLEL });
 const s3Agent = new Agent({ keepAlive: true, maxSockets: PARALLEL });
 let s3Origin = 'http://s3.invalid';
-
-function endpoint(): string {
-  if (process.env.FRAGO_TEST_S3_ENDPOINT) return process.env.FRAGO_TEST_S3_ENDPOINT;
-  return execFileSync('bash', [join(ROOT, 'scripts/s3.sh'), 'start'], { encoding: 'utf8' }).trim().split('\n').pop() ?? '';
-}
 
 async function makeFile(path: string): Promise<string> {
   const handle = await open(path, 'w');
@@ -72,29 +54,8 @@ async function readRange(path: string, start: number, length: number): Promise<B
   }
 }
 
-async function inParallel(count: number, task: (index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: PARALLEL }, async () => {
-      while (next < count) await task(next++);
-    }),
-  );
-}
-
-async function plainSdk(client: S3Client, bucket: string, path: string): Promise<number> {
-  const began = performance.now();
-  const Key = 'plain.bin';
-  const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key }));
-  const parts: { PartNumber: number; ETag: string | undefined }[] = [];
-  await inParallel(Math.ceil(SIZE / PART), async (index) => {
-    const start = index * PART;
-    const length = Math.min(PART, SIZE - start);
-    const Body = createReadStream(path, { start, end: start + length - 1 });
-    const { ETag } = await client.send(new UploadPartCommand({ Bucket: bucket, Key, UploadId, PartNumber: index + 1, Body, ContentLength: length }));
-    parts[index] = { PartNumber: index + 1, ETag };
-  });
-  await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key, UploadId, MultipartUpload: { Parts: parts } }));
-  return performance.now() - began;
+function plainSdk(client: S3Client, bucket: string, path: string): Promise<number> {
+  return plainSdkUpload(client, bucket, 'plain.bin', path, SIZE, { partSize: PART, parallel: PARALLEL });
 }
 
 async function throughFrago(
@@ -159,10 +120,10 @@ interface SignedPart {
   readonly headers: Record<string, string>;
 }
 
-/** Signs parts as they come up, `PARALLEL * 2` at a time. */
+/** Signs parts as they come up, 32 at a time, as @frago/client does. */
 function partUrls(api: string, id: string, count: number): (part: number) => Promise<SignedPart> {
   const batches = new Map<number, Promise<Map<number, SignedPart>>>();
-  const batch = PARALLEL * 2;
+  const batch = 32;
   return async (part) => {
     const first = Math.floor((part - 1) / batch) * batch + 1;
     let signing = batches.get(first);
@@ -192,7 +153,7 @@ async function uploadClient({ api, path, mode, md5, direct }: ClientJob): Promis
   if (chunkSize !== PART) throw new Error(`frago proposed ${chunkSize}-byte chunks, not ${PART}`);
   const count = Math.ceil(SIZE / chunkSize);
   const signed = partUrls(api, id, count);
-  await inParallel(count, async (index) => {
+  await inParallel(count, PARALLEL, async (index) => {
     const start = index * chunkSize;
     const length = Math.min(chunkSize, SIZE - start);
     const body = await readRange(path, start, length);
@@ -229,14 +190,7 @@ if (!isMainThread) {
 }
 
 async function main(): Promise<void> {
-  const client = new S3Client({
-    endpoint: endpoint(),
-    region: 'us-east-1',
-    credentials,
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const client = s3Client(s3Endpoint());
   const bucket = `frago-bench-${randomBytes(4).toString('hex')}`;
   const folder = await mkdtemp(join(tmpdir(), 'frago-bench-'));
   const file = join(folder, 'source.bin');

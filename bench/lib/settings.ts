@@ -12,7 +12,7 @@ export const SMALL_COUNT = env('BENCH_SMALL_COUNT', 1000);
 export const SMALL_SIZE = 64 * 1024;
 export const MANY_CHUNKS = env('BENCH_MANY_CHUNKS', 16384);
 export const MANY_CHUNK_SIZE = 16 * 1024;
-export const WORKLOADS = new Set((process.env.BENCH_WORKLOADS ?? 'w1,w3,w2,w5').split(','));
+export const WORKLOADS = new Set((process.env.BENCH_WORKLOADS ?? 'w1,w1-direct,w3,w2,w5').split(','));
 
 /** The results of RUNS runs, one after another. */
 export async function repeat<T>(run: () => Promise<T>): Promise<T[]> {

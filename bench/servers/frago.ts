@@ -1,6 +1,8 @@
 // frago under benchmark: `frago.ts ADAPTER DRIVER DATA_DIR TARGET`, with ADAPTER express,
 // fastify, h3 or node, DRIVER a MikroORM SQL package (sqlite, postgresql, mysql, mariadb,
-// libsql), TARGET its file or connection URL, and the library's defaults.
+// libsql), TARGET its file or connection URL, and the library's defaults. With
+// FRAGO_S3_ENDPOINT and FRAGO_S3_BUCKET, the bytes go to that bucket (S3Storage, 8 MiB
+// parts) instead of DATA_DIR.
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Migrator } from '@mikro-orm/migrations';
@@ -8,8 +10,10 @@ import { createFrago, type Frago } from '@frago/core';
 import { threadHashers } from '@frago/core/node';
 import { fragoEntities, fragoMigrations, MikroOrmRepository, tuneSqlite, type SqlOrm } from '@frago/mikro-orm';
 import { DiskStorage } from '@frago/storage-disk';
+import { S3Storage } from '@frago/storage-s3';
 import { BENCH_SERVERS } from '../adapter-servers.js';
 import type { BenchDriver } from '../lib/databases.js';
+import { s3Client } from '../lib/s3.js';
 
 const [adapter = 'express', driver = 'sqlite', dataDir = '.', target = ''] = process.argv.slice(2);
 
@@ -49,7 +53,9 @@ async function observers() {
 const frago: Frago = createFrago({
   ...observed,
   repository: new MikroOrmRepository(orm),
-  storage: new DiskStorage({ directory: dataDir, fsync }),
+  storage: process.env.FRAGO_S3_ENDPOINT
+    ? new S3Storage({ client: s3Client(process.env.FRAGO_S3_ENDPOINT), bucket: process.env.FRAGO_S3_BUCKET ?? '', partSize: 8 * 2 ** 20 })
+    : new DiskStorage({ directory: dataDir, fsync }),
   limits: { maxUploadSize: 64 * 2 ** 30 },
   // tus at /files, for the rows that upload through tus clients; frago's own API is unchanged.
   tus: true,

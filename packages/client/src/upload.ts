@@ -92,6 +92,8 @@ interface Session extends UploadSession {
 type MutableChunk = { -readonly [K in keyof ChunkProgress]: ChunkProgress[K] };
 
 const FINALIZE_ROUNDS = 3;
+/** Part URLs asked for in one request of a direct upload, at least (more with more parts in parallel). */
+const URL_BATCH = 32;
 
 /**
  * One file being uploaded; made by {@link FragoClient.upload}. It starts at once and
@@ -456,7 +458,9 @@ export class Upload {
     this.parts = new PartUrls(
       async (parts, signal) =>
         (await this.client.http.send<PartsAnswer>({ method: 'POST', uploadId: session.uploadId, below: 'parts', json: { parts }, signal })).body.parts,
-      parallel * 2,
+      // A signing request costs the server about what 20 URLs in it do: ask for many at
+      // once. URLs that expire unused (a slow link) are signed again when their part comes up.
+      Math.max(parallel * 2, URL_BATCH),
     );
   }
 

@@ -1,5 +1,5 @@
 import { FragoError } from './errors.js';
-import { declaredSize, type ChunkRecord, type UploadRecord } from './model.js';
+import { declaredSize, type ChunkRecord, type StoredRange, type UploadRecord } from './model.js';
 import type { DirectPart, DirectUploads, ListedPart, UploadRepository } from './ports.js';
 
 /** The most part URLs one request may ask for. */
@@ -55,6 +55,15 @@ export function etagOfDigest(digest: string | null): string | null {
   return digest !== null && digest.startsWith('etag:') ? digest.slice('etag:'.length) : null;
 }
 
+/**
+ * Whether the upload's record says it is direct: true or false, or null when it does
+ * not say (a record kept before the repository stored the mode, or a repository that
+ * cannot mark an upload direct, whatever its records hold).
+ */
+export function recordedMode(upload: UploadRecord, repository: UploadRepository): boolean | null {
+  return repository.markDirect === undefined ? null : (upload.direct ?? null);
+}
+
 /** What the store holds of a direct upload, checked against the upload's layout. */
 export interface LearnedParts {
   /** Parts of the right size that were not recorded before, now recorded as stored chunks. */
@@ -69,7 +78,8 @@ export interface LearnedParts {
  * Records the parts the store holds for a direct upload in progress as stored chunks
  * (a claim and its store, as for a chunk sent through the server), so that status,
  * finalize and seal see them. Parts of the wrong size are left out; null when the
- * upload is not direct.
+ * upload is not direct (its record says so, without asking the store; or the store has
+ * no mark of it, for a record that does not say).
  */
 export async function learnParts(
   direct: DirectUploads,
@@ -78,14 +88,16 @@ export async function learnParts(
   known: readonly ChunkRecord[],
   claim: { readonly newId: () => string; readonly now: Date; readonly leaseMs: number },
 ): Promise<LearnedParts | null> {
-  const listed = await direct.listParts(upload.storageKey);
+  const mode = recordedMode(upload, repository);
+  if (mode === false) return null;
+  const listed = await direct.listParts(upload.storageKey, mode === true);
   if (listed === null) return null;
   const size = declaredSize(upload);
   const layout = partLayout(size, direct.partSize(size));
   const stored = new Map(known.filter((chunk) => chunk.state === 'stored').map((chunk) => [chunk.start, chunk]));
   const wrongSize: number[] = [];
   const replaced: number[] = [];
-  let recorded = 0;
+  const fresh: StoredRange[] = [];
   for (const part of listed) {
     const range = partRange(size, layout, part.part);
     if (range === null || part.size !== range.end - range.start + 1) {
@@ -100,11 +112,26 @@ export async function learnParts(
       }
       continue;
     }
-    const claimId = claim.newId();
-    const result = await repository.claimRange(upload.id, range, { claimId, digest, leaseUntil: new Date(claim.now.getTime() + claim.leaseMs), now: claim.now });
-    if (result.kind !== 'claimed') continue;
-    if (await repository.storeClaim(upload.id, claimId, part.storageData)) recorded += 1;
-    else await repository.releaseClaim(upload.id, claimId);
+    fresh.push({ start: range.start, end: range.end, claimId: claim.newId(), digest, storageData: part.storageData });
   }
+  const recorded = fresh.length === 0 ? 0 : await recordStored(repository, upload.id, fresh, claim);
   return { recorded, wrongSize, replaced };
+}
+
+/** Records `ranges` stored: at once where the repository can, else a claim and its store each. */
+async function recordStored(
+  repository: UploadRepository,
+  uploadId: string,
+  ranges: readonly StoredRange[],
+  claim: { readonly now: Date; readonly leaseMs: number },
+): Promise<number> {
+  if (repository.recordStored !== undefined) return repository.recordStored(uploadId, ranges, claim.now);
+  let recorded = 0;
+  for (const { claimId, digest, storageData, ...range } of ranges) {
+    const result = await repository.claimRange(uploadId, range, { claimId, digest, leaseUntil: new Date(claim.now.getTime() + claim.leaseMs), now: claim.now });
+    if (result.kind !== 'claimed') continue;
+    if (await repository.storeClaim(uploadId, claimId, storageData)) recorded += 1;
+    else await repository.releaseClaim(uploadId, claimId);
+  }
+  return recorded;
 }

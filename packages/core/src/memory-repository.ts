@@ -9,6 +9,7 @@ import type {
   ListQuery,
   NewClaim,
   NewUpload,
+  StoredRange,
   TransitionGuard,
   TransitionPatch,
   UploadRecord,
@@ -52,6 +53,23 @@ export class MemoryRepository implements UploadRepository {
           (upload.createdAt.getTime() === after.createdAt.getTime() && upload.id < after.id),
       )
       .slice(0, query.limit);
+  }
+
+  async recordStored(uploadId: string, ranges: readonly StoredRange[], now: Date): Promise<number> {
+    let recorded = 0;
+    for (const { claimId, digest, storageData, ...range } of ranges) {
+      // Leased past `now`, so that nothing takes the claim over before it is stored.
+      const claim = await this.claimRange(uploadId, range, { claimId, digest, leaseUntil: new Date(now.getTime() + 60_000), now });
+      if (claim.kind === 'claimed' && (await this.storeClaim(uploadId, claimId, storageData))) recorded += 1;
+    }
+    return recorded;
+  }
+
+  async markDirect(uploadId: string): Promise<boolean> {
+    const upload = this.uploads.get(uploadId);
+    if (upload?.status !== 'in_progress') return false;
+    this.uploads.set(uploadId, { ...upload, direct: true });
+    return true;
   }
 
   async chunks(uploadId: string, query?: ChunkQuery): Promise<ChunkRecord[]> {

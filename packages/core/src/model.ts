@@ -46,6 +46,13 @@ export interface UploadRecord {
   /** While `assembling`: until when the finalizing process holds the upload. */
   readonly leaseUntil: Date | null;
   readonly hash: HashProgress;
+  /**
+   * Whether the client sends the parts straight to the store (see `DirectUploads`):
+   * false when the upload starts, true once a part URL was signed for it. Null when the
+   * record does not say: kept before the repository stored the mode (or by a repository
+   * that keeps none), and then the storage's own mark decides.
+   */
+  readonly direct: boolean | null;
 }
 
 /**
@@ -59,7 +66,7 @@ export function declaredSize(upload: Pick<UploadRecord, 'totalSize'>): number {
 }
 
 /** What the service asks the repository to create. */
-export type NewUpload = Omit<UploadRecord, 'status' | 'checksum' | 'location' | 'completedAt' | 'leaseUntil'>;
+export type NewUpload = Omit<UploadRecord, 'status' | 'checksum' | 'location' | 'completedAt' | 'leaseUntil' | 'direct'>;
 
 /**
  * Whether a pending claim's request may still be sending its bytes: its lease runs past
@@ -69,9 +76,16 @@ export function isLiveClaim(chunk: ChunkRecord, now: Date): boolean {
   return chunk.state === 'pending' && chunk.leaseUntil !== null && chunk.leaseUntil > now;
 }
 
-/** The record a repository keeps for a new upload: `in_progress`, nothing verified, assembled or leased yet. */
+/** The record a repository keeps for a new upload: `in_progress`, nothing verified, assembled or leased yet, not direct. */
 export function newUploadRecord(upload: NewUpload): UploadRecord {
-  return { ...upload, status: 'in_progress', checksum: null, location: null, completedAt: null, leaseUntil: null };
+  return { ...upload, status: 'in_progress', checksum: null, location: null, completedAt: null, leaseUntil: null, direct: false };
+}
+
+/** A range to record stored at once (see `UploadRepository.recordStored`), as a claim and its store would. */
+export interface StoredRange extends ByteRange {
+  readonly claimId: string;
+  readonly digest: string | null;
+  readonly storageData: string | null;
 }
 
 /** A byte range of an upload that a request has claimed (`pending`) or whose bytes are persisted (`stored`). */

@@ -8,6 +8,7 @@ import type {
   ListQuery,
   NewClaim,
   NewUpload,
+  StoredRange,
   TransitionGuard,
   TransitionPatch,
   UploadRecord,
@@ -82,6 +83,26 @@ export interface UploadRepository {
    * Without it, the service makes those three calls.
    */
   storeAndHold?(uploadId: string, held: HeldClaim): Promise<UploadRecord | null>;
+
+  /**
+   * Records that the upload `in_progress` goes direct (`UploadRecord.direct` true), so
+   * that status and finalize ask the store for its parts without asking the store first
+   * whether it is direct. Idempotent; false when there is no such upload in progress.
+   * Optional: without it, the record's `direct` stays as created and the storage's own
+   * mark decides for uploads whose `direct` is null.
+   */
+  markDirect?(uploadId: string): Promise<boolean>;
+
+  /**
+   * Records each range as a stored chunk, as {@link UploadRepository.claimRange} and
+   * {@link UploadRepository.storeClaim} would one after the other (at `now`), each range
+   * on its own: a range that meets a stored chunk or a live claim is left out, abandoned
+   * claims give way. Returns how many were recorded; none when the upload is not
+   * `in_progress`. One transaction where the store has them, so that the parts of a
+   * direct upload cost one round of locking, not one per part. Optional: without it,
+   * the core claims and stores each range.
+   */
+  recordStored?(uploadId: string, ranges: readonly StoredRange[], now: Date): Promise<number>;
 
   /** Extends a pending claim's lease; false when the claim is gone. */
   renewClaim(uploadId: string, claimId: string, leaseUntil: Date): Promise<boolean>;
@@ -241,20 +262,29 @@ export interface DirectUploads {
   partSize(totalSize: number): number;
 
   /**
-   * A URL that accepts exactly `part`'s bytes (its size is signed, and its MD5 when
-   * `contentMd5` is given) until `notAfter` at the latest, and marks the upload direct.
+   * Each part with its URL, in the order given, each URL accepting exactly its part's bytes (its size
+   * is signed, and its MD5 when `contentMd5` names the part) until `notAfter` at the
+   * latest, and marks the upload direct. What the upload needs is loaded once for the
+   * whole batch.
    *
    * @throws {FragoError} `INVALID_RANGE` for a part that is not one of the upload's,
    * `STORAGE_FAILED` for an upload that is unknown or no longer open.
    */
-  signPart(key: string, part: DirectPart, notAfter: Date, contentMd5?: string): Promise<SignedPart>;
+  signParts(
+    key: string,
+    parts: readonly DirectPart[],
+    notAfter: Date,
+    contentMd5?: Readonly<Record<number, string>>,
+  ): Promise<Array<DirectPart & SignedPart>>;
 
   /**
-   * The parts the store holds for the upload, ordered by number; null when the upload
-   * was not marked direct (nothing to learn from the store). Parts of any size are
-   * listed: the core checks them.
+   * The parts the store holds for the upload, ordered by number. Parts of any size are
+   * listed: the core checks them. With `known` true the upload's record says it is
+   * direct and the store is listed at once; otherwise (a record that does not say) the
+   * storage looks for its own mark first, and answers null when the upload was never
+   * marked direct (nothing to learn from the store).
    */
-  listParts(key: string): Promise<readonly ListedPart[] | null>;
+  listParts(key: string, known?: boolean): Promise<readonly ListedPart[] | null>;
 }
 
 /**

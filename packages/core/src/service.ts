@@ -127,9 +127,10 @@ export class UploadService {
     const size = declaredSize(upload);
     const layout = partLayout(size, direct.partSize(size));
     const parts = requestedParts(size, layout, wanted);
-    const signed = await this.store(() =>
-      Promise.all(parts.map(async (part) => ({ ...part, ...(await direct.signPart(upload.storageKey, part, upload.expiresAt, contentMd5[part.part])) }))),
-    );
+    // Recorded before any URL is handed out, so that status and finalize list the store's parts.
+    const markDirect = this.options.repository.markDirect?.bind(this.options.repository);
+    if (upload.direct !== true && markDirect !== undefined) await this.repo(() => markDirect(upload.id));
+    const signed = await this.store(() => direct.signParts(upload.storageKey, parts, upload.expiresAt, contentMd5));
     return { ...layout, parts: signed };
   }
 

@@ -11,7 +11,7 @@ describeRepositoryConformance('MemoryRepository', async () => {
         const upload = await repository.get(id);
         return upload === null
           ? null
-          : { status: upload.status, owner: upload.owner, totalSize: upload.totalSize, hashOffset: upload.hash.offset };
+          : { status: upload.status, owner: upload.owner, totalSize: upload.totalSize, hashOffset: upload.hash.offset, direct: upload.direct };
       },
       async chunks(uploadId) {
         return (await repository.chunks(uploadId)).map(({ start, end, state, claimId }) => ({ start, end, state, claimId }));

@@ -7,7 +7,7 @@ export type Row = Readonly<Record<string, unknown>>;
 /** The upload columns {@link RowReader.upload} reads: a select list for statements that return uploads. */
 export const UPLOAD_COLUMNS =
   'id, owner, filename, total_size, size_deferred, status, storage_key, checksum_algorithm, expected_checksum, checksum, location, ' +
-  'metadata, created_at, expires_at, completed_at, lease_until, hash_algorithm, hash_offset, hash_state';
+  'metadata, created_at, expires_at, completed_at, lease_until, hash_algorithm, hash_offset, hash_state, direct';
 
 /** The chunk columns {@link RowReader.chunk} reads: a select list for statements that return chunks. */
 export const CHUNK_COLUMNS = 'claim_id, start_byte, end_byte, size, state, digest, lease_until, storage_data, checksum';
@@ -51,6 +51,7 @@ export class RowReader {
         offset: safeInteger(row.hash_offset),
         state: bytes(row.hash_state),
       },
+      direct: row.direct === null || row.direct === undefined ? null : flag(row.direct),
     };
   }
 

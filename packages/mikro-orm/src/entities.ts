@@ -38,6 +38,8 @@ export interface FragoUploadEntity {
   hashAlgorithm: ChecksumAlgorithm;
   hashOffset: number;
   hashState: Uint8Array | null;
+  /** Whether the parts go straight to the store (`UploadRecord.direct`); null for rows older than `frago_0006_direct_mode`. */
+  direct: boolean | null;
 }
 
 /** A chunk row as the ORM sees it: a claimed (`pending`) or persisted (`stored`) byte range. */
@@ -105,6 +107,7 @@ const uploadProperties = (): EntityProperties<FragoUploadEntity> => ({
   hashAlgorithm: { type: 'string', length: 16, fieldName: 'hash_algorithm' },
   hashOffset: { type: new BigIntType('number'), fieldName: 'hash_offset' },
   hashState: { type: Uint8ArrayType, nullable: true, fieldName: 'hash_state' },
+  direct: { type: 'boolean', nullable: true, default: false, fieldName: 'direct' },
 });
 
 /**

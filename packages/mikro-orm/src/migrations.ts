@@ -166,6 +166,30 @@ export class FragoChunkChecksumMigration extends Migration {
   }
 }
 
+// Rows made before keep null, rows made after get false: PostgreSQL and MySQL add the
+// column empty and then give it its default; SQLite cannot change a column's default, so
+// it adds it with one and empties the rows that were there.
+const ADD_DIRECT: Record<Dialect, readonly string[]> = {
+  postgresql: ['alter table "frago_upload" add "direct" boolean null;', 'alter table "frago_upload" alter column "direct" set default false;'],
+  sqlite: ['alter table `frago_upload` add column `direct` integer null default false;', 'update `frago_upload` set `direct` = null;'],
+  mysql: ['alter table `frago_upload` add `direct` tinyint(1) null;', 'alter table `frago_upload` alter `direct` set default false;'],
+};
+
+/**
+ * Adds `frago_upload.direct`: whether the client sends the upload's parts straight to
+ * the store (`UploadRecord.direct`), false for new rows. Rows made before it keep null:
+ * for them the storage's own mark still says whether they are direct.
+ */
+export class FragoDirectModeMigration extends Migration {
+  override up(): void {
+    for (const statement of ADD_DIRECT[dialectFor(this.driver)]) this.addSql(statement);
+  }
+
+  override down(): void {
+    this.addSql(`alter table ${quoted(this.driver, 'frago_upload')} drop column ${quoted(this.driver, 'direct')}`);
+  }
+}
+
 /**
  * frago's migrations, oldest first, for MikroORM's migrator:
  * `migrations: { migrationsList: [...fragoMigrations, ...yours] }`. Names are stable:
@@ -177,4 +201,5 @@ export const fragoMigrations: readonly MigrationObject[] = [
   { name: 'frago_0003_millisecond_timestamps', class: FragoMillisecondTimestampsMigration },
   { name: 'frago_0004_deferred_size', class: FragoDeferredSizeMigration },
   { name: 'frago_0005_chunk_checksum', class: FragoChunkChecksumMigration },
+  { name: 'frago_0006_direct_mode', class: FragoDirectModeMigration },
 ];

@@ -8,6 +8,7 @@ import type {
   ListQuery,
   NewClaim,
   NewUpload,
+  StoredRange,
   TransitionGuard,
   TransitionPatch,
   UploadRecord,
@@ -217,17 +218,7 @@ export class MikroOrmRepository implements UploadRepository {
     range: ByteRange,
     claim: { readonly claimId: string; readonly digest: string | null; readonly leaseUntil: Date; readonly now: Date },
   ): Promise<ClaimResult> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.runner.transaction(() => this.claimOnce(uploadId, range, claim));
-      } catch (error) {
-        // The unique (upload_id, start_byte) key only fires if a claim slipped past the
-        // upload row's lock; trying again then finds the winner and reports it.
-        // A deadlock's victim was rolled back whole and may simply try again.
-        const retriable = error instanceof UniqueConstraintViolationException || error instanceof DeadlockException;
-        if (!retriable || attempt >= CLAIM_ATTEMPTS) throw error;
-      }
-    }
+    return this.claiming(() => this.claimOnce(uploadId, range, claim));
   }
 
   async declareSize(uploadId: string, totalSize: number): Promise<UploadRecord | null> {
@@ -242,6 +233,15 @@ export class MikroOrmRepository implements UploadRepository {
         ? await this.runner.transaction(() => this.updateThenRead(update, params, uploadId))
         : await this.runner.rows(`${update} returning ${UPLOAD_COLUMNS}`, params);
     return row === undefined ? null : this.reader.upload(row);
+  }
+
+  async recordStored(uploadId: string, ranges: readonly StoredRange[], now: Date): Promise<number> {
+    return this.claiming(() => this.recordOnce(uploadId, ranges, now));
+  }
+
+  async markDirect(uploadId: string): Promise<boolean> {
+    const changed = await this.runner.affected(`update ${this.uploadsTable} set direct = ? where id = ? and status = 'in_progress'`, [true, uploadId]);
+    return changed > 0;
   }
 
   async renewClaim(uploadId: string, claimId: string, leaseUntil: Date): Promise<boolean> {
@@ -418,6 +418,33 @@ export class MikroOrmRepository implements UploadRepository {
     }
   }
 
+  /** Runs a script that claims ranges in a transaction, again when it lost a race. */
+  private async claiming<T>(script: () => Script<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.runner.transaction(script);
+      } catch (error) {
+        // The unique (upload_id, start_byte) key only fires if a claim slipped past the
+        // upload row's lock; trying again then finds the winner and reports it.
+        // A deadlock's victim was rolled back whole and may simply try again.
+        const retriable = error instanceof UniqueConstraintViolationException || error instanceof DeadlockException;
+        if (!retriable || attempt >= CLAIM_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  /** Claims and stores each range in the caller's transaction, which holds the upload's row from the first claim on. */
+  private *recordOnce(uploadId: string, ranges: readonly StoredRange[], now: Date): Script<number> {
+    let recorded = 0;
+    for (const { claimId, digest, storageData, ...range } of ranges) {
+      const claim = yield* this.claimOnce(uploadId, range, { claimId, digest, leaseUntil: now, now });
+      if (claim.kind === 'not_in_progress') return recorded;
+      if (claim.kind !== 'claimed') continue;
+      recorded += yield* affected(this.storeSql, [storageData, null, uploadId, claimId]);
+    }
+    return recorded;
+  }
+
   /**
    * MySQL's and MariaDB's `UPDATE` returns no rows: the row is read back in the same
    * transaction, which still holds the update's lock on it, so it is the row as updated.
@@ -464,6 +491,8 @@ export class MikroOrmRepository implements UploadRepository {
       hashAlgorithm: record.hash.algorithm,
       hashOffset: record.hash.offset,
       hashState: record.hash.state,
+      // `direct` is left to the column's default (false): a database not migrated to
+      // `frago_0006_direct_mode` yet still takes uploads.
     };
   }
 

@@ -51,7 +51,7 @@ export function sqlInspector(orm: TestOrm): RepositoryInspector {
   const connection = orm.em.getConnection();
   return {
     async upload(id): Promise<InspectedUpload | null> {
-      const [row] = await connection.execute('select status, owner, total_size, size_deferred, hash_offset from frago_upload where id = ?', [id]);
+      const [row] = await connection.execute('select status, owner, total_size, size_deferred, hash_offset, direct from frago_upload where id = ?', [id]);
       return row === undefined
         ? null
         : {
@@ -60,6 +60,7 @@ export function sqlInspector(orm: TestOrm): RepositoryInspector {
             // PostgreSQL answers a boolean, SQLite and MySQL 0 or 1.
             totalSize: row.size_deferred === true || Number(row.size_deferred) === 1 ? null : Number(row.total_size),
             hashOffset: Number(row.hash_offset),
+            direct: row.direct === null ? null : row.direct === true || Number(row.direct) === 1,
           };
     },
     async chunks(uploadId): Promise<InspectedChunk[]> {

@@ -91,6 +91,7 @@ function ormUpload(upload: NewUpload) {
     hashAlgorithm: upload.hash.algorithm,
     hashOffset: upload.hash.offset,
     hashState: upload.hash.state,
+    direct: false,
   };
 }
 

@@ -6,6 +6,7 @@ import {
   FragoChunkChecksumMigration,
   FragoChunkStorageDataMigration,
   FragoDeferredSizeMigration,
+  FragoDirectModeMigration,
   FragoInitialMigration,
   FragoMillisecondTimestampsMigration,
   fragoMigrations,
@@ -31,6 +32,7 @@ describe('a database frago does not run on (MongoDB)', () => {
         FragoMillisecondTimestampsMigration,
         FragoDeferredSizeMigration,
         FragoChunkChecksumMigration,
+        FragoDirectModeMigration,
       ];
       expect(migrations).toHaveLength(fragoMigrations.length);
       for (const FragoMigration of migrations) {

@@ -10,6 +10,8 @@ export interface InspectedUpload {
   /** Null while the upload's size is deferred. */
   readonly totalSize: number | null;
   readonly hashOffset: number;
+  /** Whether the upload goes direct; null when the store keeps no mode for it. */
+  readonly direct: boolean | null;
 }
 
 /** A chunk row as the test reads it from the store itself. */
@@ -57,7 +59,8 @@ export type RepositoryAccess = () => RepositoryFixture;
  * {@link shouldCreateAndRead}, {@link shouldListByOwner}, {@link shouldClaimRanges},
  * {@link shouldClaimAtomically}, {@link shouldStoreAndReleaseClaims},
  * {@link shouldTransitionAtomically}, {@link shouldSaveHashProgress},
- * {@link shouldSweepAndCount} and {@link shouldDeclareDeferredSizes}; with
+ * {@link shouldSweepAndCount}, {@link shouldDeclareDeferredSizes},
+ * {@link shouldMarkUploadsDirect} and {@link shouldRecordStoredRanges}; with
  * `optional.oneRequest`, for an implementation that has `createClaimed` and
  * `storeAndHold`, also {@link shouldRecordOneRequestUploads}.
  */
@@ -73,6 +76,8 @@ export function describeRepositoryConformance(name: string, setup: RepositorySet
     shouldSaveHashProgress(fixture);
     shouldSweepAndCount(fixture);
     shouldDeclareDeferredSizes(fixture);
+    shouldMarkUploadsDirect(fixture);
+    shouldRecordStoredRanges(fixture);
     shouldAnswerRepositoryPings(fixture);
     if (optional.oneRequest === true) shouldRecordOneRequestUploads(fixture);
   });
@@ -171,6 +176,7 @@ export function shouldCreateAndRead(fixture: RepositoryAccess): void {
         location: null,
         completedAt: null,
         leaseUntil: null,
+        direct: false,
       };
       expect(created).toEqual(expected);
       expect(await repository.get(upload.id)).toEqual(expected);
@@ -179,6 +185,7 @@ export function shouldCreateAndRead(fixture: RepositoryAccess): void {
         owner: upload.owner,
         totalSize: 2 ** 40 + 3,
         hashOffset: 0,
+        direct: false,
       });
     });
 
@@ -975,6 +982,100 @@ export function shouldDeclareDeferredSizes(fixture: RepositoryAccess): void {
       const winners = results.filter((result) => result !== null);
       expect(winners).toHaveLength(1);
       expect(await inspect.upload(upload.id)).toMatchObject({ totalSize: winners[0]?.totalSize });
+    });
+  });
+}
+
+/** An upload's mode: not direct when created, and `markDirect` for one in progress. */
+export function shouldMarkUploadsDirect(fixture: RepositoryAccess): void {
+  const mark = (repository: UploadRepository, id: string): Promise<boolean> => {
+    if (repository.markDirect === undefined) throw new Error('This repository keeps no mode: it has no markDirect');
+    return repository.markDirect(id);
+  };
+
+  describe('markDirect', () => {
+    it('creates uploads that are not direct, and marks one direct, idempotently', async () => {
+      const { repository, inspect } = fixture();
+      const upload = await repository.create(newUpload());
+      const other = await repository.create(newUpload());
+      expect(upload.direct).toBe(false);
+      expect(await inspect.upload(upload.id)).toMatchObject({ direct: false });
+
+      expect(await mark(repository, upload.id)).toBe(true);
+      expect(await mark(repository, upload.id)).toBe(true);
+
+      expect(await repository.get(upload.id)).toMatchObject({ direct: true, status: 'in_progress' });
+      expect(await inspect.upload(upload.id)).toMatchObject({ direct: true });
+      expect(await inspect.upload(other.id)).toMatchObject({ direct: false });
+    });
+
+    it('marks no upload that is not in progress, and no unknown one', async () => {
+      const { repository, inspect } = fixture();
+      const aborted = await repository.create(newUpload());
+      await repository.transition(aborted.id, { status: 'in_progress' }, 'aborted');
+
+      expect(await mark(repository, aborted.id)).toBe(false);
+      expect(await mark(repository, randomUUID())).toBe(false);
+
+      expect(await inspect.upload(aborted.id)).toMatchObject({ direct: false, status: 'aborted' });
+    });
+  });
+}
+
+/** `recordStored`: many ranges recorded stored at once, each as a claim and its store would be. */
+export function shouldRecordStoredRanges(fixture: RepositoryAccess): void {
+  const record = (repository: UploadRepository, id: string, ranges: Array<ByteRange & { storageData?: string }>, now = at(0)) => {
+    if (repository.recordStored === undefined) throw new Error('This repository records no ranges at once: it has no recordStored');
+    return repository.recordStored(
+      id,
+      ranges.map(({ start, end, storageData }) => ({ start, end, claimId: randomUUID(), digest: `etag:${start}`, storageData: storageData ?? null })),
+      now,
+    );
+  };
+
+  describe('recordStored', () => {
+    it('records free ranges stored with their data, leaves out those meeting a stored chunk or a live claim, and takes over abandoned claims', async () => {
+      const { repository, inspect } = fixture();
+      const upload = await repository.create(newUpload({ totalSize: 1000 }));
+      const stored = claimOf();
+      await repository.claimRange(upload.id, { start: 0, end: 99 }, stored);
+      await repository.storeClaim(upload.id, stored.claimId);
+      const live = claimOf({ leaseUntil: at(60 * SECOND) });
+      await repository.claimRange(upload.id, { start: 200, end: 299 }, live);
+      const abandoned = claimOf({ leaseUntil: at(-SECOND) });
+      await repository.claimRange(upload.id, { start: 300, end: 399 }, abandoned);
+
+      const recorded = await record(repository, upload.id, [
+        { start: 0, end: 99 },
+        { start: 100, end: 199, storageData: 'part 2' },
+        { start: 250, end: 260 },
+        { start: 300, end: 399, storageData: 'part 4' },
+        { start: 400, end: 999, storageData: 'part 5' },
+      ]);
+
+      expect(recorded).toBe(3);
+      const chunks = await inspect.chunks(upload.id);
+      expect(chunks.map(({ start, end, state }) => [start, end, state])).toEqual([
+        [0, 99, 'stored'],
+        [100, 199, 'stored'],
+        [200, 299, 'pending'],
+        [300, 399, 'stored'],
+        [400, 999, 'stored'],
+      ]);
+      const dataOf = (start: number) => inspect.storageData(upload.id, chunks.find((chunk) => chunk.start === start)?.claimId ?? '');
+      expect([await dataOf(0), await dataOf(100), await dataOf(300), await dataOf(400)]).toEqual([null, 'part 2', 'part 4', 'part 5']);
+      expect((await repository.chunks(upload.id)).find((chunk) => chunk.start === 100)).toMatchObject({ digest: 'etag:100', leaseUntil: null });
+    });
+
+    it('records nothing for an upload that is not in progress, or unknown', async () => {
+      const { repository, inspect } = fixture();
+      const upload = await repository.create(newUpload({ totalSize: 1000 }));
+      await repository.transition(upload.id, { status: 'in_progress' }, 'assembling');
+
+      expect(await record(repository, upload.id, [{ start: 0, end: 499 }, { start: 500, end: 999 }])).toBe(0);
+      expect(await record(repository, randomUUID(), [{ start: 0, end: 9 }])).toBe(0);
+
+      expect(await inspect.chunks(upload.id)).toEqual([]);
     });
   });
 }

@@ -1,0 +1,114 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { directUpload } from '../lib/direct-client.js';
+import { randomFile, sourceFile, type SourceFile } from '../lib/files.js';
+import { DISK } from '../lib/places.js';
+import { plainSdkUpload, s3Client, s3Endpoint } from '../lib/s3.js';
+import { BIG, GiB, MiB, RUNS } from '../lib/settings.js';
+import { withServer } from '../lib/target-run.js';
+import { median, printTable } from '../lib/table.js';
+import { frago, type Target } from '../lib/targets.js';
+
+const PART = 8 * MiB;
+const PARALLEL = 4;
+/** URLs asked for at once, as @frago/client does. */
+const BATCH = 32;
+
+/** The default frago server (Express, SQLite) with S3Storage on `bucket` at `endpoint`. */
+function directTarget(endpoint: string, bucket: string): Target {
+  const base = frago('express', 'sqlite', { wholeFileChecksum: false });
+  return { ...base, name: 'frago express + sqlite, direct to S3', env: { ...base.env, FRAGO_S3_ENDPOINT: endpoint, FRAGO_S3_BUCKET: bucket } };
+}
+
+async function keys(client: S3Client, bucket: string): Promise<string[]> {
+  const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+  return (listed.Contents ?? []).flatMap((object) => (object.Key === undefined ? [] : [object.Key]));
+}
+
+async function emptyBucket(client: S3Client, bucket: string): Promise<void> {
+  for (const key of await keys(client, bucket)) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+}
+
+/** Checks, outside the timing, that the bucket's one object ending in `suffix` is the source, byte for byte. */
+async function verifyObject(client: S3Client, bucket: string, suffix: string, file: SourceFile): Promise<void> {
+  const key = (await keys(client, bucket)).find((candidate) => candidate.endsWith(suffix));
+  if (key === undefined) throw new Error(`no object ending in ${suffix} in the bucket`);
+  const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const hash = createHash('md5');
+  for await (const piece of object.Body as AsyncIterable<Uint8Array>) hash.update(piece);
+  if (hash.digest('hex') !== file.md5) throw new Error(`${key} differs from the source`);
+}
+
+interface DirectRun {
+  readonly mbps: number;
+  readonly sdkMbps: number;
+  readonly cpuPerGiB: number;
+}
+
+/**
+ * One run: a fresh frago server, warmed with a one-part direct upload (its modules
+ * loaded, its S3 client resolved), then the big file direct; then the plain SDK's
+ * multipart upload of the same file to the same server, so that both see the same load.
+ */
+async function directRun(client: S3Client, bucket: string, target: Target, file: SourceFile): Promise<DirectRun> {
+  const run = await withServer(target, DISK, async (server) => {
+    const api = `${server.origin}/upload`;
+    await directUpload(api, { path: file.path }, PART, { parallel: PARALLEL, batch: BATCH });
+    await emptyBucket(client, bucket);
+    const cpuBefore = await server.cpuSeconds();
+    const timing = await directUpload(api, { path: file.path }, file.size, { parallel: PARALLEL, batch: BATCH });
+    const cpu = (await server.cpuSeconds()) - cpuBefore;
+    return { mbps: file.size / MiB / (timing.totalMs / 1000), cpuPerGiB: (cpu * GiB) / file.size };
+  });
+  await verifyObject(client, bucket, '-bench.bin', file);
+  await emptyBucket(client, bucket);
+  const sdkMs = await plainSdkUpload(client, bucket, 'plain.bin', file.path, file.size, { partSize: PART, parallel: PARALLEL });
+  await verifyObject(client, bucket, 'plain.bin', file);
+  await emptyBucket(client, bucket);
+  return { ...run, sdkMbps: file.size / MiB / (sdkMs / 1000) };
+}
+
+/**
+ * W1 direct: the big file in 8 MiB parts, 4 in parallel, sent by the client straight to
+ * the S3 server with URLs frago signs, against the plain AWS SDK's multipart upload of
+ * the same file to the same server in the same run. Needs the S3 server (scripts/s3.sh).
+ */
+export async function directS3Workload(work: string): Promise<void> {
+  const endpoint = s3Endpoint();
+  const client = s3Client(endpoint);
+  const bucket = `frago-bench-${randomBytes(4).toString('hex')}`;
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  console.log(
+    `W1 direct: ${BIG / MiB} MiB to the S3 server at ${endpoint}, 8 MiB parts, 4 in parallel, URLs ${BATCH} at a time,` +
+      ` no whole-file checksum; each run a fresh server warmed by a one-part upload; median of ${RUNS} runs`,
+  );
+  try {
+    const file = await sourceFile(await randomFile(work, BIG), BIG);
+    const target = directTarget(endpoint, bucket);
+    const runs: DirectRun[] = [];
+    for (let i = 0; i < RUNS; i += 1) runs.push(await directRun(client, bucket, target, file));
+    const sdk = median(runs.map((run) => run.sdkMbps));
+    printTable(
+      ['target', 'MB/s', 'x SDK', 'server CPU s/GiB'],
+      [
+        ['plain AWS SDK multipart upload', sdk.toFixed(0), '1.00', 'n/a'],
+        [
+          target.name,
+          median(runs.map((run) => run.mbps)).toFixed(0),
+          median(runs.map((run) => run.mbps / run.sdkMbps)).toFixed(2),
+          median(runs.map((run) => run.cpuPerGiB)).toFixed(3),
+        ],
+      ],
+    );
+  } finally {
+    await emptyBucket(client, bucket);
+    await client.send(new DeleteBucketCommand({ Bucket: bucket }));
+  }
+}
