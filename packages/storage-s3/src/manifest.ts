@@ -31,9 +31,11 @@ const CACHE_LIMIT = 1000;
 /**
  * Reads and writes manifests. Open manifests never change, so writers cache them and
  * pay one GET per upload and process; anything that depends on the state reads afresh.
+ * A manifest this process sealed is kept once more, for the assembling that follows.
  */
 export class Manifests {
   private readonly cache = new Map<string, Manifest>();
+  private readonly sealed = new Map<string, Manifest>();
 
   constructor(
     private readonly bucket: Bucket,
@@ -43,7 +45,7 @@ export class Manifests {
   /** The manifest as stored now, or null. */
   async load(key: string): Promise<Manifest | null> {
     const manifest = await this.bucket.getJson<Manifest>(this.keys.manifest(key));
-    if (manifest === null) this.cache.delete(key);
+    if (manifest === null) this.forget(key);
     return manifest;
   }
 
@@ -52,27 +54,38 @@ export class Manifests {
     const cached = this.cache.get(key);
     if (cached !== undefined) return cached;
     const manifest = await this.load(key);
-    if (manifest?.state === 'open') this.remember(key, manifest);
+    if (manifest?.state === 'open') remember(this.cache, key, manifest);
     return manifest;
   }
 
   /** Stores `manifest`. */
   async save(key: string, manifest: Manifest): Promise<void> {
     await this.bucket.putJson(this.keys.manifest(key), manifest);
-    this.cache.delete(key);
-    if (manifest.state === 'open') this.remember(key, manifest);
+    this.forget(key);
+    remember(manifest.state === 'open' ? this.cache : this.sealed, key, manifest);
+  }
+
+  /**
+   * The manifest this process saved sealed for `key`, handed out once (the assembling
+   * right after the seal reads nothing); null when there is none.
+   */
+  takeSealed(key: string): Manifest | null {
+    const manifest = this.sealed.get(key) ?? null;
+    this.sealed.delete(key);
+    return manifest;
   }
 
   /** Drops a cached manifest. */
   forget(key: string): void {
     this.cache.delete(key);
+    this.sealed.delete(key);
   }
+}
 
-  private remember(key: string, manifest: Manifest): void {
-    if (this.cache.size >= CACHE_LIMIT) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
-    }
-    this.cache.set(key, manifest);
+function remember(cache: Map<string, Manifest>, key: string, manifest: Manifest): void {
+  if (cache.size >= CACHE_LIMIT) {
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
   }
+  cache.set(key, manifest);
 }

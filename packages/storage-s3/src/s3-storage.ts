@@ -21,7 +21,7 @@ import { partSizeFor, resolveOptions, type ResolvedS3StorageOptions, type S3Stor
 import { isNotFound, missingUpload, storageFailure } from './s3-errors.js';
 import { RequestBody } from './request-body.js';
 import { BodySplitter } from './split-body.js';
-import { encodeChunkLocation, type StagedPiece, type WrittenPart } from './storage-data.js';
+import { decodeChunkLocation, encodeChunkLocation, type StagedPiece, type WrittenPart } from './storage-data.js';
 
 /** How many `<uploadId>-<n>-<filename>` names are tried before giving up. */
 const NAME_ATTEMPTS = 100;
@@ -220,20 +220,46 @@ export class S3Storage implements Storage {
   async seal(key: string, chunks: readonly StoredChunk[]): Promise<void> {
     assertSafeKey(key);
     try {
-      const manifest = await this.manifests.load(key);
-      if (manifest === null || manifest.state === 'joined') return;
-      if (manifest.uploadId === null) {
-        await this.client.send(
-          new PutObjectCommand({ Bucket: this.bucket.name, Key: manifest.objectKey, Body: '', ContentLength: 0, Metadata: { [OWNER_METADATA]: key } }),
-        );
-      } else if ((await this.bucket.head(manifest.objectKey))?.owner !== key) {
-        // Skipped when an earlier seal completed the upload but died before recording it.
-        await joinParts(this.bucket, { ...manifest, uploadId: manifest.uploadId }, chunks, this.options.sealConcurrency);
-      }
+      // The open manifest cached when the parts were listed or written: it never changes,
+      // and completing tells when the store moved on (see `completeUpload`).
+      const open = await this.manifests.loadOpen(key);
+      if (open === null || open.state === 'joined') return;
+      const manifest = await this.completeUpload(key, open, chunks);
+      if (manifest === null) return;
       await this.manifests.save(key, { ...manifest, state: 'joined' });
-      await this.bucket.delete(await this.bucket.list(`${this.keys.incoming(key)}staged/`));
+      // Only chunks written through the server stage pieces; a leftover of a write that
+      // failed goes with the rest of the folder when the upload is assembled or deleted.
+      if (chunks.some((chunk) => decodeChunkLocation(chunk.storageData).staged.length > 0)) {
+        await this.bucket.delete(await this.bucket.list(`${this.keys.incoming(key)}staged/`));
+      }
     } catch (error) {
       throw storageFailure(error, 'Could not join the chunks');
+    }
+  }
+
+  /**
+   * Completes the multipart upload of `manifest` from `chunks` and returns the manifest
+   * to record sealed, or null when there is nothing left to seal. When the store knows
+   * no such multipart upload, the manifest is read afresh: sealed or gone (another
+   * process got there first), or still open with the object already ours (a seal that
+   * died before recording it).
+   */
+  private async completeUpload(key: string, manifest: Manifest, chunks: readonly StoredChunk[]): Promise<Manifest | null> {
+    if (manifest.uploadId === null) {
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket.name, Key: manifest.objectKey, Body: '', ContentLength: 0, Metadata: { [OWNER_METADATA]: key } }),
+      );
+      return manifest;
+    }
+    try {
+      await joinParts(this.bucket, { ...manifest, uploadId: manifest.uploadId }, chunks, this.options.sealConcurrency);
+      return manifest;
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      const stored = await this.manifests.load(key);
+      if (stored === null || stored.state === 'joined') return null;
+      if ((await this.bucket.head(stored.objectKey))?.owner !== key) throw error;
+      return stored;
     }
   }
 
@@ -269,7 +295,7 @@ export class S3Storage implements Storage {
   async assemble(key: string, target: AssembleTarget): Promise<{ readonly location: string }> {
     assertSafeKey(key);
     try {
-      const manifest = await this.manifests.load(key);
+      const manifest = this.manifests.takeSealed(key) ?? (await this.manifests.load(key));
       if (manifest === null) {
         const done = await this.findAssembled(key, target);
         if (done === null) throw missingUpload();

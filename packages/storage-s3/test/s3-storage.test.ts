@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { GetObjectCommand, ListMultipartUploadsCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFrago, isFragoError, MemoryRepository, type Frago, type Identity } from '@frago/core';
+import { createFrago, isFragoError, MemoryRepository, type AssembleTarget, type Frago, type Identity } from '@frago/core';
 import { S3Storage } from '../src/index.js';
 import { s3Fixture, type S3Fixture } from './_bucket.js';
 
@@ -34,6 +34,17 @@ async function uploadOf(frago: Frago, filename: string, bytes: Uint8Array, range
   const upload = await frago.service.create(alice, { filename, totalSize: bytes.byteLength });
   await send(frago, upload.id, bytes, ranges);
   return upload;
+}
+
+/** Opens `key` for `target` on `storage` and writes `bytes` in chunks of 5 MiB; the chunks as the core would keep them. */
+async function openAndWrite(storage: S3Storage, key: string, bytes: Uint8Array, target: AssembleTarget) {
+  await storage.create(key, bytes.byteLength, target);
+  const chunks = [];
+  for (const [start, end] of cut(bytes.byteLength, 5 * MiB)) {
+    const written = await storage.write(key, start, bodyOf(bytes.subarray(start, end + 1)), undefined, { end, totalSize: bytes.byteLength });
+    chunks.push({ start, end, storageData: written.storageData });
+  }
+  return chunks;
 }
 
 function cut(total: number, size: number): Array<[number, number]> {
@@ -168,12 +179,7 @@ describe('S3Storage with frago', () => {
   it('finishes a seal whose process died after CompleteMultipartUpload, before it recorded so', async () => {
     const bytes = randomBytes(7 * MiB);
     const target = { uploadId: 'up-crash', filename: 'crash.bin', totalSize: bytes.byteLength };
-    await storage.create('crash', bytes.byteLength, target);
-    const chunks = [];
-    for (const [start, end] of cut(bytes.byteLength, 5 * MiB)) {
-      const written = await storage.write('crash', start, bodyOf(bytes.subarray(start, end + 1)), undefined, { end, totalSize: bytes.byteLength });
-      chunks.push({ start, end, storageData: written.storageData });
-    }
+    const chunks = await openAndWrite(storage, 'crash', bytes, target);
     await storage.seal('crash', chunks);
     // Put the manifest back as it was before the seal, as if the process had died just then.
     const manifestKey = 'incoming/crash/upload.json';
@@ -188,6 +194,24 @@ describe('S3Storage with frago', () => {
     expect(Buffer.from(await fixture.object(location)).equals(bytes)).toBe(true);
     expect(await fixture.bucket.keys()).toEqual([location]);
     expect(await fixture.bucket.multipartUploads()).toEqual([]);
+  });
+
+  it('seals nothing again in a process that wrote chunks while another process sealed and assembled the upload elsewhere', async () => {
+    const bytes = randomBytes(7 * MiB);
+    const announced = { uploadId: 'up-moved', filename: 'first.bin', totalSize: bytes.byteLength };
+    const chunks = await openAndWrite(storage, 'moved', bytes, announced);
+    const other = fixture.another();
+    const moved = { ...announced, filename: 'second.bin' };
+    await other.seal('moved', chunks);
+    const { location } = await other.assemble('moved', moved);
+
+    // This process still holds the manifest it cached open while writing.
+    await storage.seal('moved', chunks);
+    expect(await storage.assemble('moved', moved)).toEqual({ location });
+
+    expect(location).toBe('up-moved-second.bin');
+    expect(Buffer.from(await fixture.object(location)).equals(bytes)).toBe(true);
+    expect(await fixture.bucket.keys()).toEqual([location]);
   });
 
   it('leaves nothing in the bucket after an abort, an expiry, or an abort after a checksum mismatch', async () => {
