@@ -36,6 +36,8 @@ const CACHE_LIMIT = 1000;
 export class Manifests {
   private readonly cache = new Map<string, Manifest>();
   private readonly sealed = new Map<string, Manifest>();
+  /** Keys whose cached open manifest this process wrote itself: only its own writes can have changed it since. */
+  private readonly written = new Set<string>();
 
   constructor(
     private readonly bucket: Bucket,
@@ -58,11 +60,25 @@ export class Manifests {
     return manifest;
   }
 
+  /**
+   * The open manifest for sealing: the cached one when this process wrote it (a join
+   * adds its layout to an open manifest, always in the process that created the joined
+   * upload), else as stored now.
+   */
+  async loadForSeal(key: string): Promise<Manifest | null> {
+    const cached = this.written.has(key) ? this.cache.get(key) : undefined;
+    return cached ?? (await this.load(key));
+  }
+
   /** Stores `manifest`. */
   async save(key: string, manifest: Manifest): Promise<void> {
     await this.bucket.putJson(this.keys.manifest(key), manifest);
     this.forget(key);
     remember(manifest.state === 'open' ? this.cache : this.sealed, key, manifest);
+    if (manifest.state !== 'open') return;
+    this.written.add(key);
+    // Keys whose manifest left the cache need no mark any more.
+    if (this.written.size > CACHE_LIMIT) for (const old of this.written) if (!this.cache.has(old)) this.written.delete(old);
   }
 
   /**
@@ -79,6 +95,7 @@ export class Manifests {
   forget(key: string): void {
     this.cache.delete(key);
     this.sealed.delete(key);
+    this.written.delete(key);
   }
 }
 

@@ -220,9 +220,9 @@ export class S3Storage implements Storage {
   async seal(key: string, chunks: readonly StoredChunk[]): Promise<void> {
     assertSafeKey(key);
     try {
-      // The open manifest cached when the parts were listed or written: it never changes,
-      // and completing tells when the store moved on (see `completeUpload`).
-      const open = await this.manifests.loadOpen(key);
+      // The open manifest this process wrote, cached; completing tells when the store
+      // moved on (see `completeUpload`). Another process's is read afresh.
+      const open = await this.manifests.loadForSeal(key);
       if (open === null || open.state === 'joined') return;
       const manifest = await this.completeUpload(key, open, chunks);
       if (manifest === null) return;
