@@ -105,6 +105,17 @@ describe('@frago/client against the default server process (Express + SQLite + d
     expect((await client().status(upload.uploadId!)).status).toBe('in_progress');
   });
 
+  it('sends a small file with crc32c in one POST, its CRC in Repr-Digest, verified by the server', async () => {
+    const { path, bytes } = await file('small-crc.bin', 100 * 1024 + 3);
+    const before = proxy.log.length;
+    const result = await client().upload(await fileSource(path), { checksum: 'crc32c' }).done;
+    expect(result).toMatchObject({ checksum: bitwiseCrc32c(bytes), checksumAlgorithm: 'crc32c', verified: true });
+    const sent = proxy.log.slice(before);
+    expect(sent.map((request) => request.method)).toEqual(['POST']);
+    expect(sent[0]?.headers['repr-digest']).toBe(`crc32c=:${Buffer.from(bitwiseCrc32c(bytes), 'hex').toString('base64')}:`);
+    expect((await assembled(result.uploadId, 'small-crc.bin')).equals(bytes)).toBe(true);
+  });
+
   it.each([
     ['crc32c', bitwiseCrc32c],
     ['crc64nvme', bitwiseCrc64nvme],

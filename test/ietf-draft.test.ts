@@ -4,6 +4,7 @@ import { basename, dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_USER_HEADER } from '@frago/conformance';
 import { createFrago, type Frago } from '@frago/core';
+import { bitwiseCrc32c } from './support/bitwise-crc.js';
 import { openStack, type Stack } from './support/stack.js';
 import { serveWithExpress } from './support/express-target.js';
 import type { UploadOptions } from 'tus-js-client';
@@ -200,6 +201,37 @@ describe('the resumable-upload draft on frago’s endpoint, on Express + SQLite 
     expect(JSON.parse(created.text)).toMatchObject({ error: 'CHECKSUM_MISMATCH' });
     expect(created.interim).toEqual([]);
     const rows = await stack.sql("select status from frago_upload where status in ('in_progress', 'complete') and total_size = 10000");
+    expect(rows).toEqual([]);
+  });
+
+  it("takes a one-request upload's Repr-Digest crc32c: the CRC's 4 bytes big-endian, as RFC 9530's sample value", async () => {
+    // RFC 9530's sample: {"hello": "world"} has crc32c=:Q3lHIA==: (0x43794720).
+    const sample = Buffer.from('{"hello": "world"}');
+    const created = await exchange(endpoint(), 'POST', { 'upload-complete': '?1', 'repr-digest': 'crc32c=:Q3lHIA==:' }, sample);
+    expect(created.status, created.text).toBe(201);
+    expect(JSON.parse(created.text)).toMatchObject({ checksum_algo: 'crc32c', checksum: '43794720' });
+
+    const bytes = randomBytes(50_000);
+    const crc = Buffer.from(bitwiseCrc32c(bytes), 'hex').toString('base64');
+    const answer = await exchange(endpoint(), 'POST', { 'upload-complete': '?1', 'repr-digest': `crc32c=:${crc}:` }, bytes);
+    expect(answer.status, answer.text).toBe(201);
+    const id = String((JSON.parse(answer.text) as Record<string, unknown>).upload_id);
+    expect((await fragoStatus(id)).body).toMatchObject({ status: 'complete', checksum_algo: 'crc32c', checksum: bitwiseCrc32c(bytes) });
+    expect((await stored(id)).equals(bytes)).toBe(true);
+  });
+
+  it('prefers sha-256 to crc32c in one Repr-Digest, and refuses a file whose crc32c does not match with 422, keeping nothing', async () => {
+    const bytes = randomBytes(10_001);
+    const crc = Buffer.from(bitwiseCrc32c(bytes), 'hex').toString('base64');
+    const both = await exchange(endpoint(), 'POST', { 'upload-complete': '?1', 'repr-digest': `crc32c=:${crc}:, sha-256=:${sha256(bytes)}:` }, bytes);
+    expect(both.status, both.text).toBe(201);
+    expect(JSON.parse(both.text)).toMatchObject({ checksum_algo: 'sha256' });
+
+    const other = randomBytes(10_002);
+    const wrong = await exchange(endpoint(), 'POST', { 'upload-complete': '?1', 'repr-digest': `crc32c=:${crc}:` }, other);
+    expect(wrong.status).toBe(422);
+    expect(JSON.parse(wrong.text)).toMatchObject({ error: 'CHECKSUM_MISMATCH' });
+    const rows = await stack.sql("select status from frago_upload where status in ('in_progress', 'complete') and total_size = 10002");
     expect(rows).toEqual([]);
   });
 

@@ -66,14 +66,20 @@ export const TUS_ONE_REQUEST: Target = {
  * frago (Express, SQLite, disk, the defaults) spoken to in tus at `/files/`: through
  * tus-js-client with `parallelUploads: 4` (parts joined by a final), or each small file
  * in one request (creation-with-upload). tus announces no whole-file checksum; frago
- * still computes the md5 of every upload.
+ * still computes one of every upload: md5, or the server's `defaultAlgorithm` when set
+ * (crc32c: the parts' chunk CRCs combine into the final's, nothing read back).
  */
-export function fragoTus(client: 'tus-js-client' | 'one request', settings: Pick<FragoSettings, 'fsync'> = {}): Target {
+export function fragoTus(
+  client: 'tus-js-client' | 'one request',
+  settings: Pick<FragoSettings, 'fsync'> & { readonly defaultAlgorithm?: ChecksumAlgorithm } = {},
+): Target {
   const base = frago('express', 'sqlite', settings);
   const how = client === 'tus-js-client' ? 'tus-js-client parallelUploads: 4' : 'one request';
+  const notes = [how, settings.fsync === 'none' ? 'fsync none' : '', settings.defaultAlgorithm ?? ''].filter(Boolean).join('; ');
   return {
     ...base,
-    name: `frago express + sqlite via tus (${how}${settings.fsync === 'none' ? '; fsync none' : ''})`,
+    name: `frago express + sqlite via tus (${notes})`,
+    env: { ...base.env, ...(settings.defaultAlgorithm === undefined ? {} : { FRAGO_DEFAULT_ALGORITHM: settings.defaultAlgorithm }) },
     checksum: undefined,
     upload:
       client === 'tus-js-client'

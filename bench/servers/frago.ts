@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Migrator } from '@mikro-orm/migrations';
-import { createFrago, type Frago } from '@frago/core';
+import { checksumAlgorithmNamed, createFrago, type Frago } from '@frago/core';
 import { threadHashers } from '@frago/core/node';
 import { fragoEntities, fragoMigrations, MikroOrmRepository, tuneSqlite, type SqlOrm } from '@frago/mikro-orm';
 import { DiskStorage } from '@frago/storage-disk';
@@ -43,6 +43,7 @@ await orm.migrator.up();
 
 const fsync = process.env.FRAGO_FSYNC === 'none' ? 'none' : 'chunk';
 const hashers = process.env.FRAGO_HASHING === 'in-thread' ? undefined : threadHashers();
+const defaultAlgorithm = process.env.FRAGO_DEFAULT_ALGORITHM ? checksumAlgorithmNamed(process.env.FRAGO_DEFAULT_ALGORITHM) : undefined;
 // As the default server observes itself: JSON lines (here to a file) and Prometheus metrics.
 // pino and the metrics are loaded only then, so the other rows do not carry their modules.
 const observed = process.env.FRAGO_OBSERVED === '1' ? await observers() : {};
@@ -63,6 +64,8 @@ const frago: Frago = createFrago({
     ...(hashers === undefined ? {} : { hashers }),
     // FRAGO_CHECKSUM=off: no whole-file checksum at all, to measure what hashing costs.
     ...(process.env.FRAGO_CHECKSUM === 'off' ? { mode: 'off' as const } : {}),
+    // FRAGO_DEFAULT_ALGORITHM: the algorithm of uploads that name none (tus ones), md5 unless set.
+    ...(defaultAlgorithm === undefined ? {} : { defaultAlgorithm }),
   },
 });
 

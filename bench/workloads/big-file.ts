@@ -54,6 +54,7 @@ function bigFileTargets(place: Place): Target[] {
     TUS,
     TUS_JS,
     fragoTus('tus-js-client'),
+    fragoTus('tus-js-client', { defaultAlgorithm: 'crc32c' }),
     frago('express', 'sqlite'),
     frago('express', 'sqlite', { observed: true }),
     frago('express', 'sqlite', { checksum: 'xxhash64' }),

@@ -3,8 +3,11 @@ import type { ChecksumAlgorithm } from './checksum.js';
 // frago's one-request upload: the resumable-upload draft's creation with
 // `Upload-Complete: ?1` and the whole file as its body, completed before the answer.
 
-/** The RFC 9530 key of each algorithm `Repr-Digest` can carry to frago. */
-const REPR_DIGEST_KEYS: Partial<Record<ChecksumAlgorithm, string>> = { sha256: 'sha-256', sha512: 'sha-512', md5: 'md5' };
+/**
+ * The RFC 9530 key of each algorithm `Repr-Digest` can carry to frago; `crc32c`'s value
+ * is the CRC's 4 bytes big-endian, which is what its hex spells.
+ */
+const REPR_DIGEST_KEYS: Partial<Record<ChecksumAlgorithm, string>> = { sha256: 'sha-256', sha512: 'sha-512', md5: 'md5', crc32c: 'crc32c' };
 
 /** The algorithm a one-request upload checks the file with, for the one `wanted`; undefined when `Repr-Digest` cannot carry it. */
 export function oneRequestAlgorithm(wanted: ChecksumAlgorithm | false | undefined): ChecksumAlgorithm | false | undefined {

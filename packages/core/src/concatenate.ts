@@ -1,4 +1,6 @@
+import { isCombinable, type ChecksumAlgorithm } from './checksum.js';
 import type { ConcatenateUploads } from './commands.js';
+import { formatChunkDigest } from './digest.js';
 import type { Hashers } from './hashers.js';
 import { JoinChecksum } from './join-checksum.js';
 import { FragoError } from './errors.js';
@@ -31,10 +33,15 @@ export interface JoinAccess {
   readonly storage: Storage;
   /** Hands a whole part's chunks to a storage with `seal` (S3), so that it can be read back; nothing for others. */
   readonly seal: (upload: UploadRecord) => Promise<void>;
-  /** Records `range` of an upload as a stored chunk with what the storage returned for it (after `Storage.join`). */
-  readonly record: (uploadId: string, range: ByteRange, written: WrittenChunk) => Promise<void>;
+  /**
+   * Records `range` of an upload as a stored chunk with what the storage returned for it
+   * (after `Storage.join`), and the chunk's own value (`algorithm:hex`) when known.
+   */
+  readonly record: (uploadId: string, range: ByteRange, written: WrittenChunk, checksum: string | null) => Promise<void>;
   /** Where whole-file checksums are computed; null when the server verifies none. */
   readonly hashers: Hashers | null;
+  /** A held part's whole-file value of a combinable `algorithm`, combined from its chunks' values (see `combinedChecksum`). */
+  readonly combined: (upload: UploadRecord, algorithm: ChecksumAlgorithm) => Promise<string>;
   /** Saves the joined upload's checksum progress, from offset 0. */
   readonly saveHash: (uploadId: string, progress: HashProgress) => Promise<void>;
   /** Takes a whole part out of `in_progress` for the join (compare-and-set); false when another request moved it first. */
@@ -87,11 +94,29 @@ async function joinHashed(
 }
 
 /**
+ * The value of a combinable `algorithm` of each part with bytes, as the joined upload's
+ * chunk that holds it records it (`algorithm:hex`): finalize then combines them and
+ * reads no byte. Null for any other algorithm, which {@link joinHashed} computes instead.
+ * Taken before `Storage.join`, which may move the parts' bytes (disk: the first part's
+ * file becomes the joined upload's).
+ */
+async function partValues(access: JoinAccess, parts: readonly UploadRecord[], algorithm: ChecksumAlgorithm): Promise<string[] | null> {
+  if (access.hashers === null || !isCombinable(algorithm)) return null;
+  const values: string[] = [];
+  for (const part of parts) {
+    if (declaredSize(part) > 0) values.push(formatChunkDigest({ algorithm, hex: await access.combined(part, algorithm) }));
+  }
+  return values;
+}
+
+/**
  * Joins whole uploads in progress into a new, completed upload (checksum, assembly and
  * `upload:completed` as for any other), then aborts the parts, deleting their bytes.
  * The parts are held (`assembling`) while they are joined.
  * A storage with `join` puts the parts' bytes in place itself (disk: the first part's
- * file becomes the new upload's; S3: server-side copies when the upload is sealed);
+ * file becomes the new upload's; S3: server-side copies when the upload is sealed),
+ * and with a combinable checksum each part's value becomes its chunk's, so finalize
+ * reads nothing back;
  * with any other, the bytes are read back and written into the new upload, once,
  * through the process.
  *
@@ -132,11 +157,13 @@ export async function concatenateUploads(
     for (const { upload } of states) await seal(upload);
     const first = states[0]?.upload;
     if (storage.join !== undefined && first !== undefined) {
-      const written = await joinHashed(access, storage.join.bind(storage), joined, first, placed);
+      const join = storage.join.bind(storage);
+      const values = await partValues(access, uploads, joined.hash.algorithm);
+      const written = values === null ? await joinHashed(access, join, joined, first, placed) : await join(joined.storageKey, placed);
       for (const [index, part] of placed.entries()) {
         const chunk = written[index];
         if (chunk === undefined) throw new FragoError('STORAGE_FAILED', 'The storage did not join every part');
-        await access.record(joined.id, { start: part.offset, end: part.offset + part.size - 1 }, chunk);
+        await access.record(joined.id, { start: part.offset, end: part.offset + part.size - 1 }, chunk, values?.[index] ?? null);
       }
     } else {
       for (const part of placed) {

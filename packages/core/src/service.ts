@@ -519,8 +519,10 @@ export class UploadService {
     const access = {
       storage: this.options.storage,
       seal: (upload: UploadRecord) => this.seal(upload),
-      record: (uploadId: string, range: ByteRange, written: WrittenChunk) => this.recordJoined(uploadId, range, written),
+      record: (uploadId: string, range: ByteRange, written: WrittenChunk, checksum: string | null) =>
+        this.recordJoined(uploadId, range, written, checksum),
       hashers: this.options.checksum.mode === 'off' ? null : this.options.checksum.hashers,
+      combined: (upload: UploadRecord, algorithm: ChecksumAlgorithm) => this.checksums.digest(upload, algorithm),
       saveHash: async (uploadId: string, progress: HashProgress) => {
         await this.repo(() => this.options.repository.saveHashProgress(uploadId, 0, progress));
       },
@@ -711,14 +713,14 @@ export class UploadService {
     });
   }
 
-  /** Records a range a storage filled by `join` as a stored chunk of the (new, chunkless) upload. */
-  private async recordJoined(uploadId: string, range: ByteRange, written: WrittenChunk): Promise<void> {
+  /** Records a range a storage filled by `join` as a stored chunk of the (new, chunkless) upload, with its own value when known. */
+  private async recordJoined(uploadId: string, range: ByteRange, written: WrittenChunk, checksum: string | null): Promise<void> {
     const { repository } = this.options;
     const claimId = this.options.generateId();
     const now = this.options.now();
     const leaseUntil = new Date(now.getTime() + this.options.claimLeaseMs);
     const claim = await this.repo(() => repository.claimRange(uploadId, range, { claimId, digest: null, leaseUntil, now }));
-    const stored = claim.kind === 'claimed' && (await this.repo(() => repository.storeClaim(uploadId, claimId, written.storageData)));
+    const stored = claim.kind === 'claimed' && (await this.repo(() => repository.storeClaim(uploadId, claimId, written.storageData, checksum)));
     if (!stored) throw new FragoError('UPLOAD_BUSY', 'The joined upload changed while its parts were put in place');
   }
 

@@ -2,12 +2,18 @@ import type { ChecksumAlgorithm } from '../../checksum.js';
 import type { ChunkDigest } from '../../digest.js';
 import { FragoError } from '../../errors.js';
 
-// RFC 9530 algorithm keys frago verifies, and the hasher for each.
-const CONTENT_DIGEST_ALGORITHMS: Record<string, ChecksumAlgorithm> = {
-  'sha-256': 'sha256',
-  'sha-512': 'sha512',
-  md5: 'md5',
-};
+// RFC 9530 algorithm keys frago verifies, strongest first, and the hasher for each.
+// `crc32c` (deprecated there, yet registered) carries the CRC's 4 bytes big-endian, as
+// RFC 9530's sample values show (`{"hello": "world"}` is `:Q3lHIA==:`, 0x43794720):
+// the bytes of the hex frago records.
+const CONTENT_DIGEST_ALGORITHMS: ReadonlyArray<readonly [string, ChecksumAlgorithm]> = [
+  ['sha-512', 'sha512'],
+  ['sha-256', 'sha256'],
+  ['md5', 'md5'],
+  ['crc32c', 'crc32c'],
+];
+
+const KEYS = CONTENT_DIGEST_ALGORITHMS.map(([key]) => key).join(', ');
 
 function base64ToHex(value: string): string | undefined {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return undefined;
@@ -30,14 +36,13 @@ export function parseDigestField(value: string, field: string): ChunkDigest {
     }
     found.set(match[1].toLowerCase(), match[2]);
   }
-  for (const key of ['sha-512', 'sha-256', 'md5']) {
+  for (const [key, algorithm] of CONTENT_DIGEST_ALGORITHMS) {
     const encoded = found.get(key);
     const hex = encoded === undefined ? undefined : base64ToHex(encoded);
-    const algorithm = CONTENT_DIGEST_ALGORITHMS[key];
-    if (hex !== undefined && algorithm !== undefined) return { algorithm, hex };
+    if (hex !== undefined) return { algorithm, hex };
     if (encoded !== undefined) throw new FragoError('INVALID_REQUEST', `${field} ${key} is not valid base64`);
   }
-  throw new FragoError('INVALID_REQUEST', `${field} names no supported algorithm (sha-256, sha-512, md5)`);
+  throw new FragoError('INVALID_REQUEST', `${field} names no supported algorithm (${KEYS})`);
 }
 
 /**

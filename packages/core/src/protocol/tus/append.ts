@@ -1,4 +1,5 @@
 import { emptyBody } from '../../body.js';
+import { isCombinable } from '../../checksum.js';
 import { FragoError } from '../../errors.js';
 import type { ChunkDigest } from '../../digest.js';
 import type { UploadRecord } from '../../model.js';
@@ -35,8 +36,10 @@ export async function appendBytes(
   }
   if (length > 0) {
     const range = { start: offset, end: offset + length - 1, total: upload.totalSize };
-    // A part's own checksum is never verified: its final hashes the joined bytes.
-    const wholeFileChecksum = !isPartial(upload);
+    // A part's own checksum is never verified: its final hashes the joined bytes. A
+    // combinable one (a CRC) is still taken chunk by chunk, cheaply, so that the final
+    // combines the parts' values instead of reading their bytes.
+    const wholeFileChecksum = !isPartial(upload) || isCombinable(upload.hash.algorithm);
     await service.writeChunk(identity, upload.id, { range, body: request.body ?? emptyBody(), digest, signal: request.signal, wholeFileChecksum });
   }
   const reached = offset + length;
