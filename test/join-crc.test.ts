@@ -7,7 +7,7 @@ import { S3Storage } from '@frago/storage-s3';
 import { bitwiseCrc32c, bitwiseCrc64nvme } from './support/bitwise-crc.js';
 import { serveWithExpress } from './support/express-target.js';
 import { openStack, type Stack } from './support/stack.js';
-import { tusUpload } from './support/tus-upload.js';
+import { tusJoined } from './support/tus-upload.js';
 
 const MiB = 1024 * 1024;
 
@@ -57,9 +57,7 @@ describe.each(ORACLES)('a tus final of a server whose default checksum is %s, on
 
   it('is joined from parallel parts and gets their CRC, combined from the chunk rows without reading a byte back', async () => {
     const bytes = randomBytes(3 * MiB + 11);
-    const run = await tusUpload(bytes, { endpoint: `${server.origin}/files/`, chunkSize: MiB / 2, parallelUploads: 3, metadata: { filename: 'joined.bin' } });
-    expect(run.outcome).toBe('success');
-    const id = run.url.split('/').pop() ?? '';
+    const id = await tusJoined(`${server.origin}/files/`, bytes, 3, { chunkSize: MiB / 2 });
 
     const [row] = await stack.sql('select status, checksum, checksum_algorithm, location from frago_upload where id = ?', [id]);
     expect(row).toMatchObject({ status: 'complete', checksum_algorithm: algorithm, checksum: crc(bytes) });
@@ -104,9 +102,7 @@ describe('a tus final of a server whose default checksum is crc32c, on Express +
 
   it('gets the CRC of the joined object from its parts, reading nothing back', async () => {
     const bytes = randomBytes(11 * MiB + 9);
-    const run = await tusUpload(bytes, { endpoint: `${server.origin}/files/`, parallelUploads: 3, metadata: { filename: 'joined.bin' } });
-    expect(run.outcome).toBe('success');
-    const id = run.url.split('/').pop() ?? '';
+    const id = await tusJoined(`${server.origin}/files/`, bytes, 3);
     const [row] = await stack.sql('select status, checksum, checksum_algorithm, location from frago_upload where id = ?', [id]);
     expect(row).toMatchObject({ status: 'complete', checksum_algorithm: 'crc32c', checksum: bitwiseCrc32c(bytes) });
     const object = await bucket.client.send(new GetObjectCommand({ Bucket: bucket.name, Key: String(row?.location) }));
