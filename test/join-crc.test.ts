@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestBucket, type TestBucket } from '@frago/conformance';
 import { createFrago, type ByteRange, type ChecksumAlgorithm } from '@frago/core';
+import { S3Storage } from '@frago/storage-s3';
 import { bitwiseCrc32c, bitwiseCrc64nvme } from './support/bitwise-crc.js';
 import { serveWithExpress } from './support/express-target.js';
 import { openStack, type Stack } from './support/stack.js';
-import { tusUpload } from './support/tus-upload.js';
+import { tusJoined } from './support/tus-upload.js';
 
 const MiB = 1024 * 1024;
 
@@ -54,9 +57,7 @@ describe.each(ORACLES)('a tus final of a server whose default checksum is %s, on
 
   it('is joined from parallel parts and gets their CRC, combined from the chunk rows without reading a byte back', async () => {
     const bytes = randomBytes(3 * MiB + 11);
-    const run = await tusUpload(bytes, { endpoint: `${server.origin}/files/`, chunkSize: MiB / 2, parallelUploads: 3, metadata: { filename: 'joined.bin' } });
-    expect(run.outcome).toBe('success');
-    const id = run.url.split('/').pop() ?? '';
+    const id = await tusJoined(`${server.origin}/files/`, bytes, 3, { chunkSize: MiB / 2 });
 
     const [row] = await stack.sql('select status, checksum, checksum_algorithm, location from frago_upload where id = ?', [id]);
     expect(row).toMatchObject({ status: 'complete', checksum_algorithm: algorithm, checksum: crc(bytes) });
@@ -71,5 +72,41 @@ describe.each(ORACLES)('a tus final of a server whose default checksum is %s, on
     // Nothing was read for the checksum: only the join's copies of the second and third parts.
     expect(reads).toEqual([]);
     expect(copies).toEqual(chunks.slice(1).map((chunk) => ({ start: 0, end: Number(chunk.end_byte) - Number(chunk.start_byte) })));
+  });
+});
+
+describe('a tus final of a server whose default checksum is crc32c, on Express + PostgreSQL + S3', () => {
+  let stack: Stack;
+  let bucket: TestBucket;
+  let server: { origin: string; close: () => Promise<void> };
+  /** Ranges the server read back through the storage (the S3 join copies through its bucket, not through this). */
+  const reads: ByteRange[] = [];
+
+  beforeAll(async () => {
+    stack = await openStack('postgresql');
+    bucket = await createTestBucket();
+    const storage = new S3Storage({ ...bucket.options, partSize: 5 * MiB });
+    const read = storage.read.bind(storage);
+    storage.read = (key: string, range: ByteRange) => {
+      reads.push({ start: range.start, end: range.end });
+      return read(key, range);
+    };
+    const frago = createFrago({ repository: stack.repository, storage, tus: true, checksum: { defaultAlgorithm: 'crc32c' } });
+    server = await serveWithExpress(frago);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await bucket?.drop();
+    await stack?.close();
+  });
+
+  it('gets the CRC of the joined object from its parts, reading nothing back', async () => {
+    const bytes = randomBytes(11 * MiB + 9);
+    const id = await tusJoined(`${server.origin}/files/`, bytes, 3);
+    const [row] = await stack.sql('select status, checksum, checksum_algorithm, location from frago_upload where id = ?', [id]);
+    expect(row).toMatchObject({ status: 'complete', checksum_algorithm: 'crc32c', checksum: bitwiseCrc32c(bytes) });
+    const object = await bucket.client.send(new GetObjectCommand({ Bucket: bucket.name, Key: String(row?.location) }));
+    expect(Buffer.from((await object.Body?.transformToByteArray()) ?? []).equals(bytes)).toBe(true);
+    expect(reads).toEqual([]);
   });
 });

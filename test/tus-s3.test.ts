@@ -6,7 +6,7 @@ import { createFrago, type Frago } from '@frago/core';
 import { S3Storage } from '@frago/storage-s3';
 import { serveWithExpress } from './support/express-target.js';
 import { openStack, type Stack } from './support/stack.js';
-import { tusUpload } from './support/tus-upload.js';
+import { tusJoined, tusUpload } from './support/tus-upload.js';
 
 const MiB = 1024 * 1024;
 const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
@@ -43,9 +43,7 @@ describe('tus concatenation on PostgreSQL and S3, with the real tus-js-client', 
 
   it('joins parts sent in parallel (parallelUploads: 3) into one object, byte-identical, and leaves nothing else in the bucket', async () => {
     const bytes = randomBytes(11 * MiB + 9);
-    const run = await tusUpload(bytes, { endpoint: `${server.origin}/files/`, parallelUploads: 3, metadata: { filename: 'joined.bin' } });
-    expect(run.outcome).toBe('success');
-    const id = run.url.split('/').pop() ?? '';
+    const id = await tusJoined(`${server.origin}/files/`, bytes, 3);
     const status = (await (await fetch(`${server.origin}/upload/${id}/`)).json()) as Record<string, unknown>;
     expect(status).toMatchObject({ status: 'complete', total_size: bytes.length, checksum: md5(bytes) });
     const [row] = await stack.sql('select location from frago_upload where id = ?', [id]);

@@ -61,3 +61,15 @@ export function tusUpload(
     }, reject);
   });
 }
+
+/**
+ * Runs tus-js-client on `bytes` in `parallelUploads` parts joined by a final (named
+ * `joined.bin`) and returns the final's upload id.
+ *
+ * @throws {Error} when the upload did not succeed.
+ */
+export async function tusJoined(endpoint: string, bytes: Buffer, parallelUploads: number, options: Partial<UploadOptions> = {}): Promise<string> {
+  const run = await tusUpload(bytes, { endpoint, parallelUploads, metadata: { filename: 'joined.bin' }, ...options });
+  if (run.outcome !== 'success') throw new Error(`The upload ended ${run.outcome}`);
+  return run.url.split('/').pop() ?? '';
+}

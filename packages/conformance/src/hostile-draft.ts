@@ -48,7 +48,7 @@ export function describeHostileDraft(context: HostileContext): void {
       { headers: { 'upload-complete': '?0', 'upload-length': String(context.limits.maxUploadSize + 1) }, status: 413, error: 'UPLOAD_TOO_LARGE' },
       { headers: { 'upload-complete': '?1', 'upload-length': '11' }, body: new Uint8Array(10), status: 400, error: 'INVALID_SIZE' },
       { headers: { 'upload-complete': '?0', 'upload-length': '10' }, body: new Uint8Array(11), status: 400, error: 'INVALID_RANGE' },
-      { headers: { 'upload-complete': '?1', 'repr-digest': 'crc32c=:AAAAAA==:' }, body: new Uint8Array(10), status: 400, error: 'INVALID_REQUEST' },
+      { headers: { 'upload-complete': '?1', 'repr-digest': 'adler=:AAAAAA==:' }, body: new Uint8Array(10), status: 400, error: 'INVALID_REQUEST' },
       { headers: { 'upload-complete': '?1', 'repr-digest': 'sha-256=:not base64!:' }, body: new Uint8Array(10), status: 400, error: 'INVALID_REQUEST' },
       { headers: { 'upload-complete': '?1', 'content-digest': 'unixsum=:AAAA:' }, body: new Uint8Array(10), status: 400, error: 'INVALID_REQUEST' },
       { headers: { 'upload-complete': '?1', 'repr-digest': 'sha-256' }, body: new Uint8Array(10), status: 400, error: 'INVALID_REQUEST' },
@@ -80,7 +80,7 @@ export function describeHostileDraft(context: HostileContext): void {
       { headers: { 'upload-offset': '100', 'upload-complete': '?0', 'content-type': 'application/octet-stream' }, status: 415, error: 'UNSUPPORTED_MEDIA_TYPE' },
       { headers: { 'upload-offset': '100', 'upload-complete': '?0', 'content-type': 'application/offset+octet-stream' }, status: 415, error: 'UNSUPPORTED_MEDIA_TYPE' },
       { headers: { 'upload-offset': '100', 'upload-complete': '?0', 'content-type': 'application/json' }, status: 415, error: 'UNSUPPORTED_MEDIA_TYPE' },
-      { headers: { 'upload-offset': '100', 'upload-complete': '?0', 'content-digest': 'crc32c=:AAAAAA==:' }, status: 400, error: 'INVALID_REQUEST' },
+      { headers: { 'upload-offset': '100', 'upload-complete': '?0', 'content-digest': 'adler=:AAAAAA==:' }, status: 400, error: 'INVALID_REQUEST' },
       { headers: { 'upload-offset': '100', 'upload-complete': '?0', 'content-digest': `sha-256=:${sha256(bytes.subarray(0, 100))}:` }, status: 422, error: 'DIGEST_MISMATCH' },
     ];
     const tried = await refuseEach(
