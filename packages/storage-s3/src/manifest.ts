@@ -34,10 +34,9 @@ const CACHE_LIMIT = 1000;
  * A manifest this process sealed is kept once more, for the assembling that follows.
  */
 export class Manifests {
-  private readonly cache = new Map<string, Manifest>();
+  /** Open manifests, each marked when this process wrote it itself: only its own writes can have changed it since. */
+  private readonly cache = new Map<string, { readonly manifest: Manifest; readonly written: boolean }>();
   private readonly sealed = new Map<string, Manifest>();
-  /** Keys whose cached open manifest this process wrote itself: only its own writes can have changed it since. */
-  private readonly written = new Set<string>();
 
   constructor(
     private readonly bucket: Bucket,
@@ -54,9 +53,9 @@ export class Manifests {
   /** The manifest of an upload that was open when last seen, from the cache when possible. */
   async loadOpen(key: string): Promise<Manifest | null> {
     const cached = this.cache.get(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return cached.manifest;
     const manifest = await this.load(key);
-    if (manifest?.state === 'open') remember(this.cache, key, manifest);
+    if (manifest?.state === 'open') remember(this.cache, key, { manifest, written: false });
     return manifest;
   }
 
@@ -66,19 +65,16 @@ export class Manifests {
    * upload), else as stored now.
    */
   async loadForSeal(key: string): Promise<Manifest | null> {
-    const cached = this.written.has(key) ? this.cache.get(key) : undefined;
-    return cached ?? (await this.load(key));
+    const cached = this.cache.get(key);
+    return cached?.written === true ? cached.manifest : await this.load(key);
   }
 
   /** Stores `manifest`. */
   async save(key: string, manifest: Manifest): Promise<void> {
     await this.bucket.putJson(this.keys.manifest(key), manifest);
     this.forget(key);
-    remember(manifest.state === 'open' ? this.cache : this.sealed, key, manifest);
-    if (manifest.state !== 'open') return;
-    this.written.add(key);
-    // Keys whose manifest left the cache need no mark any more.
-    if (this.written.size > CACHE_LIMIT) for (const old of this.written) if (!this.cache.has(old)) this.written.delete(old);
+    if (manifest.state === 'open') remember(this.cache, key, { manifest, written: true });
+    else remember(this.sealed, key, manifest);
   }
 
   /**
@@ -95,14 +91,13 @@ export class Manifests {
   forget(key: string): void {
     this.cache.delete(key);
     this.sealed.delete(key);
-    this.written.delete(key);
   }
 }
 
-function remember(cache: Map<string, Manifest>, key: string, manifest: Manifest): void {
+function remember<T>(cache: Map<string, T>, key: string, value: T): void {
   if (cache.size >= CACHE_LIMIT) {
     const oldest = cache.keys().next().value;
     if (oldest !== undefined) cache.delete(oldest);
   }
-  cache.set(key, manifest);
+  cache.set(key, value);
 }
