@@ -1,11 +1,14 @@
 // `pnpm bench`: frago against two anchors, a bare streaming server and @tus/server, on
 // loopback, in one run; W1 and W2 both on disk and in memory (tmpfs); W1 direct against
-// the plain AWS SDK on the local S3 server. Settings are in
-// lib/settings.ts and lib/places.ts; docs/benchmarks.md says how to read the tables.
+// the plain AWS SDK on the local S3 server; at the end, every target against what was
+// measured. By default only the rows the targets need (`pnpm bench:full`: all of them).
+// Settings are in lib/settings.ts and lib/places.ts; docs/benchmarks.md says how to read
+// the tables.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { benchPlaces, DISK, type Place } from './lib/places.js';
-import { WORKLOADS } from './lib/settings.js';
+import { printGoals } from './lib/goals.js';
+import { RUNS, SCOPE, WORKLOADS } from './lib/settings.js';
 import { bigFileWorkload } from './workloads/big-file.js';
 import { directS3Workload } from './workloads/direct-s3.js';
 import { manyChunksWorkload } from './workloads/many-chunks.js';
@@ -31,6 +34,7 @@ async function main(): Promise<void> {
     await workload();
     console.log(`(${name} took ${((performance.now() - started) / 1000).toFixed(0)} s)`);
   };
+  console.log(`scope ${SCOPE} (BENCH_SCOPE), ${RUNS} runs per row (BENCH_RUNS)\n`);
   try {
     await run('w1', () => bigFileWorkload(places, workIn));
     await run('w1-direct', async () => directS3Workload(await workIn(DISK)));
@@ -40,6 +44,7 @@ async function main(): Promise<void> {
   } finally {
     for (const work of works.values()) await rm(work, { recursive: true, force: true });
   }
+  printGoals();
   console.log(`\nbench took ${((performance.now() - began) / 1000).toFixed(0)} s`);
 }
 

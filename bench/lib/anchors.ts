@@ -19,3 +19,9 @@ export function ratioCells(row: Measured, all: readonly Measured[]): [string, st
   };
   return [over(BARE), over(TUS)];
 }
+
+/** `target`'s value over `anchor`'s in `place`, NaN when either did not run there. */
+export function ratioOf(all: readonly Measured[], place: Place, target: Target, anchor: Target): number {
+  const of = (wanted: Target) => all.find((row) => row.place === place && row.target.name === wanted.name)?.value ?? Number.NaN;
+  return of(target) / of(anchor);
+}

@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { randomFile, sourceFile } from '../lib/files.js';
+import { goal } from '../lib/goals.js';
 import { DISK } from '../lib/places.js';
 import { BIG, HUGE, MiB } from '../lib/settings.js';
 import { printTable } from '../lib/table.js';
@@ -20,6 +21,7 @@ export async function memoryWorkload(work: string): Promise<void> {
     await rm(file);
   }
   rows.push(['difference', '', (((peaks[1] ?? 0) - (peaks[0] ?? 0)) / MiB).toFixed(1), '', '']);
+  goal({ what: `W3 peak RSS, ${HUGE / MiB} MiB over ${BIG / MiB} MiB (flat)`, measured: (peaks[1] ?? Number.NaN) / (peaks[0] ?? Number.NaN), bound: 1.1, kind: 'max' });
   console.log(`\nW3: peak RSS of ${target.name} (idle it holds the modules: Express, MikroORM, SQLite)`);
   printTable(['file', 'idle RSS MB', 'peak RSS MB', 'heap after GC MB', 'MB/s'], rows);
 }

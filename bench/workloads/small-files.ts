@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { ratioCells, type Measured } from '../lib/anchors.js';
+import { ratioCells, ratioOf, type Measured } from '../lib/anchors.js';
 import { BENCH_DRIVERS } from '../lib/databases.js';
 import { randomFile } from '../lib/files.js';
+import { goal } from '../lib/goals.js';
 import type { Place } from '../lib/places.js';
-import { repeat, RUNS, SMALL_COUNT, SMALL_SIZE } from '../lib/settings.js';
+import { repeat, RUNS, SCOPE, SMALL_COUNT, SMALL_SIZE } from '../lib/settings.js';
 import { withServer } from '../lib/target-run.js';
 import { median, printTable } from '../lib/table.js';
 import { BARE, chosen, frago, fragoTus, TUS, TUS_ONE_REQUEST, type Target } from '../lib/targets.js';
@@ -46,22 +47,45 @@ export async function smallUploads(target: Target, place: Place, source: Buffer)
   });
 }
 
-/** The targets W2 runs in a place: every driver on disk; in memory, the anchors and the default server. */
+const DEFAULT_SERVER = frago('express', 'sqlite');
+const ONE_REQUEST = frago('express', 'sqlite', { oneRequest: true });
+const ONE_REQUEST_PG = frago('express', 'postgresql', { oneRequest: true });
+const TUS_ONE_REQUEST_FRAGO = fragoTus('one request');
+
+/**
+ * The targets W2 runs in a place. The goals: the anchors (@tus/server also in one
+ * request), the default server in three requests and in one (on SQLite and, on disk,
+ * PostgreSQL), and frago through tus in one request. The full scope adds every driver
+ * and variant.
+ */
 function smallFileTargets(place: Place): Target[] {
-  if (!place.databaseServers) return chosen([BARE, TUS, frago('express', 'sqlite'), frago('express', 'sqlite', { oneRequest: true })]);
+  if (!place.databaseServers) return chosen([BARE, TUS, DEFAULT_SERVER, ONE_REQUEST]);
+  const goals = [BARE, TUS, TUS_ONE_REQUEST, TUS_ONE_REQUEST_FRAGO, DEFAULT_SERVER, ONE_REQUEST, ONE_REQUEST_PG];
+  if (SCOPE === 'goals') return chosen(goals);
   return chosen([
-    BARE,
-    TUS,
-    TUS_ONE_REQUEST,
-    fragoTus('one request'),
+    ...goals,
     fragoTus('one request', { fsync: 'none' }),
-    ...BENCH_DRIVERS.map((driver) => frago('express', driver)),
-    frago('express', 'sqlite', { oneRequest: true }),
-    frago('express', 'postgresql', { oneRequest: true }),
+    ...BENCH_DRIVERS.filter((driver) => driver !== 'sqlite').map((driver) => frago('express', driver)),
     frago('express', 'sqlite', { observed: true }),
     frago('express', 'sqlite', { fsync: 'none' }),
     frago('express', 'postgresql', { fsync: 'none' }),
   ]);
+}
+
+/** The protocols issue's and the speed issue's W2 targets, from this run's rows. */
+function w2Goals(results: readonly Measured[], places: readonly Place[]): void {
+  const disk = places.find((place) => place.databaseServers);
+  const ratio = (target: Target, anchor: Target) => (disk === undefined ? Number.NaN : ratioOf(results, disk, target, anchor));
+  goal({ what: 'W2 disk, three requests, x @tus/server', measured: ratio(DEFAULT_SERVER, TUS), bound: 1.0, kind: 'min' });
+  goal({ what: 'W2 disk, one request, SQLite, x bare', measured: ratio(ONE_REQUEST, BARE), bound: 0.6, kind: 'min' });
+  goal({ what: 'W2 disk, one request, PostgreSQL, x bare', measured: ratio(ONE_REQUEST_PG, BARE), bound: 0.45, kind: 'min' });
+  goal({ what: 'W2 disk, one request, x @tus/server in one request', measured: ratio(ONE_REQUEST, TUS_ONE_REQUEST), bound: 1.5, kind: 'min' });
+  goal({
+    what: 'W2 disk, tus one request to frago, x @tus/server in one request',
+    measured: ratio(TUS_ONE_REQUEST_FRAGO, TUS_ONE_REQUEST),
+    bound: 1.5,
+    kind: 'min',
+  });
 }
 
 /**
@@ -85,4 +109,5 @@ export async function smallFilesWorkload(places: readonly Place[], workIn: (plac
     ['place', 'target', 'uploads/s', 'x bare', 'x tus', 'server CPU ms/upload'],
     results.map((row) => [row.place.label, row.target.name, row.value.toFixed(0), ...ratioCells(row, results), row.cpuMs.toFixed(2)]),
   );
+  w2Goals(results, places);
 }
