@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,6 +170,23 @@ it('reads back the file of an out-of-order md5 upload, where the CRCs read nothi
   const done = await call('POST', `/${id}/`, { json: {} });
   expect(done.status).toBe(201);
   expect(storage.reads.length).toBeGreaterThan(0);
+});
+
+it('lets a hashing thread read an out-of-order md5 upload from its file on disk, never through the storage', async () => {
+  const threads = threadHashers({ threads: 1, inlineBytes: 64 * 1024 });
+  try {
+    const { storage, call, start, send, assembled } = server({ checksum: { hashers: threads } });
+    const data = new Uint8Array(randomBytes(300_007));
+    const id = await start(data.length, 'md5');
+    await send(id, data, 100_000, backwards(data.length, 100_000));
+    const done = await call('POST', `/${id}/`, { json: { checksum: createHash('md5').update(data).digest('hex') } });
+    expect(done.status, JSON.stringify(done.body)).toBe(201);
+    // The bytes behind the first chunk were hashed after it arrived, from the file.
+    expect(storage.reads).toEqual([]);
+    expect(Buffer.from(await assembled(id)).equals(data)).toBe(true);
+  } finally {
+    await threads.close();
+  }
 });
 
 describe('chunks stored by a process that predates the column (rolling upgrade), on SQLite', () => {

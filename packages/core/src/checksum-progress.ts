@@ -1,6 +1,7 @@
 import { isCombinable, type ChecksumAlgorithm } from './checksum.js';
 import { combinedChecksum } from './combined-checksum.js';
-import type { Hashers, HashJob } from './hashers.js';
+import type { Hashers } from './hashers.js';
+import { hashStored } from './hash-stored.js';
 import { IntervalSet } from './intervals.js';
 import { declaredSize, type UploadRecord } from './model.js';
 import type { Storage, UploadRepository } from './ports.js';
@@ -98,7 +99,7 @@ export class ChecksumProgress {
     try {
       const from = resume ? upload.hash.offset : 0;
       const size = declaredSize(upload);
-      await this.hashRange(upload, hasher, from, size);
+      await hashStored(this.storage, upload.storageKey, hasher, from, size);
       if (resume && from < size) {
         const progress = { algorithm, offset: size, state: await hasher.save() };
         await this.repository.saveHashProgress(upload.id, from, progress).catch(() => false);
@@ -125,7 +126,7 @@ export class ChecksumProgress {
         saved = offset;
         return kept;
       };
-      await this.hashRange(upload, hasher, saved, to, async (offset) => {
+      await hashStored(this.storage, upload.storageKey, hasher, saved, to, async (offset) => {
         if (offset < to) this.moved(run, offset);
         // Another process moved the saved offset: its hasher is ahead or level; stop.
         if (offset - saved >= SAVE_EVERY && !(await save(offset))) throw new Error('overtaken');
@@ -163,22 +164,6 @@ export class ChecksumProgress {
       if (waiter.offset > run.offset) continue;
       run.waiters.splice(i, 1);
       waiter.resolve();
-    }
-  }
-
-  private async hashRange(
-    upload: UploadRecord,
-    hasher: HashJob,
-    from: number,
-    to: number,
-    progress?: (offset: number) => Promise<void>,
-  ): Promise<void> {
-    if (to <= from) return;
-    let offset = from;
-    for await (const piece of this.storage.read(upload.storageKey, { start: from, end: to - 1 })) {
-      await hasher.update(piece);
-      offset += piece.byteLength;
-      await progress?.(offset);
     }
   }
 }

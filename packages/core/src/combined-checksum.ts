@@ -1,6 +1,7 @@
 import { combinerOf, type ChecksumAlgorithm } from './checksum.js';
 import { recordedHex } from './digest.js';
 import type { Hashers } from './hashers.js';
+import { hashStored } from './hash-stored.js';
 import { declaredSize, type ChunkRecord, type UploadRecord } from './model.js';
 import type { Storage, UploadRepository } from './ports.js';
 
@@ -44,7 +45,7 @@ export async function combinedChecksum(access: CombineAccess, upload: UploadReco
 async function readBack(access: CombineAccess, upload: UploadRecord, chunk: ChunkRecord, algorithm: ChecksumAlgorithm): Promise<string> {
   const job = await access.hashers.open(algorithm, null);
   try {
-    for await (const piece of access.storage.read(upload.storageKey, { start: chunk.start, end: chunk.end })) await job.update(piece);
+    await hashStored(access.storage, upload.storageKey, job, chunk.start, chunk.end + 1);
     return await job.digest();
   } finally {
     job.close();

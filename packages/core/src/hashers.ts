@@ -1,4 +1,5 @@
 import { ResumableHasher, type ChecksumAlgorithm } from './checksum.js';
+import type { ByteRange } from './intervals.js';
 
 /**
  * One whole-file hashing job: bytes go in, in order, then its state or digest comes
@@ -8,6 +9,13 @@ import { ResumableHasher, type ChecksumAlgorithm } from './checksum.js';
 export interface HashJob {
   /** Adds bytes; the caller may reuse them once this returns. A promise means: wait before the next call. */
   update(bytes: Uint8Array): void | Promise<void>;
+  /**
+   * Optional. Adds the bytes of `range` of the file at `path` (a storage's `localFile`),
+   * which the job reads itself, where it runs: they never pass through the caller.
+   *
+   * @throws {FragoError} `STORAGE_FAILED` when the file cannot be read or ends early.
+   */
+  updateFromFile?(path: string, range: ByteRange): Promise<void>;
   /** The state so far, in hash-wasm's format, to resume from later (in any process). */
   save(): Promise<Uint8Array>;
   /** The lowercase hex digest of everything added. The job is closed afterwards. */

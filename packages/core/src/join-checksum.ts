@@ -1,5 +1,6 @@
 import type { ChecksumAlgorithm } from './checksum.js';
 import type { Hashers, HashJob } from './hashers.js';
+import { hashStored } from './hash-stored.js';
 import type { HashProgress, UploadRecord } from './model.js';
 import { declaredSize } from './model.js';
 import type { Storage } from './ports.js';
@@ -33,7 +34,7 @@ export class JoinChecksum {
     const saved = first.hash.algorithm === algorithm && first.hash.offset === size && first.hash.state !== null;
     const job = await hashers.open(algorithm, saved ? first.hash.state : null);
     try {
-      if (!saved && size > 0) for await (const piece of storage.read(first.storageKey, { start: 0, end: size - 1 })) await job.update(piece);
+      if (!saved) await hashStored(storage, first.storageKey, job, 0, size);
     } catch (error) {
       job.close();
       throw error;

@@ -331,6 +331,14 @@ export interface Storage {
   read(key: string, range: ByteRange): AsyncIterable<Uint8Array>;
 
   /**
+   * Optional. The path of the file on this machine that holds the bytes of an upload in
+   * progress, at their offsets, for another thread of this process to read: a hashing
+   * thread then reads the bytes it must catch up on itself, instead of their passing
+   * through {@link Storage.read} on the event loop. Undefined where no such file is.
+   */
+  localFile?(key: string): string | undefined;
+
+  /**
    * Optional. Called when an upload is about to be verified and assembled, once every
    * byte is stored and no chunk can be added any more, with every stored chunk ordered
    * by `start` (they cover the upload exactly, without overlap). A storage whose chunks

@@ -1,6 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHECKSUM_ALGORITHMS, inThreadHashers, type HashJob } from '@frago/core';
+import { CHECKSUM_ALGORITHMS, FragoError, inThreadHashers, type HashJob } from '@frago/core';
 import { threadHashers } from '@frago/core/node';
 
 /** Feeds `data` in pieces of `piece` bytes, waiting whenever the job asks to. */
@@ -65,6 +68,57 @@ describe('threadHashers', () => {
       expect(digests).toEqual(files.map((file) => createHash('md5').update(file).digest('hex')));
     } finally {
       await hashers.close();
+    }
+  });
+
+  it.each([
+    ['everything on the thread', 0],
+    ['the first MiB in the calling thread, handed over for the file', undefined],
+  ])('reads a range of a file itself, between bytes given to it: %s', async (_name, inlineBytes) => {
+    const hashers = threadHashers({ inlineBytes });
+    const directory = await mkdtemp(join(tmpdir(), 'frago-hash-file-'));
+    const data = new Uint8Array(randomBytes(3 * 1024 * 1024 + 5));
+    const path = join(directory, 'upload.part');
+    await writeFile(path, data);
+    try {
+      const job = await hashers.open('md5', null);
+      await feed(job, data.subarray(0, 100_000), 30_000);
+      // Longer than the thread's read buffer, and ending before the file does.
+      await job.updateFromFile!(path, { start: 100_000, end: 2_500_000 - 1 });
+      await feed(job, data.subarray(2_500_000), 65_536);
+      expect(await job.digest()).toBe(createHash('md5').update(data).digest('hex'));
+    } finally {
+      await hashers.close();
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('fails a file it cannot read with STORAGE_FAILED, its path kept out of the message, and the thread goes on', async () => {
+    const hashers = threadHashers({ inlineBytes: 0 });
+    const directory = await mkdtemp(join(tmpdir(), 'frago-hash-file-'));
+    const path = join(directory, 'short.part');
+    await writeFile(path, new Uint8Array(1000));
+    try {
+      for (const [file, range] of [
+        [join(directory, 'missing.part'), { start: 0, end: 9 }],
+        [path, { start: 500, end: 1500 }],
+      ] as const) {
+        const job = await hashers.open('md5', null);
+        const failure = await job.updateFromFile!(file, range).then(
+          () => null,
+          (error: unknown) => error,
+        );
+        expect(failure).toBeInstanceOf(FragoError);
+        expect(failure).toMatchObject({ code: 'STORAGE_FAILED' });
+        expect(String((failure as Error).message)).not.toContain(directory);
+        job.close();
+      }
+      const after = await hashers.open('md5', null);
+      await after.update(new TextEncoder().encode('abc'));
+      expect(await after.digest()).toBe('900150983cd24fb0d6963f7d28e17f72');
+    } finally {
+      await hashers.close();
+      await rm(directory, { recursive: true, force: true });
     }
   });
 

@@ -149,6 +149,16 @@ export class DiskStorage implements Storage {
   }
 
   /**
+   * The upload's `.part` file, where its bytes lie at their offsets: a hashing thread
+   * reads from it the bytes it catches up on, instead of through {@link read}.
+   *
+   * @throws {FragoError} `STORAGE_FAILED` for an invalid key.
+   */
+  localFile(key: string): string {
+    return partPath(this.options.incomingDir, key);
+  }
+
+  /**
    * Makes the file of upload `key` from whole uploads: the first part's file becomes it
    * (a hard link: none of its bytes is copied), and each other part is appended at its
    * offset, read and written once through the process, one piece in memory at a time,

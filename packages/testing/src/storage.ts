@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AssembleTarget, ByteRange, Storage, StoredChunk, WrittenChunk } from '@frago/core';
 import { isFragoError } from '@frago/core';
@@ -289,6 +290,9 @@ export function shouldReadRanges(fixture: FixtureAccess): void {
       await upload.write(2048, bytes.subarray(2048), 512);
       await upload.write(0, bytes.subarray(0, 2048), 512);
       expectBytes(await upload.read({ start: 1000, end: 3000 }), bytes.subarray(1000, 3001));
+      // A storage that names a local file (for hashing threads) must hold the bytes there, at their offsets.
+      const file = storage.localFile?.(upload.key);
+      if (file !== undefined) expectBytes(new Uint8Array(await readFile(file)), bytes);
     });
   });
 }

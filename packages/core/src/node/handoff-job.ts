@@ -1,4 +1,5 @@
 import type { HashJob } from '../hashers.js';
+import type { ByteRange } from '../intervals.js';
 
 /**
  * A hashing job that starts in the calling thread and hands its state over to another
@@ -26,6 +27,14 @@ export class HandoffJob implements HashJob {
     return this.current().update(bytes);
   }
 
+  /** Moves the job to the other thread first (a file's bytes are read there), when the job offers that. */
+  async updateFromFile(path: string, range: ByteRange): Promise<void> {
+    if (this.remote === null) await this.handOver(null);
+    const remote = this.current();
+    if (remote.updateFromFile === undefined) throw new Error('This hashing job cannot read files');
+    await remote.updateFromFile(path, range);
+  }
+
   save(): Promise<Uint8Array> {
     return this.current().save();
   }
@@ -44,7 +53,7 @@ export class HandoffJob implements HashJob {
     this.remote = null;
   }
 
-  private async handOver(bytes: Uint8Array): Promise<void> {
+  private async handOver(bytes: Uint8Array | null): Promise<void> {
     const local = this.current();
     this.local = null;
     try {
@@ -53,7 +62,7 @@ export class HandoffJob implements HashJob {
     } finally {
       local.close();
     }
-    await this.remote.update(bytes);
+    if (bytes !== null) await this.remote.update(bytes);
   }
 
   private current(): HashJob {

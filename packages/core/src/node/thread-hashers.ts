@@ -1,7 +1,9 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { HASH_WASM_FACTORIES, type ChecksumAlgorithm } from '../checksum.js';
+import { FragoError } from '../errors.js';
 import { inThreadHashers, type Hashers, type HashJob } from '../hashers.js';
+import type { ByteRange } from '../intervals.js';
 import { HandoffJob } from './handoff-job.js';
 import { HASH_THREAD_SOURCE, type HashThreadReply, type HashThreadRequest } from './hash-thread.js';
 
@@ -29,6 +31,8 @@ class HashThread {
       const waiter = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);
       if (reply.ok) waiter?.resolve(reply.value);
+      // A file the thread could not read is the storage's failure; its path stays out of the message.
+      else if (reply.unreadable === true) waiter?.reject(new FragoError('STORAGE_FAILED', 'Could not read the upload'));
       else waiter?.reject(new Error(`hashing failed: ${reply.error}`));
     });
     const fail = (error: Error) => {
@@ -110,6 +114,14 @@ class ThreadHashJob implements HashJob {
       if (this.filled === BATCH_BYTES) this.flush();
     }
     if (this.sent.length * BATCH_BYTES > MAX_QUEUED_BYTES) return this.drain(MAX_QUEUED_BYTES / BATCH_BYTES / 2);
+  }
+
+  /** The thread reads the range itself, after the bytes already given; nothing is copied here. */
+  async updateFromFile(path: string, range: ByteRange): Promise<void> {
+    this.flush();
+    await this.thread.ask<null>({ job: this.job, op: 'file', path, start: range.start, end: range.end });
+    // Every batch sent before is hashed by now (the thread works in order): they may be filled again.
+    await this.drain(0);
   }
 
   async save(): Promise<Uint8Array> {
