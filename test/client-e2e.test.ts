@@ -116,6 +116,18 @@ describe('@frago/client against the default server process (Express + SQLite + d
     expect((await assembled(result.uploadId, 'small-crc.bin')).equals(bytes)).toBe(true);
   });
 
+  it('sends a small file with metadata in one POST, Frago-Metadata carrying it to the status', async () => {
+    const { path, bytes } = await file('small-meta.bin', 20 * 1024);
+    const metadata = { album: 'Été 2030', people: ['Ana', 'Bo'], gps: { lat: 48.85, lon: 2.35 } };
+    const before = proxy.log.length;
+    const result = await client().upload(await fileSource(path), { metadata }).done;
+    const sent = proxy.log.slice(before);
+    expect(sent.map((request) => request.method)).toEqual(['POST']);
+    expect(JSON.parse(Buffer.from(String(sent[0]?.headers['frago-metadata']), 'base64url').toString('utf8'))).toEqual(metadata);
+    expect((await client().status(result.uploadId)).metadata).toEqual(metadata);
+    expect((await assembled(result.uploadId, 'small-meta.bin')).equals(bytes)).toBe(true);
+  });
+
   it.each([
     ['crc32c', bitwiseCrc32c],
     ['crc64nvme', bitwiseCrc64nvme],

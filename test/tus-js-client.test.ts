@@ -8,7 +8,7 @@ import { createFrago, type Frago } from '@frago/core';
 import { Upload } from 'tus-js-client';
 import { openStack, type Stack } from './support/stack.js';
 import { serveWithExpress } from './support/express-target.js';
-import { memoryUrlStorage, tusUpload } from './support/tus-upload.js';
+import { memoryUrlStorage, tusPart, tusUpload } from './support/tus-upload.js';
 
 const MiB = 1024 * 1024;
 const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
@@ -119,16 +119,7 @@ describe('tus 1.0 with the real tus-js-client 4.3.1, on Express + SQLite + disk 
   it("joins parts on disk without copying the first: the joined file is the first part's file, the rest appended", async () => {
     const first = randomBytes(MiB + 17);
     const second = randomBytes(MiB - 5);
-    const part = async (bytes: Buffer) => {
-      const response = await fetch(endpoint(), {
-        method: 'POST',
-        headers: { ...TUS, 'upload-length': String(bytes.length), 'upload-concat': 'partial', 'content-type': 'application/offset+octet-stream' },
-        body: bytes,
-      });
-      expect(response.status).toBe(201);
-      return new URL(response.headers.get('location') ?? '', server.origin).href;
-    };
-    const [a, b] = [await part(first), await part(second)];
+    const [a, b] = [await tusPart(endpoint(), first), await tusPart(endpoint(), second)];
     const inode = async (path: string) => (await stat(path)).ino;
     const firstInode = await inode(join(stack.storage.options.incomingDir, `${idOf(a)}.part`));
 

@@ -73,3 +73,24 @@ export async function tusJoined(endpoint: string, bytes: Buffer, parallelUploads
   if (run.outcome !== 'success') throw new Error(`The upload ended ${run.outcome}`);
   return run.url.split('/').pop() ?? '';
 }
+
+/**
+ * Creates a tus part (`Upload-Concat: partial`) of `bytes` at `endpoint` with one raw
+ * `POST` carrying them all, and returns its absolute URL.
+ *
+ * @throws {Error} when the part is not created.
+ */
+export async function tusPart(endpoint: string, bytes: Buffer): Promise<string> {
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'tus-resumable': '1.0.0',
+      'upload-length': String(bytes.length),
+      'upload-concat': 'partial',
+      'content-type': 'application/offset+octet-stream',
+    },
+    body: bytes,
+  });
+  if (response.status !== 201) throw new Error(`The part was answered ${response.status}`);
+  return new URL(response.headers.get('location') ?? '', endpoint).href;
+}

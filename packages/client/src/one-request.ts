@@ -20,14 +20,35 @@ function hexToBase64(hex: string): string {
   return btoa(bytes.map((pair) => String.fromCharCode(Number.parseInt(pair, 16))).join(''));
 }
 
+/** The longest `Frago-Metadata` the server takes; metadata past it goes with a JSON start instead. */
+const MAX_METADATA_HEADER = 8192;
+
+/**
+ * `metadata` as `Frago-Metadata` (base64url of its JSON, unpadded); undefined when it
+ * is too large for the header.
+ */
+export function metadataHeader(metadata: Readonly<Record<string, unknown>>): string | undefined {
+  const bytes = new TextEncoder().encode(JSON.stringify(metadata));
+  if (Math.ceil((bytes.byteLength * 4) / 3) > MAX_METADATA_HEADER) return undefined;
+  const text = Array.from(bytes, (byte) => String.fromCharCode(byte)).join('');
+  return btoa(text).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+}
+
 // RFC 8187's attr-char leaves out what encodeURIComponent keeps.
 const encodeExtended = (name: string) => encodeURIComponent(name).replace(/['()*!]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /**
  * The headers of a one-request upload of a file named `filename` of `size` bytes:
- * `Upload-Complete: ?1` and its length, its name in `Content-Disposition`, and its checksum in `Repr-Digest` when there is one.
+ * `Upload-Complete: ?1` and its length, its name in `Content-Disposition`, its checksum
+ * in `Repr-Digest` when there is one, and its metadata (already encoded by
+ * {@link metadataHeader}) in `Frago-Metadata` when there is some.
  */
-export function oneRequestHeaders(filename: string, size: number, digest: { algorithm: ChecksumAlgorithm; hex: string } | null): Record<string, string> {
+export function oneRequestHeaders(
+  filename: string,
+  size: number,
+  digest: { algorithm: ChecksumAlgorithm; hex: string } | null,
+  metadata: string | undefined,
+): Record<string, string> {
   const key = digest === null ? undefined : REPR_DIGEST_KEYS[digest.algorithm];
   return {
     'upload-complete': '?1',
@@ -36,5 +57,6 @@ export function oneRequestHeaders(filename: string, size: number, digest: { algo
     'content-type': 'application/octet-stream',
     'content-disposition': `attachment; filename*=UTF-8''${encodeExtended(filename)}`,
     ...(digest !== null && key !== undefined ? { 'repr-digest': `${key}=:${hexToBase64(digest.hex)}:` } : {}),
+    ...(metadata !== undefined ? { 'frago-metadata': metadata } : {}),
   };
 }

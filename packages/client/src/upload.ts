@@ -9,7 +9,7 @@ import { withRetries, type RetryInfo } from './retry.js';
 import { anySignal } from './signals.js';
 import type { UploadSource } from './source.js';
 import { SpeedMeter } from './speed.js';
-import { oneRequestAlgorithm, oneRequestHeaders } from './one-request.js';
+import { metadataHeader, oneRequestAlgorithm, oneRequestHeaders } from './one-request.js';
 import { fingerprint } from './store.js';
 import type { ChunkAnswer, FinalizeAnswer, PartsAnswer, StatusAnswer, WireRange } from './wire.js';
 
@@ -364,10 +364,11 @@ export class Upload {
   }
 
   /**
-   * A file smaller than one chunk, new to the server and without metadata, goes in one
-   * request (the resumable-upload draft's creation with `Upload-Complete: ?1`): hashed
-   * first, so that its checksum travels in `Repr-Digest` and the server verifies it
-   * before answering. Null when the file does not qualify, or the server refuses the
+   * A file smaller than one chunk and new to the server goes in one request (the
+   * resumable-upload draft's creation with `Upload-Complete: ?1`, its metadata in
+   * `Frago-Metadata`): hashed first, so that its checksum travels in `Repr-Digest` and
+   * the server verifies it before answering. Null when the file does not qualify (its
+   * metadata too large for a header, among others), or the server refuses the
    * checksum the client picked for it: the upload then takes the usual three steps.
    * A pause does not stop the one request.
    */
@@ -376,7 +377,8 @@ export class Upload {
     const chunkSize = options.chunkSize ?? client.options.chunkSize ?? DEFAULTS.chunkSize;
     const chosen = options.checksum ?? client.options.checksum;
     const algorithm = oneRequestAlgorithm(chosen);
-    if (source.size >= chunkSize || algorithm === undefined || options.uploadId !== undefined || options.metadata !== undefined) return null;
+    const metadata = options.metadata === undefined ? undefined : metadataHeader(options.metadata);
+    if (source.size >= chunkSize || algorithm === undefined || options.uploadId !== undefined || (options.metadata !== undefined && metadata === undefined)) return null;
     if (options.resume !== false && (await client.store.get(this.fingerprint)) !== undefined) return null;
     const checksum = algorithm === false ? null : await this.hash(algorithm);
     const digest = algorithm === false || checksum === null ? null : { algorithm, hex: checksum };
@@ -392,7 +394,7 @@ export class Upload {
           return client.http.send<FinalizeAnswer>({
             method: 'POST',
             body: source.size === 0 ? new Uint8Array(0) : source.slice(0, source.size - 1),
-            headers: oneRequestHeaders(source.name, source.size, digest),
+            headers: oneRequestHeaders(source.name, source.size, digest, metadata),
             signal: this.signal,
           });
         },

@@ -72,11 +72,22 @@ describe('FragoClient against an in-process server', () => {
     expect(await client().status(result.uploadId)).toMatchObject({ status: 'complete', filename: 'notes – été.txt', checksum_algo: 'sha256' });
   });
 
-  it('keeps the three requests for a file of one chunk or more, with metadata, or with a checksum Repr-Digest cannot carry', async () => {
+  it('sends a small file with metadata in one request, and the status shows the metadata as a JSON start would', async () => {
+    const bytes = randomBytes(10 * KiB);
+    const metadata = { camera: 'b', tags: ['été', '日本'], shot: { iso: 400, flash: false }, note: null };
+    const result = await client().upload(blobSource(new Blob([bytes]), 'photo.jpg'), { metadata }).done;
+    expect(server.requests).toEqual(['POST /upload/']);
+    expect(Buffer.from(await server.assembled(result.uploadId)).equals(bytes)).toBe(true);
+    expect(await client().status(result.uploadId)).toMatchObject({ status: 'complete', filename: 'photo.jpg', metadata });
+  });
+
+  it('keeps the three requests for a file of one chunk or more, with metadata too large for a header, or with a checksum Repr-Digest cannot carry', async () => {
     await client().upload(new Blob([randomBytes(64 * KiB)]), {}).done;
-    await client().upload(new Blob([randomBytes(10)]), { metadata: { camera: 'b' } }).done;
+    const large = { note: 'x'.repeat(7000) };
+    const started = await client().upload(new Blob([randomBytes(10)]), { metadata: large }).done;
     await client({ checksum: 'blake3' }).upload(new Blob([randomBytes(10)]), {}).done;
     expect(server.requests.map((line) => line.split(' ')[0])).toEqual(['POST', 'PUT', 'POST', 'POST', 'PUT', 'POST', 'POST', 'PUT', 'POST']);
+    expect((await client().status(started.uploadId)).metadata).toEqual(large);
   });
 
   it('uploads an empty file and computes the algorithm it was asked for', async () => {

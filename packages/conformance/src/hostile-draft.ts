@@ -62,6 +62,50 @@ export function describeHostileDraft(context: HostileContext): void {
     expect(tried).toBe(NOT_BOOLEANS.length + NOT_COUNTS.length + 8);
   });
 
+  it('refuses a Frago-Metadata that is not base64url of a JSON object, or too large, as a JSON start refuses its metadata, creating nothing', async () => {
+    const users = ['draft-metadata'];
+    const encoded = (text: string | Uint8Array) => Buffer.from(text).toString('base64url');
+    const nested = (depth: number) => `{"a":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    const values: Array<{ value: string; status: number; error: string }> = [
+      ...['not base64!', 'e30=x', 'eyJhIjoxfQ=', 'e', 'eyJh Ijox fQ', 'e+8/', '%7B%7D'].map((value) => ({ value, status: 400, error: 'INVALID_REQUEST' })),
+      ...['{', '{"a":1,}', 'null', '"text"', '42', 'true', '[]', '[{"a":1}]', '{"a":1}{"b":2}'].map((text) => ({ value: encoded(text), status: 400, error: 'INVALID_REQUEST' })),
+      { value: encoded(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])), status: 400, error: 'INVALID_REQUEST' },
+      { value: encoded(nested(40)), status: 400, error: 'INVALID_REQUEST' },
+      { value: encoded(`${'{"a":'.repeat(500)}1${'}'.repeat(500)}`), status: 400, error: 'INVALID_REQUEST' },
+      { value: encoded(JSON.stringify({ pad: 'x'.repeat(6200) })), status: 413, error: 'BODY_TOO_LARGE' },
+      { value: 'A'.repeat(8193), status: 413, error: 'BODY_TOO_LARGE' },
+    ];
+    const creations = values.flatMap(({ value, status, error }): Array<{ headers: Record<string, string>; body: Uint8Array; status: number; error: string }> => [
+      { headers: { 'upload-complete': '?1', 'frago-metadata': value }, body: new Uint8Array(10), status, error },
+      { headers: { 'upload-complete': '?0', 'upload-length': '10', 'frago-metadata': value }, body: new Uint8Array(0), status, error },
+    ]);
+    const tried = await refuseEach(
+      creations,
+      { ids: [], users },
+      (item) => call('POST', '/', { body: item.body, headers: item.headers, user: users[0] }),
+      (item) => item,
+    );
+    expect(tried).toBe(2 * values.length);
+  });
+
+  it('keeps the metadata of Frago-Metadata as a JSON start keeps its metadata', async () => {
+    const text = `{"camera":"a","tags":["été","x"],"nested":{"depth":[1,{"ok":true}]},"none":null,"__proto__":{"polluted":true}}`;
+    const whole = await call('POST', '/', { body: new Uint8Array(10), headers: { 'upload-complete': '?1', 'frago-metadata': Buffer.from(text).toString('base64url') } });
+    expect(whole.status).toBe(201);
+    const started = await send(`${base()}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"filename":"upload","total_size":10,"metadata":${text}}` });
+    expect(started.status).toBe(201);
+    const startedId = ((await started.json()) as { upload_id: string }).upload_id;
+    const viewOf = async (id: unknown) => (await call('GET', `/${String(id)}/`)).body.metadata;
+    expect(await viewOf(whole.body.upload_id)).toEqual(await viewOf(startedId));
+    expect(await viewOf(whole.body.upload_id)).toMatchObject({ camera: 'a', tags: ['été', 'x'], nested: { depth: [1, { ok: true }] }, none: null });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const padded = Buffer.from('{"k":"v?"}').toString('base64');
+    const created = await send(`${base()}/`, { method: 'POST', headers: { 'upload-complete': '?0', 'upload-length': '4', 'frago-metadata': padded.replace(/\+/g, '-').replace(/\//g, '_') } });
+    expect(created.status).toBe(201);
+    const id = (created.headers.get('location') ?? '').replace(/\/$/, '').split('/').pop();
+    expect(await viewOf(id)).toEqual({ k: 'v?' });
+  });
+
   it('refuses malformed, mismatching and past-the-end draft appends, and the wrong media type, with nothing written', async () => {
     const { id, bytes, user } = await begun();
     const next = bytes.subarray(100, 200);

@@ -48,6 +48,11 @@ export interface JoinAccess {
   readonly hold: (upload: UploadRecord) => Promise<boolean>;
   /** Gives a held part back to `in_progress`. */
   readonly release: (upload: UploadRecord) => Promise<void>;
+  /**
+   * Aborts a held part once the join has it (`assembling` to `aborted`, compare-and-set):
+   * `upload:aborted`, its chunks' records and its bytes deleted.
+   */
+  readonly retire: (upload: UploadRecord) => Promise<void>;
 }
 
 /**
@@ -112,7 +117,8 @@ async function partValues(access: JoinAccess, parts: readonly UploadRecord[], al
 /**
  * Joins whole uploads in progress into a new, completed upload (checksum, assembly and
  * `upload:completed` as for any other), then aborts the parts, deleting their bytes.
- * The parts are held (`assembling`) while they are joined.
+ * The parts are held (`assembling`) while they are joined, and go from there to
+ * `aborted`.
  * A storage with `join` puts the parts' bytes in place itself (disk: the first part's
  * file becomes the new upload's; S3: server-side copies when the upload is sealed),
  * and with a combinable checksum each part's value becomes its chunk's, so finalize
@@ -179,10 +185,9 @@ export async function concatenateUploads(
     await releaseParts(access, uploads);
     throw error;
   }
-  // The parts' bytes go while they are still held, so no request can reach them between
-  // their release and their abort.
-  for (const part of uploads) await storage.delete(part.storageKey).catch(() => undefined);
-  await releaseParts(access, uploads);
-  for (const id of parts) await service.abort(identity, id).catch(() => undefined);
+  // Each part goes from held to aborted in one move, so no request reaches it in between,
+  // and its bytes are deleted once, by that abort. The joined upload is complete
+  // whatever happens here.
+  for (const part of uploads) await access.retire(part).catch(() => undefined);
   return result;
 }

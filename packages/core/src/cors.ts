@@ -49,6 +49,8 @@ export const FRAGO_CORS_WIRE: CorsWire = {
     'upload-offset',
     'upload-length',
     'upload-draft-interop-version',
+    // frago's metadata on a draft creation.
+    'frago-metadata',
   ],
   exposedHeaders: ['location', 'retry-after', 'upload-complete', 'upload-offset', 'upload-length', 'upload-limit'],
 };

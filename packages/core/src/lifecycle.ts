@@ -15,6 +15,7 @@ export const MOVES = {
   complete: { from: 'assembling', to: 'complete' },
   reopen: { from: 'assembling', to: 'in_progress' },
   abort: { from: 'in_progress', to: 'aborted' },
+  abortHeld: { from: 'assembling', to: 'aborted' },
   expire: { from: 'in_progress', to: 'expired' },
 } as const satisfies Record<string, { readonly from: UploadStatus; readonly to: UploadStatus }>;
 
@@ -98,6 +99,15 @@ export class Lifecycle {
   /** Aborts an upload in progress; its record stays as a tombstone until it expires. */
   abort(id: string): Promise<UploadRecord | null> {
     return this.move(id, 'abort');
+  }
+
+  /**
+   * Aborts an upload held in `assembling` by the request that holds it (a part a join
+   * has taken the bytes of), without giving it back to `in_progress` first, where
+   * another request could reach it before the abort.
+   */
+  abortHeld(id: string): Promise<UploadRecord | null> {
+    return this.move(id, 'abortHeld', { leaseUntil: null });
   }
 
   /** Expires an upload in progress. */

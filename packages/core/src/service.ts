@@ -533,6 +533,9 @@ export class UploadService {
       release: async (upload: UploadRecord) => {
         await this.repo(() => this.lifecycle.reopen(upload.id));
       },
+      retire: async (upload: UploadRecord) => {
+        await this.discard(upload, await this.repo(() => this.lifecycle.abortHeld(upload.id)));
+      },
     };
     return concatenateUploads(this, access, identity, command);
   }
@@ -546,12 +549,21 @@ export class UploadService {
    * assembling, complete, expired or already aborted.
    */
   async abort(identity: Identity, uploadId: string): Promise<UploadRecord> {
-    const { repository, storage } = this.options;
     const upload = await this.liveUpload(identity, uploadId);
-    const aborted = await this.repo(() => this.lifecycle.abort(uploadId));
-    if (aborted === null) throw movedMeanwhile(await this.repo(() => this.options.repository.get(uploadId)));
+    return this.discard(upload, await this.repo(() => this.lifecycle.abort(uploadId)));
+  }
+
+  /**
+   * After the move to `aborted` (null when another request moved `upload` first):
+   * `upload:aborted`, then its chunks' records and its bytes deleted, once.
+   *
+   * @throws {FragoError} the status error of an upload moved meanwhile.
+   */
+  private async discard(upload: UploadRecord, aborted: UploadRecord | null): Promise<UploadRecord> {
+    const { repository, storage } = this.options;
+    if (aborted === null) throw movedMeanwhile(await this.repo(() => repository.get(upload.id)));
     this.events.emit('upload:aborted', { upload: aborted });
-    await this.repo(() => repository.deleteChunks(uploadId));
+    await this.repo(() => repository.deleteChunks(upload.id));
     await this.store(() => storage.delete(upload.storageKey));
     return aborted;
   }

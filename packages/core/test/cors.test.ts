@@ -31,7 +31,7 @@ describe('CORS', () => {
       vary: 'Origin',
       'access-control-allow-methods': 'GET, POST, PUT, DELETE, HEAD, PATCH',
       'access-control-allow-headers':
-        'content-type, content-range, content-digest, content-md5, content-disposition, repr-digest, upload-complete, upload-offset, upload-length, upload-draft-interop-version, authorization',
+        'content-type, content-range, content-digest, content-md5, content-disposition, repr-digest, upload-complete, upload-offset, upload-length, upload-draft-interop-version, frago-metadata, authorization',
       'access-control-max-age': '60',
       'access-control-expose-headers': 'location, retry-after, upload-complete, upload-offset, upload-length, upload-limit',
     });

@@ -25,7 +25,7 @@ describe('the lifecycle table', () => {
     const allowed = Object.fromEntries(STATUSES.map((from) => [from, nextStatuses(from).sort()]));
     expect(allowed).toEqual({
       in_progress: ['aborted', 'assembling', 'expired'],
-      assembling: ['assembling', 'complete', 'in_progress'],
+      assembling: ['aborted', 'assembling', 'complete', 'in_progress'],
       complete: [],
       expired: [],
       aborted: [],
@@ -33,6 +33,7 @@ describe('the lifecycle table', () => {
     expect(canMove('in_progress', 'complete')).toBe(false);
     expect(canMove('aborted', 'in_progress')).toBe(false);
     expect(canMove('assembling', 'in_progress')).toBe(true);
+    expect(canMove('assembling', 'aborted')).toBe(true);
   });
 
   it('makes each named move only from its own status', async () => {
@@ -55,6 +56,7 @@ describe('the lifecycle table', () => {
           complete: () => lifecycle.complete(upload.id, { location: 'y', checksum: 'ab', algorithm: 'md5', at: later }),
           reopen: () => lifecycle.reopen(upload.id),
           abort: () => lifecycle.abort(upload.id),
+          abortHeld: () => lifecycle.abortHeld(upload.id),
           expire: () => lifecycle.expire(upload.id),
         };
         const moved = await moves[name]?.();

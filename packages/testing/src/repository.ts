@@ -761,6 +761,21 @@ export function shouldTransitionAtomically(fixture: RepositoryAccess): void {
       expect(await inspect.chunks(upload.id)).toEqual([{ start: 0, end: 99, state: 'stored', claimId: claim.claimId }]);
       expect((await repository.claimRange(upload.id, { start: 100, end: 199 }, claimOf())).kind).toBe('claimed');
     });
+
+    it('aborts a held upload straight from assembling, its lease cleared, and only once', async () => {
+      const { repository, inspect } = fixture();
+      const upload = await repository.create(newUpload());
+      await repository.transition(upload.id, { status: 'in_progress' }, 'assembling', { leaseUntil: at(60 * SECOND) });
+
+      const moves = await Promise.all([1, 2, 3].map(() => repository.transition(upload.id, { status: 'assembling' }, 'aborted', { leaseUntil: null })));
+
+      const won = moves.filter((moved) => moved !== null);
+      expect(won).toHaveLength(1);
+      expect(won[0]).toMatchObject({ status: 'aborted', leaseUntil: null });
+      expect(await inspect.upload(upload.id)).toMatchObject({ status: 'aborted' });
+      expect(await repository.transition(upload.id, { status: 'assembling' }, 'in_progress', { leaseUntil: null })).toBeNull();
+      expect(await repository.transition(upload.id, { status: 'in_progress' }, 'aborted')).toBeNull();
+    });
   });
 }
 

@@ -1,6 +1,7 @@
 import { FragoError } from '../../errors.js';
 import { validateFilename } from '../../filename.js';
 import type { StartUpload } from '../../commands.js';
+import { metadataObject } from '../frago/parse.js';
 
 // The wire names of the Companion-style S3 endpoints that `@uppy/aws-s3` calls.
 
@@ -32,11 +33,7 @@ export function checkedKey(search: string, id: string): string {
  */
 export function parseCreate(fields: Record<string, unknown>): StartUpload {
   const filename = validateFilename(fields.filename);
-  const metadata = fields.metadata ?? {};
-  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
-    throw new FragoError('INVALID_REQUEST', 'metadata must be a JSON object');
-  }
-  const { size, ...rest } = metadata as Record<string, unknown>;
+  const { size, ...rest } = metadataObject(fields.metadata);
   const totalSize = typeof size === 'string' && /^[0-9]{1,16}$/.test(size) ? Number(size) : size;
   if (typeof totalSize !== 'number' || !Number.isSafeInteger(totalSize) || totalSize < 0) {
     throw new FragoError('INVALID_SIZE', 'metadata.size must be the file size: a whole number of bytes');

@@ -33,6 +33,20 @@ function checksum(value: unknown): string | null {
 }
 
 /**
+ * An upload's `metadata`: a JSON object, `{}` when absent. Every way of starting an
+ * upload that lets the client name metadata checks it here.
+ *
+ * @throws {FragoError} `INVALID_REQUEST` for any other value.
+ */
+export function metadataObject(value: unknown): Record<string, unknown> {
+  const metadata = value ?? {};
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+    throw new FragoError('INVALID_REQUEST', 'metadata must be a JSON object');
+  }
+  return metadata as Record<string, unknown>;
+}
+
+/**
  * The start of an upload from `{filename, total_size, checksum?, checksum_algo?, metadata?}`.
  *
  * @throws {FragoError} `INVALID_FILENAME`, `INVALID_SIZE`, `INVALID_REQUEST`, `UNSUPPORTED_CHECKSUM`.
@@ -43,17 +57,14 @@ export function parseStart(fields: Record<string, unknown>, accepted: readonly C
   if (typeof totalSize !== 'number' || !Number.isSafeInteger(totalSize) || totalSize < 0) {
     throw new FragoError('INVALID_SIZE', 'total_size must be a whole number of bytes, zero or more');
   }
-  const metadata = fields.metadata ?? {};
-  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
-    throw new FragoError('INVALID_REQUEST', 'metadata must be a JSON object');
-  }
+  const metadata = metadataObject(fields.metadata);
   if (!absent(fields.direct) && typeof fields.direct !== 'boolean') throw new FragoError('INVALID_REQUEST', 'direct must be true or false');
   return {
     filename,
     totalSize,
     checksum: checksum(fields.checksum),
     checksumAlgorithm: checksumAlgo(fields.checksum_algo, accepted),
-    metadata: metadata as Record<string, unknown>,
+    metadata,
   };
 }
 

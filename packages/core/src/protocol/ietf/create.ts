@@ -10,6 +10,7 @@ import { completedResponse, deliver, deliveredLength, type Delivery } from './de
 import { dispositionFilename } from './disposition.js';
 import { bodyLength, interopVersion, uploadComplete, uploadLength } from './fields.js';
 import { uploadLimit } from './limits.js';
+import { metadataHeader } from './metadata.js';
 import { DEFAULT_FILENAME, INTEROP_VERSIONS, PARTIAL_UPLOAD, UPLOAD_RESUMPTION_SUPPORTED } from './wire.js';
 
 /**
@@ -34,6 +35,8 @@ function totalSizeOf(complete: boolean, declared: number | undefined, length: nu
  * whole file is frago's one-request upload: stored, verified and completed before the
  * answer, the completed-upload JSON with `Upload-Complete: ?1`. `?0` creates the upload
  * (with the body's bytes, when it has some): 201 with `Location` and `Upload-Limit`.
+ * `Frago-Metadata` carries the metadata a JSON start would, so that an upload with
+ * metadata needs no more requests than one without.
  * A client naming a served interop version is sent `104 Upload Resumption Supported`
  * with the upload's `Location` first, where the edge can send one.
  */
@@ -49,7 +52,8 @@ export async function createDraftUpload(context: RouteContext): Promise<FragoRes
   deliveredLength(totalSize, delivery);
   const filename = validateFilename(dispositionFilename(headers['content-disposition']) ?? DEFAULT_FILENAME);
   const type = mediaType(headers);
-  const metadata = type === '' || type === PARTIAL_UPLOAD || type === 'application/octet-stream' ? {} : { content_type: type };
+  const typed = type === '' || type === PARTIAL_UPLOAD || type === 'application/octet-stream' ? {} : { content_type: type };
+  const metadata = { ...typed, ...metadataHeader(headers, service.limits.maxJsonBytes) };
   const start = { filename, totalSize, checksum: repr?.hex ?? null, checksumAlgorithm: repr?.algorithm ?? null, metadata };
   const version = interopVersion(headers, INTEROP_VERSIONS);
   let created: UploadRecord | undefined;

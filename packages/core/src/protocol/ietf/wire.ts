@@ -18,3 +18,13 @@ export const DEFAULT_FILENAME = 'upload';
 
 /** The status of the interim response announcing the upload resource. */
 export const UPLOAD_RESUMPTION_SUPPORTED = 104;
+
+/** frago's header carrying a creation's metadata: base64url of a UTF-8 JSON object. */
+export const METADATA_HEADER = 'Frago-Metadata';
+
+/**
+ * The most characters `Frago-Metadata` may have: 6 KiB of JSON, well inside the 16 KiB
+ * of headers Node.js reads by default, so a request past it gets frago's typed 413
+ * rather than the runtime's bare 431.
+ */
+export const MAX_METADATA_HEADER = 8192;
