@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { FragoClient, MemoryStore, type ClientOptions } from '@frago/client';
 import { fileSource } from '@frago/client/node';
-import { TEST_USER_HEADER, type TestBucket } from '@frago/conformance';
+import { startFaultProxy, testS3Endpoint, TEST_USER_HEADER, type FaultProxy, type TestBucket } from '@frago/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from './support/server-process.js';
 import { startDirectS3Server, type DirectS3Server } from './support/direct-s3-server.js';
@@ -14,11 +14,14 @@ import type { Stack } from './support/stack.js';
 
 // @frago/client in direct mode against Express, PostgreSQL and the S3 test server: the
 // parts go from the file straight to the bucket, the server only signs and keeps count.
+// The storage's endpoint is a proxy in front of the S3 server, so the part URLs lead
+// through it: it sees every part's headers, and changes a part's bytes when told to.
 
 const MiB = 1024 * 1024;
 const PART = 8 * MiB;
 
 let server: DirectS3Server;
+let proxy: FaultProxy;
 let stack: Stack;
 let bucket: TestBucket;
 let origin: string;
@@ -32,13 +35,15 @@ const loggingFetch: typeof fetch = (input, init) => {
 };
 
 beforeAll(async () => {
-  server = await startDirectS3Server(PART);
+  proxy = await startFaultProxy(testS3Endpoint());
+  server = await startDirectS3Server(PART, {}, { endpoint: proxy.origin });
   ({ stack, bucket, origin } = server);
   folder = await mkdtemp(join(tmpdir(), 'frago-direct-'));
 });
 
 afterAll(async () => {
   await server?.close();
+  await proxy?.close();
   if (folder) await rm(folder, { recursive: true, force: true });
 });
 
@@ -61,11 +66,25 @@ async function assembled(uploadId: string): Promise<Buffer> {
 const partPuts = (since: number) =>
   requests.slice(since).filter((request) => request.method === 'PUT').map((request) => Number(request.url.searchParams.get('partNumber')));
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('base64');
+
+/** The part PUTs that reached the proxy from its `since`th request on: part, Content-MD5 and the S3 server's answer. */
+const proxiedParts = (since: number) =>
+  proxy.log
+    .slice(since)
+    .filter((request) => request.method === 'PUT' && new URL(request.url, proxy.origin).searchParams.has('partNumber'))
+    .map((request) => ({
+      part: Number(new URL(request.url, proxy.origin).searchParams.get('partNumber')),
+      contentMd5: request.headers['content-md5'],
+      status: request.status,
+    }));
+const partBytes = (bytes: Buffer, part: number) => bytes.subarray((part - 1) * PART, part * PART);
 
 describe('@frago/client in direct mode on S3', () => {
   it('sends a 100 MiB file in parallel parts straight to the bucket, byte for byte, checksum verified', async () => {
     const { path, bytes } = await sourceFile('big.bin', 100 * MiB);
     const since = requests.length;
+    const proxied = proxy.log.length;
     const upload = client({ parallel: 4, checksum: 'sha256' }).upload(await fileSource(path));
     let sending = 0;
     let mostSending = 0;
@@ -73,11 +92,11 @@ describe('@frago/client in direct mode on S3', () => {
       sending += chunk.state === 'sending' ? 1 : chunk.state === 'done' ? -1 : 0;
       mostSending = Math.max(mostSending, sending);
     });
-    const sessions: boolean[] = [];
-    upload.on('session', (session) => sessions.push(session.direct));
+    const sessions: Array<[boolean, boolean]> = [];
+    upload.on('session', (session) => sessions.push([session.direct, session.partChecksums]));
     const result = await upload.done;
 
-    expect(sessions).toEqual([true]);
+    expect(sessions).toEqual([[true, true]]);
     expect(result).toMatchObject({ totalSize: 100 * MiB, verified: true, checksum: sha256(bytes), checksumAlgorithm: 'sha256' });
     expect(mostSending).toBeGreaterThan(1);
     expect(partPuts(since).sort((a, b) => a - b)).toEqual(Array.from({ length: 13 }, (_, n) => n + 1));
@@ -85,8 +104,59 @@ describe('@frago/client in direct mode on S3', () => {
     const toServer = requests.slice(since).filter((request) => request.url.origin === origin);
     expect(toServer.every((request) => request.method !== 'PUT')).toBe(true);
     expect(toServer.filter((request) => request.url.pathname.endsWith('/parts')).length).toBeLessThanOrEqual(13);
+    // Each part went with the MD5 of its bytes, signed into its URL, and the S3 server checked it.
+    const partUrls = requests.slice(since).filter((request) => request.method === 'PUT');
+    expect(partUrls.every((request) => request.url.searchParams.get('X-Amz-SignedHeaders')?.split(';').includes('content-md5'))).toBe(true);
+    const parts = proxiedParts(proxied).sort((a, b) => a.part - b.part);
+    expect(parts).toEqual(Array.from({ length: 13 }, (_, n) => ({ part: n + 1, contentMd5: md5(partBytes(bytes, n + 1)), status: 200 })));
     expect((await assembled(result.uploadId)).equals(bytes)).toBe(true);
     expect(await bucket.multipartUploads()).toEqual([]);
+  });
+
+  it('has the bucket refuse a part whose bytes changed on the way, and sends it again from the file', async () => {
+    const { path, bytes } = await sourceFile('changed.bin', 3 * PART + 5);
+    const proxied = proxy.log.length;
+    let corrupted = false;
+    proxy.decide((request) => {
+      if (corrupted || request.method !== 'PUT' || !request.url.includes('partNumber=2&')) return 'pass';
+      corrupted = true;
+      return 'corrupt';
+    });
+    try {
+      // No whole-file checksum: the parts' MD5s alone guard the bytes, and the server reads nothing back.
+      const upload = client({ parallel: 2, checksum: false }).upload(await fileSource(path));
+      const retries: Array<{ status?: number; serverCode?: string; range: unknown }> = [];
+      upload.on('retry', ({ error, range }) => retries.push({ status: error.status, serverCode: error.serverCode, range }));
+      const result = await upload.done;
+
+      expect(retries).toEqual([{ status: 400, serverCode: 'BadDigest', range: { start: PART, end: 2 * PART - 1 } }]);
+      const parts = proxiedParts(proxied);
+      expect(parts.filter((put) => put.part === 2)).toEqual([
+        { part: 2, contentMd5: md5(partBytes(bytes, 2)), status: 400 },
+        { part: 2, contentMd5: md5(partBytes(bytes, 2)), status: 200 },
+      ]);
+      expect(parts.filter((put) => put.part !== 2).map((put) => put.status)).toEqual([200, 200, 200]);
+      expect((await assembled(result.uploadId)).equals(bytes)).toBe(true);
+      expect((await stack.repository.get(result.uploadId))?.status).toBe('complete');
+      expect(server.completed).toContain(result.uploadId);
+    } finally {
+      proxy.decide(() => 'pass');
+    }
+  });
+
+  it('sends the parts without their MD5s when told to, their URLs signed in one batch', async () => {
+    const { path, bytes } = await sourceFile('unbound.bin', 3 * PART + 5);
+    const since = requests.length;
+    const proxied = proxy.log.length;
+    const upload = client({ parallel: 2, partChecksums: false }).upload(await fileSource(path));
+    const sessions: boolean[] = [];
+    upload.on('session', (session) => sessions.push(session.partChecksums));
+    const result = await upload.done;
+
+    expect(sessions).toEqual([false]);
+    expect(proxiedParts(proxied).map((put) => put.contentMd5)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(requests.slice(since).filter((request) => request.url.pathname.endsWith('/parts')).length).toBe(1);
+    expect((await assembled(result.uploadId)).equals(bytes)).toBe(true);
   });
 
   it('resumes from the status after it was stopped mid-upload, sending only the parts the bucket lacks', async () => {
@@ -153,6 +223,7 @@ describe('@frago/client in direct mode on S3', () => {
       );
     };
     let uploadId = '';
+    const proxied = proxy.log.length;
     const killed = await run((child, output) => {
       const timer = setInterval(async () => {
         uploadId ||= /started upload ([\w-]+)/.exec(output())?.[1] ?? '';
@@ -174,6 +245,10 @@ describe('@frago/client in direct mode on S3', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain(`complete, upload ${uploadId}`);
     expect(requests.length).toBe(since);
+    // Every part the CLI sent, in both runs, was bound to its MD5 (a part cut off by the kill has no answer).
+    const parts = proxiedParts(proxied);
+    expect(parts.every((put) => put.contentMd5 === md5(partBytes(bytes, put.part)))).toBe(true);
+    expect(new Set(parts.filter((put) => put.status === 200).map((put) => put.part)).size).toBe(13);
     expect((await assembled(uploadId)).equals(bytes)).toBe(true);
     expect(await bucket.multipartUploads()).toEqual([]);
   });

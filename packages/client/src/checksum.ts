@@ -44,6 +44,12 @@ export function checksumAlgorithm(name: string): ChecksumAlgorithm {
   throw new FragoClientError('INVALID_ARGUMENT', `Unknown checksum "${name}"; one of: ${CHECKSUM_ALGORITHMS.join(', ')}`);
 }
 
+/** @internal A digest's lowercase hex as base64, the form of `Content-MD5` and RFC 9530's digest fields. */
+export function hexToBase64(hex: string): string {
+  const bytes = hex.match(/../g) ?? [];
+  return btoa(bytes.map((pair) => String.fromCharCode(Number.parseInt(pair, 16))).join(''));
+}
+
 /**
  * Hashes `pieces` in order with hash-wasm and returns the lowercase hex digest.
  * `onProgress` gets the bytes hashed so far after every piece.

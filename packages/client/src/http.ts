@@ -71,6 +71,9 @@ function retryAfter(header: string | null): number | undefined {
 
 const RETRY_LATER = new Set(['RANGE_IN_FLIGHT', 'UPLOAD_BUSY']);
 
+/** The `<Code>` of an S3 error document. */
+const STORE_ERROR_CODE = /<Code>\s*([A-Za-z]+)\s*<\/Code>/;
+
 /** The typed error for a failed answer; retryable for 5xx, 429, and a range or finalize in progress. */
 export function errorFromAnswer(status: number, body: unknown, retryAfterHeader: string | null = null): FragoClientError {
   const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
@@ -144,16 +147,21 @@ export class Http {
    * headers: the URL carries its own authority), once, within the request timeout.
    *
    * @throws {FragoClientError} as {@link Http.send}; for a refusal of the store,
-   * `REFUSED`, retryable for 403 (the URL may have expired: sign it again) and, like
-   * 5xx and 429 (`SERVER_ERROR`), for a store that is busy.
+   * `REFUSED` with the store's error code as `serverCode` (`BadDigest`), retryable for
+   * 403 (the URL may have expired: sign it again), for 400 `BadDigest` (the bytes changed
+   * on the way: send them again) and, like 5xx and 429 (`SERVER_ERROR`), for a store
+   * that is busy.
    */
   async put(url: string, headers: Readonly<Record<string, string>>, body: ChunkBody, signal: AbortSignal): Promise<void> {
     await this.exchange(url, { method: 'PUT', headers: { ...headers }, body }, signal, async (response) => {
-      await response.arrayBuffer();
+      const text = await response.text();
       if (response.ok) return;
-      const retryable = response.status >= 500 || response.status === 429 || response.status === 403;
-      throw new FragoClientError(response.status >= 500 ? 'SERVER_ERROR' : 'REFUSED', `The store answered HTTP ${response.status} to a part`, {
+      const storeCode = STORE_ERROR_CODE.exec(text)?.[1];
+      const retryable = response.status >= 500 || response.status === 429 || response.status === 403 || storeCode === 'BadDigest';
+      const named = storeCode === undefined ? '' : ` (${storeCode})`;
+      throw new FragoClientError(response.status >= 500 ? 'SERVER_ERROR' : 'REFUSED', `The store answered HTTP ${response.status}${named} to a part`, {
         status: response.status,
+        serverCode: storeCode,
         retryable,
         retryAfterSeconds: retryAfter(response.headers.get('retry-after')),
       });

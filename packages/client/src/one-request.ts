@@ -1,4 +1,4 @@
-import type { ChecksumAlgorithm } from './checksum.js';
+import { hexToBase64, type ChecksumAlgorithm } from './checksum.js';
 
 // frago's one-request upload: the resumable-upload draft's creation with
 // `Upload-Complete: ?1` and the whole file as its body, completed before the answer.
@@ -13,11 +13,6 @@ const REPR_DIGEST_KEYS: Partial<Record<ChecksumAlgorithm, string>> = { sha256: '
 export function oneRequestAlgorithm(wanted: ChecksumAlgorithm | false | undefined): ChecksumAlgorithm | false | undefined {
   const algorithm = wanted ?? 'md5';
   return algorithm === false || REPR_DIGEST_KEYS[algorithm] !== undefined ? algorithm : undefined;
-}
-
-function hexToBase64(hex: string): string {
-  const bytes = hex.match(/../g) ?? [];
-  return btoa(bytes.map((pair) => String.fromCharCode(Number.parseInt(pair, 16))).join(''));
 }
 
 /** The longest `Frago-Metadata` the server takes; metadata past it goes with a JSON start instead. */

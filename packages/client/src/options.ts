@@ -37,6 +37,13 @@ export interface ClientOptions {
    * web page needs the bucket to allow its origin (CORS) for this.
    */
   readonly direct?: boolean;
+  /**
+   * In a direct upload, bind each part to its MD5: the client reads the part, hashes it
+   * and asks for a URL signed with its `Content-MD5`, so the store refuses bytes that
+   * changed on the way (the part is then sent again). Costs the client one MD5 over the
+   * file, the server nothing. Default true.
+   */
+  readonly partChecksums?: boolean;
   /** The `fetch` to use. Default: the global one. */
   readonly fetch?: typeof fetch;
 }
@@ -55,6 +62,7 @@ export interface UploadOptions {
   readonly parallel?: number;
   readonly checksum?: ChecksumAlgorithm | false;
   readonly direct?: boolean;
+  readonly partChecksums?: boolean;
 }
 
 /** The client's defaults. */

@@ -1,4 +1,5 @@
 import { FragoClientError } from './errors.js';
+import { abortable } from './signals.js';
 import type { SignedPartAnswer } from './wire.js';
 
 /** A URL this close to its expiry is signed again rather than used. */
@@ -6,25 +7,63 @@ const MARGIN_MS = 30_000;
 /** The most part URLs the server signs in one request. */
 const MAX_BATCH = 100;
 
+/** A part to sign, as `POST /upload/:id/parts` takes it: its number, or its number and MD5 (base64) to bind the URL to its bytes. */
+export type PartToSign = number | { readonly part: number; readonly md5: string };
+
+interface Signed {
+  readonly answer: SignedPartAnswer;
+  readonly md5: string | null;
+}
+
 /**
- * The signed URLs of a direct upload's parts, asked for in batches as the parts come
- * up, and asked for again when one is about to expire or the store refused it.
+ * The signed URLs of a direct upload's parts. One signing request is on its way at a
+ * time; the parts asked for meanwhile go together in the next, so that parts ready
+ * at about the same time share a request. A URL bound to no MD5 can be signed before
+ * its part comes up: with it go up to a batch of upcoming parts. A URL bound to an MD5
+ * waits for its part's bytes to be hashed, so those are signed as the parts are ready.
+ * A URL is asked for again when it is about to expire or the store refused it.
  */
 export class PartUrls {
-  private readonly signed = new Map<number, SignedPartAnswer>();
+  private readonly signed = new Map<number, Signed>();
+  /** Parts to sign in the next request, with their MD5s. */
+  private pending = new Map<number, string | null>();
+  /** The next request, while it has not started: parts asked for now go in it. */
+  private next: Promise<void> | null = null;
+  private previous: Promise<void> = Promise.resolve();
+  private readonly batch: number;
 
+  /**
+   * @param sign asks the server for URLs.
+   * @param batch the most parts per request (at most 100).
+   * @param signal stops the signing requests (the upload's; a pause leaves them be).
+   */
   constructor(
-    private readonly sign: (parts: readonly number[], signal: AbortSignal) => Promise<readonly SignedPartAnswer[]>,
-    private readonly batch: number,
-  ) {}
+    private readonly sign: (parts: readonly PartToSign[], signal: AbortSignal) => Promise<readonly SignedPartAnswer[]>,
+    batch: number,
+    private readonly signal: AbortSignal,
+  ) {
+    this.batch = Math.min(batch, MAX_BATCH);
+  }
 
-  /** The URL of `part`; when it has none, signs it with up to a batch of `upcoming` parts that have none either. */
-  async get(part: number, upcoming: readonly number[], signal: AbortSignal): Promise<SignedPartAnswer> {
-    const known = this.usable(part);
+  /**
+   * The URL of `part`, bound to `md5` when it is not null; when it has none, signs it
+   * (without an MD5, with up to a batch of `upcoming` parts that have none either).
+   *
+   * @throws {FragoClientError} the signing request's error; `PROTOCOL` when the server
+   * signed no URL for the part; the reason of `signal` when it aborts first.
+   */
+  async get(part: number, md5: string | null, upcoming: readonly number[], signal: AbortSignal): Promise<SignedPartAnswer> {
+    const known = this.usable(part, md5);
     if (known !== undefined) return known;
-    const wanted = [part, ...upcoming.filter((next) => next !== part && this.usable(next) === undefined)].slice(0, Math.min(this.batch, MAX_BATCH));
-    for (const answer of await this.sign(wanted, signal)) this.signed.set(answer.part, answer);
-    const fresh = this.signed.get(part);
+    this.pending.set(part, md5);
+    if (md5 === null) {
+      for (const next of upcoming) {
+        if (this.pending.size >= this.batch) break;
+        if (!this.pending.has(next) && this.usable(next, null) === undefined) this.pending.set(next, null);
+      }
+    }
+    while (this.pending.has(part)) await abortable(this.flush(), signal);
+    const fresh = this.usable(part, md5);
     if (fresh === undefined) throw new FragoClientError('PROTOCOL', `The server signed no URL for part ${part}`);
     return fresh;
   }
@@ -34,8 +73,28 @@ export class PartUrls {
     this.signed.delete(part);
   }
 
-  private usable(part: number): SignedPartAnswer | undefined {
-    const answer = this.signed.get(part);
-    return answer !== undefined && Date.parse(answer.expires_at) - Date.now() > MARGIN_MS ? answer : undefined;
+  /** The next request: the one not yet started, or a new one after the one on its way. */
+  private flush(): Promise<void> {
+    if (this.next !== null) return this.next;
+    const request = this.previous.then(async () => {
+      this.next = null;
+      const wanted = [...this.pending].slice(0, this.batch);
+      for (const [part] of wanted) this.pending.delete(part);
+      const md5s = new Map(wanted);
+      const answers = await this.sign(
+        wanted.map(([part, md5]) => (md5 === null ? part : { part, md5 })),
+        this.signal,
+      );
+      for (const answer of answers) this.signed.set(answer.part, { answer, md5: md5s.get(answer.part) ?? null });
+    });
+    this.next = request;
+    this.previous = request.catch(() => undefined);
+    return request;
+  }
+
+  private usable(part: number, md5: string | null): SignedPartAnswer | undefined {
+    const entry = this.signed.get(part);
+    if (entry === undefined || entry.md5 !== md5) return undefined;
+    return Date.parse(entry.answer.expires_at) - Date.now() > MARGIN_MS ? entry.answer : undefined;
   }
 }

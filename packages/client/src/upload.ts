@@ -3,6 +3,7 @@ import { checksumAlgorithm, type ChecksumAlgorithm } from './checksum.js';
 import type { FragoClient } from './client.js';
 import { cancelledError, FragoClientError, isFragoClientError } from './errors.js';
 import { DEFAULTS, type UploadOptions } from './options.js';
+import { digestPart } from './part-digest.js';
 import { PartUrls } from './part-urls.js';
 import { planChunks, wholeFile } from './plan.js';
 import { withRetries, type RetryInfo } from './retry.js';
@@ -52,6 +53,8 @@ export interface UploadSession {
   readonly checksumAlgorithm: ChecksumAlgorithm | null;
   /** True when the chunks go straight to the store as its parts (`chunkSize` is the part size). */
   readonly direct: boolean;
+  /** True when each part sent straight to the store is bound to its MD5 (see `partChecksums`). */
+  readonly partChecksums: boolean;
 }
 
 /** A finished upload. */
@@ -120,6 +123,7 @@ export class Upload {
   /** The part URLs of a direct upload; null when the chunks go through the server. */
   private parts: PartUrls | null = null;
   private partSize = 0;
+  private partChecksums = false;
   private readonly fingerprint: string;
 
   /** @internal Use {@link FragoClient.upload}. */
@@ -323,6 +327,7 @@ export class Upload {
           resumed: true,
           receivedBytes: status.received_bytes,
           direct: direct && partSize !== undefined,
+          partChecksums: direct && partSize !== undefined && this.wantsPartChecksums(),
           chunkSize: (direct ? partSize : undefined) ?? options.chunkSize ?? stored?.chunkSize ?? client.options.chunkSize ?? DEFAULTS.chunkSize,
           checksumAlgorithm: wanted === false ? null : checksumAlgorithm(status.checksum_algo),
           missing: status.missing,
@@ -356,6 +361,7 @@ export class Upload {
       resumed: false,
       receivedBytes: 0,
       direct: direct !== null,
+      partChecksums: direct !== null && this.wantsPartChecksums(),
       chunkSize,
       checksumAlgorithm: wanted === false ? null : checksumAlgorithm(answer.checksum_algo),
       missing: wholeFile(source.size),
@@ -427,6 +433,7 @@ export class Upload {
       missing: [],
       complete: null,
       direct: false,
+      partChecksums: false,
     };
     this.emitter.emit('session', session);
     this.confirmed = source.size;
@@ -453,16 +460,26 @@ export class Upload {
     return this.options.direct ?? this.client.options.direct ?? true;
   }
 
-  /** Sends the chunks of `session` straight to the store, with part URLs signed in batches as they come up. */
+  private wantsPartChecksums(): boolean {
+    return this.options.partChecksums ?? this.client.options.partChecksums ?? true;
+  }
+
+  /**
+   * Sends the chunks of `session` straight to the store. Part URLs bound to MD5s are
+   * signed as the parts are read and hashed, those ready together in one request;
+   * unbound ones in batches as they come up.
+   */
   private goDirect(session: Session): void {
     const parallel = this.options.parallel ?? this.client.options.parallel ?? DEFAULTS.parallel;
     this.partSize = session.chunkSize;
+    this.partChecksums = session.partChecksums;
     this.parts = new PartUrls(
       async (parts, signal) =>
         (await this.client.http.send<PartsAnswer>({ method: 'POST', uploadId: session.uploadId, below: 'parts', json: { parts }, signal })).body.parts,
       // A signing request costs the server about what 20 URLs in it do: ask for many at
       // once. URLs that expire unused (a slow link) are signed again when their part comes up.
       Math.max(parallel * 2, URL_BATCH),
+      this.signal,
     );
   }
 
@@ -601,20 +618,26 @@ export class Upload {
   }
 
   /**
-   * One try of a chunk straight to the store, as the part it is. A URL the store
-   * refused (403: expired, or the clocks disagree) is signed again on the next try; the
-   * server learns of the part from the store when it is asked for the status or to finalize.
+   * One try of a chunk straight to the store, as the part it is. With part checksums,
+   * every try reads and hashes the part afresh, and its URL is bound to that MD5: bytes
+   * that change on the way are refused (400 `BadDigest`) and sent again from the file.
+   * A URL the store refused (403: expired, or the clocks disagree) is signed again on the
+   * next try; the server learns of the part from the store when it is asked for the
+   * status or to finalize.
    */
   private async sendDirect(parts: PartUrls, chunk: MutableChunk, signal: AbortSignal): Promise<void> {
     const partOf = (start: number) => Math.floor(start / this.partSize) + 1;
     const part = partOf(chunk.start);
     const upcoming = this.queue.map((next) => partOf(next.start));
-    const url = await parts.get(part, upcoming, signal);
+    const digested = this.partChecksums ? await digestPart(this.source, chunk.start, chunk.end, signal) : null;
+    const url = await parts.get(part, digested?.md5 ?? null, upcoming, signal);
     if (url.start !== chunk.start || url.end !== chunk.end) {
       throw new FragoClientError('PROTOCOL', `The server signed part ${part} as ${url.start}-${url.end}, not ${chunk.start}-${chunk.end}`);
     }
+    // The store checks a Content-MD5 it is sent even where the server did not sign it.
+    const headers = digested === null ? url.headers : { 'content-md5': digested.md5, ...url.headers };
     try {
-      await this.client.http.put(url.url, url.headers, this.source.slice(chunk.start, chunk.end), signal);
+      await this.client.http.put(url.url, headers, digested?.body ?? this.source.slice(chunk.start, chunk.end), signal);
     } catch (error) {
       if (isFragoClientError(error) && error.status === 403) parts.forget(part);
       throw error;

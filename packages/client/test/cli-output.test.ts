@@ -131,7 +131,7 @@ describe('the retry state', () => {
     expect(watch.state('starting')).toBe('retrying in 1 s: connection refused');
     clock.now = 1600;
     expect(watch.state('starting')).toBe('retrying: connection refused');
-    events.emit('session', { uploadId: 'u', resumed: false, receivedBytes: 0, chunkSize: 1, checksumAlgorithm: null, direct: false });
+    events.emit('session', { uploadId: 'u', resumed: false, receivedBytes: 0, chunkSize: 1, checksumAlgorithm: null, direct: false, partChecksums: false });
     expect(watch.state('starting')).toBe('starting');
   });
 

@@ -1,10 +1,12 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checksumAlgorithm, localStorageStore, resolveEndpoint, retryDelay, type StorageLike } from '@frago/client';
 import { FileStore, fileSource } from '@frago/client/node';
 import { errorFromAnswer } from '../src/http.js';
+import { digestPart, PART_BUFFER_LIMIT } from '../src/part-digest.js';
 import { planChunks } from '../src/plan.js';
 
 describe('how answers become errors', () => {
@@ -133,5 +135,31 @@ describe('stores', () => {
     expect(await collect(source.stream())).toBe('0123456789');
     await expect(fileSource(join(dir, 'missing.bin'))).rejects.toMatchObject({ code: 'READ_FAILED' });
     await expect(fileSource(dir)).rejects.toMatchObject({ code: 'READ_FAILED' });
+  });
+
+  it('a direct part is read, hashed and sent as the same bytes; a large one is read again for sending', async () => {
+    const collect = async (body: unknown) => {
+      const parts: Uint8Array[] = [];
+      for await (const piece of body as AsyncIterable<Uint8Array>) parts.push(piece);
+      return Buffer.concat(parts);
+    };
+    const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('base64');
+    const bytes = randomBytes(PART_BUFFER_LIMIT + 2);
+    const path = join(dir, 'parts.bin');
+    await writeFile(path, bytes);
+    const source = await fileSource(path);
+    const signal = new AbortController().signal;
+
+    const small = await digestPart(source, 5, 1004, signal);
+    expect(small.body).toBeInstanceOf(Uint8Array);
+    expect(Buffer.from(small.body as Uint8Array).equals(bytes.subarray(5, 1005))).toBe(true);
+    expect(small.md5).toBe(md5(bytes.subarray(5, 1005)));
+
+    const large = await digestPart(source, 1, PART_BUFFER_LIMIT + 1, signal);
+    expect(large.md5).toBe(md5(bytes.subarray(1)));
+    expect((await collect(large.body)).equals(bytes.subarray(1))).toBe(true);
+
+    await truncate(path, 500);
+    await expect(digestPart(source, 5, 1004, signal)).rejects.toMatchObject({ code: 'READ_FAILED' });
   });
 });
