@@ -1,7 +1,8 @@
 // `pnpm bench:isolate`: where the default server's CPU and memory go. The default server
 // (frago express + sqlite) runs beside variants that each remove one cost (a cheaper
 // checksum, a checksum combined from the chunks instead of read back, no checksum,
-// hashing on the request's thread, no fsync, a smaller young generation); the runs of
+// hashing on the request's thread, no fsync, another young generation: V8's default, 1 or 4
+// MiB against the default server's 2); the runs of
 // all variants are interleaved, so load from elsewhere on the machine falls on each
 // alike. W1 and W2 as in `pnpm bench` (W3: W1's peak memory), in the places of
 // BENCH_PLACES; BENCH_RUNS rounds.
@@ -28,10 +29,18 @@ const W3_VARIANTS = [
   DEFAULT,
   frago('express', 'sqlite', { wholeFileChecksum: false }),
   frago('express', 'sqlite', { hashing: 'in-thread' }),
+  frago('express', 'sqlite', { semiSpaceMiB: null }),
   frago('express', 'sqlite', { semiSpaceMiB: 1 }),
   frago('express', 'sqlite', { semiSpaceMiB: 4 }),
 ];
-const W2_VARIANTS = [DEFAULT, frago('express', 'sqlite', { wholeFileChecksum: false }), frago('express', 'sqlite', { fsync: 'none' })];
+const W2_VARIANTS = [
+  DEFAULT,
+  frago('express', 'sqlite', { wholeFileChecksum: false }),
+  frago('express', 'sqlite', { fsync: 'none' }),
+  frago('express', 'sqlite', { semiSpaceMiB: null }),
+  frago('express', 'sqlite', { semiSpaceMiB: 1 }),
+  frago('express', 'sqlite', { semiSpaceMiB: 4 }),
+];
 /** The one-request upload (the draft's `Upload-Complete: ?1`) on SQLite, and where a database server can run, on PostgreSQL. */
 const oneRequestVariants = (place: Place): Target[] => [
   frago('express', 'sqlite', { oneRequest: true }),

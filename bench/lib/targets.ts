@@ -100,20 +100,28 @@ export interface FragoSettings {
   readonly oneRequest?: boolean;
   /** False: no whole-file checksum at all (the server's checksum mode `off`), to see what checksums cost. */
   readonly wholeFileChecksum?: boolean;
-  /** Node's `--max-semi-space-size` for the server, in MiB: a smaller young generation is collected more often. */
-  readonly semiSpaceMiB?: number;
+  /**
+   * Node's `--max-semi-space-size` for the server, in MiB (a smaller young generation is
+   * collected more often); by default {@link DEFAULT_SERVER_SEMI_SPACE_MIB}, as the
+   * default server's `pnpm start` runs; null for V8's own default.
+   */
+  readonly semiSpaceMiB?: number | null;
 }
+
+/** The young generation the default server runs with (`examples/default-server`'s `start`). */
+export const DEFAULT_SERVER_SEMI_SPACE_MIB = 2;
 
 /** frago under one adapter and one SQL driver, with DiskStorage and the library's defaults. */
 export function frago(adapter: string, database: BenchDriver, settings: FragoSettings = {}): Target {
-  const { fsync = 'chunk', hashing = 'thread', checksum = 'md5', observed = false, oneRequest = false, wholeFileChecksum = true, semiSpaceMiB } = settings;
+  const { fsync = 'chunk', hashing = 'thread', checksum = 'md5', observed = false, oneRequest = false, wholeFileChecksum = true } = settings;
+  const semiSpaceMiB = settings.semiSpaceMiB === undefined ? DEFAULT_SERVER_SEMI_SPACE_MIB : settings.semiSpaceMiB;
   const notes = [
     oneRequest ? 'one request' : '',
     wholeFileChecksum ? (checksum === 'md5' ? '' : checksum) : 'no checksum',
     fsync === 'none' ? 'fsync none' : '',
     hashing === 'in-thread' ? 'hashing in-thread' : '',
     observed ? 'logs + metrics' : '',
-    semiSpaceMiB === undefined ? '' : `semi-space ${semiSpaceMiB} MiB`,
+    semiSpaceMiB === DEFAULT_SERVER_SEMI_SPACE_MIB ? '' : `semi-space ${semiSpaceMiB ?? "V8's default"}${semiSpaceMiB === null ? '' : ' MiB'}`,
   ];
   const note = notes.filter(Boolean).join(', ');
   return {
@@ -125,7 +133,7 @@ export function frago(adapter: string, database: BenchDriver, settings: FragoSet
       FRAGO_HASHING: hashing,
       FRAGO_OBSERVED: observed ? '1' : '0',
       FRAGO_CHECKSUM: wholeFileChecksum ? 'on' : 'off',
-      ...(semiSpaceMiB === undefined ? {} : { NODE_OPTIONS: `--max-semi-space-size=${semiSpaceMiB}` }),
+      ...(semiSpaceMiB === null ? {} : { NODE_OPTIONS: `--max-semi-space-size=${semiSpaceMiB}` }),
     },
     driver: database,
     ...(wholeFileChecksum ? { checksum } : {}),
