@@ -103,7 +103,10 @@ describe('@frago/client in direct mode on S3', () => {
     // Not one byte of the file went to the frago server.
     const toServer = requests.slice(since).filter((request) => request.url.origin === origin);
     expect(toServer.every((request) => request.method !== 'PUT')).toBe(true);
-    expect(toServer.filter((request) => request.url.pathname.endsWith('/parts')).length).toBeLessThanOrEqual(13);
+    // The parts were hashed ahead of their turn and signed, bound to their MD5s, many to a request.
+    const signing = toServer.filter((request) => request.url.pathname.endsWith('/parts')).length;
+    expect(signing).toBeGreaterThanOrEqual(1);
+    expect(signing).toBeLessThanOrEqual(Math.ceil(13 / 8) + 2);
     // Each part went with the MD5 of its bytes, signed into its URL, and the S3 server checked it.
     const partUrls = requests.slice(since).filter((request) => request.method === 'PUT');
     expect(partUrls.every((request) => request.url.searchParams.get('X-Amz-SignedHeaders')?.split(';').includes('content-md5'))).toBe(true);
