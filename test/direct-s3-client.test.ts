@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,10 +28,12 @@ let bucket: TestBucket;
 let origin: string;
 let folder: string;
 
-/** Every request the client made: method and URL. */
-const requests: Array<{ method: string; url: URL }> = [];
+/** Every request the client made: method, URL, and the body of a JSON request. */
+const requests: Array<{ method: string; url: URL; json?: unknown }> = [];
 const loggingFetch: typeof fetch = (input, init) => {
-  requests.push({ method: init?.method ?? 'GET', url: new URL(String(input)) });
+  const headers = new Headers(init?.headers);
+  const json = headers.get('content-type') === 'application/json' && init?.body instanceof Uint8Array ? JSON.parse(new TextDecoder().decode(init.body)) : undefined;
+  requests.push({ method: init?.method ?? 'GET', url: new URL(String(input)), ...(json === undefined ? {} : { json }) });
   return fetch(input, init);
 };
 
@@ -103,7 +106,10 @@ describe('@frago/client in direct mode on S3', () => {
     // Not one byte of the file went to the frago server.
     const toServer = requests.slice(since).filter((request) => request.url.origin === origin);
     expect(toServer.every((request) => request.method !== 'PUT')).toBe(true);
-    expect(toServer.filter((request) => request.url.pathname.endsWith('/parts')).length).toBeLessThanOrEqual(13);
+    // The parts were hashed ahead of their turn and signed, bound to their MD5s, many to a request.
+    const signing = toServer.filter((request) => request.url.pathname.endsWith('/parts')).length;
+    expect(signing).toBeGreaterThanOrEqual(1);
+    expect(signing).toBeLessThanOrEqual(Math.ceil(13 / 8) + 2);
     // Each part went with the MD5 of its bytes, signed into its URL, and the S3 server checked it.
     const partUrls = requests.slice(since).filter((request) => request.method === 'PUT');
     expect(partUrls.every((request) => request.url.searchParams.get('X-Amz-SignedHeaders')?.split(';').includes('content-md5'))).toBe(true);
@@ -141,6 +147,48 @@ describe('@frago/client in direct mode on S3', () => {
       expect(server.completed).toContain(result.uploadId);
     } finally {
       proxy.decide(() => 'pass');
+    }
+  });
+
+  it('reads a part hashed ahead again when it is sent, and re-hashes and re-signs it alone when the file changed meanwhile', async () => {
+    const { path, bytes } = await sourceFile('rewritten.bin', 4 * PART + 5);
+    const since = requests.length;
+    const proxied = proxy.log.length;
+    // A slow first part: the parts after it are hashed ahead while it is on its way.
+    proxy.throttle(4 * MiB);
+    const fresh = randomBytes(PART);
+    try {
+      const upload = client({ parallel: 1, checksum: false }).upload(await fileSource(path));
+      upload.on('chunk', (chunk) => {
+        if (chunk.state !== 'done' || chunk.start !== 0) return;
+        // Part 4 was hashed, its bytes not kept: it is read from the file again when sent.
+        const file = openSync(path, 'r+');
+        writeSync(file, fresh, 0, PART, 3 * PART);
+        closeSync(file);
+        proxy.throttle(0);
+      });
+      const retries: Array<{ serverCode?: string; range: unknown }> = [];
+      upload.on('retry', ({ error, range }) => retries.push({ serverCode: error.serverCode, range }));
+      const result = await upload.done;
+
+      expect(retries).toEqual([{ serverCode: 'BadDigest', range: { start: 3 * PART, end: 4 * PART - 1 } }]);
+      const now = Buffer.concat([bytes.subarray(0, 3 * PART), fresh, bytes.subarray(4 * PART)]);
+      const signed = requests
+        .slice(since)
+        .filter((request) => request.url.pathname.endsWith('/parts'))
+        .map((request) => (request.json as { parts: unknown[] }).parts);
+      expect(signed.length).toBeLessThanOrEqual(3);
+      expect(signed.at(-1)).toEqual([{ part: 4, md5: md5(fresh) }]);
+      expect(signed.slice(0, -1).flat()).toContainEqual({ part: 4, md5: md5(partBytes(bytes, 4)) });
+      const parts = proxiedParts(proxied);
+      expect(parts.filter((put) => put.part === 4)).toEqual([
+        { part: 4, contentMd5: md5(partBytes(bytes, 4)), status: 400 },
+        { part: 4, contentMd5: md5(fresh), status: 200 },
+      ]);
+      expect(parts.filter((put) => put.status === 200).every((put) => put.contentMd5 === md5(partBytes(now, put.part)))).toBe(true);
+      expect((await assembled(result.uploadId)).equals(now)).toBe(true);
+    } finally {
+      proxy.throttle(0);
     }
   });
 

@@ -38,10 +38,12 @@ export interface ClientOptions {
    */
   readonly direct?: boolean;
   /**
-   * In a direct upload, bind each part to its MD5: the client reads the part, hashes it
-   * and asks for a URL signed with its `Content-MD5`, so the store refuses bytes that
-   * changed on the way (the part is then sent again). Costs the client one MD5 over the
-   * file, the server nothing. Default true.
+   * In a direct upload, bind each part to its MD5: the client reads and hashes the parts
+   * ahead of their turn and asks for their URLs, signed with their `Content-MD5`, a batch
+   * at a time, so the store refuses bytes that changed on the way (the part is then
+   * hashed and sent again). Costs the client one MD5 over the file (and a second read of
+   * the parts hashed ahead beyond the `parallel` whose bytes it keeps), the server nothing
+   * per byte. Default true.
    */
   readonly partChecksums?: boolean;
   /** The `fetch` to use. Default: the global one. */

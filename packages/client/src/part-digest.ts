@@ -26,14 +26,16 @@ function piecesOf(body: ChunkBody): AsyncIterable<Uint8Array> {
 
 /**
  * Reads the bytes `[start, end]` of `source` for one try of a part and computes their
- * MD5 (see {@link PART_BUFFER_LIMIT} for what is kept in memory).
+ * MD5 (see {@link PART_BUFFER_LIMIT} for what is kept in memory). With `keep` false the
+ * bytes are hashed as they are read and not kept, whatever the part's size: the part is
+ * then read again from `source` when it is sent.
  *
  * @throws {FragoClientError} `READ_FAILED` when the file cannot be read or holds fewer
  * bytes than the part; `CANCELLED` when `signal` aborts.
  */
-export async function digestPart(source: UploadSource, start: number, end: number, signal: AbortSignal): Promise<DigestedPart> {
+export async function digestPart(source: UploadSource, start: number, end: number, signal: AbortSignal, keep = true): Promise<DigestedPart> {
   const size = end - start + 1;
-  if (size > PART_BUFFER_LIMIT) {
+  if (!keep || size > PART_BUFFER_LIMIT) {
     const hex = await hashPieces(piecesOf(source.slice(start, end)), 'md5', undefined, signal);
     // Bytes that changed on disk between the two reads no longer match: the store refuses them.
     return { body: source.slice(start, end), md5: hexToBase64(hex) };

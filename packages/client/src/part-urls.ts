@@ -17,11 +17,12 @@ interface Signed {
 
 /**
  * The signed URLs of a direct upload's parts. One signing request is on its way at a
- * time; the parts asked for meanwhile go together in the next, so that parts ready
- * at about the same time share a request. A URL bound to no MD5 can be signed before
- * its part comes up: with it go up to a batch of upcoming parts. A URL bound to an MD5
- * waits for its part's bytes to be hashed, so those are signed as the parts are ready.
- * A URL is asked for again when it is about to expire or the store refused it.
+ * time; the parts asked for meanwhile go together in the next, and with them up to a
+ * batch of the upcoming parts that have no URL yet: plain part numbers for URLs bound to
+ * no MD5 (signed before their parts come up), or parts with the MD5s they were hashed
+ * ahead with (see `PartsAhead`), so that a batch of parts costs one request either way.
+ * A URL is asked for again when it is about to expire, the store refused it, or its
+ * part's bytes were hashed again to another MD5.
  */
 export class PartUrls {
   private readonly signed = new Map<number, Signed>();
@@ -36,32 +37,39 @@ export class PartUrls {
    * @param sign asks the server for URLs.
    * @param batch the most parts per request (at most 100).
    * @param signal stops the signing requests (the upload's; a pause leaves them be).
+   * @param upcoming the parts to sign with those asked for, in the order they come up;
+   * read when a request starts.
    */
   constructor(
     private readonly sign: (parts: readonly PartToSign[], signal: AbortSignal) => Promise<readonly SignedPartAnswer[]>,
     batch: number,
     private readonly signal: AbortSignal,
+    private readonly upcoming: () => Iterable<PartToSign>,
   ) {
     this.batch = Math.min(batch, MAX_BATCH);
   }
 
+  /** True once a URL was signed. */
+  get started(): boolean {
+    return this.signed.size > 0;
+  }
+
+  /** True when `part` has a URL bound to `md5` (none when null) that is not about to expire. */
+  has(part: number, md5: string | null): boolean {
+    return this.usable(part, md5) !== undefined;
+  }
+
   /**
    * The URL of `part`, bound to `md5` when it is not null; when it has none, signs it
-   * (without an MD5, with up to a batch of `upcoming` parts that have none either).
+   * with the upcoming parts that have none either, up to a batch.
    *
    * @throws {FragoClientError} the signing request's error; `PROTOCOL` when the server
    * signed no URL for the part; the reason of `signal` when it aborts first.
    */
-  async get(part: number, md5: string | null, upcoming: readonly number[], signal: AbortSignal): Promise<SignedPartAnswer> {
+  async get(part: number, md5: string | null, signal: AbortSignal): Promise<SignedPartAnswer> {
     const known = this.usable(part, md5);
     if (known !== undefined) return known;
     this.pending.set(part, md5);
-    if (md5 === null) {
-      for (const next of upcoming) {
-        if (this.pending.size >= this.batch) break;
-        if (!this.pending.has(next) && this.usable(next, null) === undefined) this.pending.set(next, null);
-      }
-    }
     while (this.pending.has(part)) await abortable(this.flush(), signal);
     const fresh = this.usable(part, md5);
     if (fresh === undefined) throw new FragoClientError('PROTOCOL', `The server signed no URL for part ${part}`);
@@ -78,11 +86,18 @@ export class PartUrls {
     if (this.next !== null) return this.next;
     const request = this.previous.then(async () => {
       this.next = null;
-      const wanted = [...this.pending].slice(0, this.batch);
-      for (const [part] of wanted) this.pending.delete(part);
-      const md5s = new Map(wanted);
+      // Parts asked for while the previous request was on its way may have come with it.
+      for (const [part, md5] of this.pending) if (this.usable(part, md5) !== undefined) this.pending.delete(part);
+      const md5s = new Map([...this.pending].slice(0, this.batch));
+      for (const [part] of md5s) this.pending.delete(part);
+      if (md5s.size === 0) return;
+      for (const next of this.upcoming()) {
+        if (md5s.size >= this.batch) break;
+        const [part, md5] = typeof next === 'number' ? [next, null] : [next.part, next.md5];
+        if (!md5s.has(part) && !this.pending.has(part) && this.usable(part, md5) === undefined) md5s.set(part, md5);
+      }
       const answers = await this.sign(
-        wanted.map(([part, md5]) => (md5 === null ? part : { part, md5 })),
+        [...md5s].map(([part, md5]) => (md5 === null ? part : { part, md5 })),
         this.signal,
       );
       for (const answer of answers) this.signed.set(answer.part, { answer, md5: md5s.get(answer.part) ?? null });

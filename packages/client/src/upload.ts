@@ -3,8 +3,8 @@ import { checksumAlgorithm, type ChecksumAlgorithm } from './checksum.js';
 import type { FragoClient } from './client.js';
 import { cancelledError, FragoClientError, isFragoClientError } from './errors.js';
 import { DEFAULTS, type UploadOptions } from './options.js';
-import { digestPart } from './part-digest.js';
 import { PartUrls } from './part-urls.js';
+import { PartsAhead } from './parts-ahead.js';
 import { planChunks, wholeFile } from './plan.js';
 import { withRetries, type RetryInfo } from './retry.js';
 import { anySignal } from './signals.js';
@@ -122,6 +122,8 @@ export class Upload {
   private readonly speed = new SpeedMeter();
   /** The part URLs of a direct upload; null when the chunks go through the server. */
   private parts: PartUrls | null = null;
+  /** The parts of this round hashed ahead of their turn, with part checksums; null otherwise. */
+  private ahead: PartsAhead<MutableChunk> | null = null;
   private partSize = 0;
   private partChecksums = false;
   private readonly fingerprint: string;
@@ -465,22 +467,37 @@ export class Upload {
   }
 
   /**
-   * Sends the chunks of `session` straight to the store. Part URLs bound to MD5s are
-   * signed as the parts are read and hashed, those ready together in one request;
-   * unbound ones in batches as they come up.
+   * Sends the chunks of `session` straight to the store. A request signs up to a batch
+   * of part URLs: unbound ones for the parts coming up, or, with part checksums, bound
+   * ones for the parts hashed ahead of their turn (see {@link PartsAhead}).
    */
   private goDirect(session: Session): void {
-    const parallel = this.options.parallel ?? this.client.options.parallel ?? DEFAULTS.parallel;
     this.partSize = session.chunkSize;
     this.partChecksums = session.partChecksums;
     this.parts = new PartUrls(
       async (parts, signal) =>
         (await this.client.http.send<PartsAnswer>({ method: 'POST', uploadId: session.uploadId, below: 'parts', json: { parts }, signal })).body.parts,
-      // A signing request costs the server about what 20 URLs in it do: ask for many at
-      // once. URLs that expire unused (a slow link) are signed again when their part comes up.
-      Math.max(parallel * 2, URL_BATCH),
+      this.urlBatch(),
       this.signal,
+      () => (this.partChecksums ? (this.ahead?.hashed() ?? []) : this.queue.map((chunk) => this.partOf(chunk.start))),
     );
+  }
+
+  private get parallel(): number {
+    return this.options.parallel ?? this.client.options.parallel ?? DEFAULTS.parallel;
+  }
+
+  /**
+   * Part URLs asked for in one request. A signing request costs the server about what 20
+   * URLs in it do: ask for many at once. URLs that expire unused (a slow link) are signed
+   * again when their part comes up.
+   */
+  private urlBatch(): number {
+    return Math.max(this.parallel * 2, URL_BATCH);
+  }
+
+  private partOf(start: number): number {
+    return Math.floor(start / this.partSize) + 1;
   }
 
   /** Starts the checksum alongside the sending; a failure to read stops the upload at once. */
@@ -541,7 +558,13 @@ export class Upload {
     this.queue = [...this.chunkList];
     if (this.currentPhase !== 'paused') this.setPhase('uploading');
     this.emitProgress();
-    const parallel = this.options.parallel ?? this.client.options.parallel ?? DEFAULTS.parallel;
+    const parallel = this.parallel;
+    const round = new AbortController();
+    const { signal, release } = anySignal([this.signal, round.signal]);
+    if (this.parts !== null && this.partChecksums) {
+      // Hashed ahead as far as a batch of URLs, holding the bytes of `parallel` parts of those.
+      this.ahead = new PartsAhead(this.source, () => this.queue, (chunk) => this.partOf(chunk.start), this.urlBatch(), parallel, () => this.gate(), signal);
+    }
     const worker = async () => {
       try {
         for (;;) {
@@ -554,7 +577,13 @@ export class Upload {
         this.fail(error);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(parallel, ranges.length) }, worker));
+    try {
+      await Promise.all(Array.from({ length: Math.min(parallel, ranges.length) }, worker));
+    } finally {
+      round.abort();
+      release();
+      this.ahead = null;
+    }
     if (this.signal.aborted) throw this.failure ?? cancelledError(this.signal);
   }
 
@@ -618,19 +647,17 @@ export class Upload {
   }
 
   /**
-   * One try of a chunk straight to the store, as the part it is. With part checksums,
-   * every try reads and hashes the part afresh, and its URL is bound to that MD5: bytes
-   * that change on the way are refused (400 `BadDigest`) and sent again from the file.
-   * A URL the store refused (403: expired, or the clocks disagree) is signed again on the
-   * next try; the server learns of the part from the store when it is asked for the
-   * status or to finalize.
+   * One try of a chunk straight to the store, as the part it is. With part checksums, its
+   * URL is bound to the MD5 of its bytes: the first try takes the part as it was hashed
+   * ahead of its turn, a later one reads and hashes it afresh (so its URL is signed again
+   * if the MD5 changed); bytes that change on the way are refused (400 `BadDigest`) and
+   * sent again from the file. A URL the store refused (403: expired, or the clocks
+   * disagree) is signed again on the next try; the server learns of the part from the
+   * store when it is asked for the status or to finalize.
    */
   private async sendDirect(parts: PartUrls, chunk: MutableChunk, signal: AbortSignal): Promise<void> {
-    const partOf = (start: number) => Math.floor(start / this.partSize) + 1;
-    const part = partOf(chunk.start);
-    const upcoming = this.queue.map((next) => partOf(next.start));
-    const digested = this.partChecksums ? await digestPart(this.source, chunk.start, chunk.end, signal) : null;
-    const url = await parts.get(part, digested?.md5 ?? null, upcoming, signal);
+    const part = this.partOf(chunk.start);
+    const { url, digested } = await this.partUrl(parts, part, chunk, signal);
     if (url.start !== chunk.start || url.end !== chunk.end) {
       throw new FragoClientError('PROTOCOL', `The server signed part ${part} as ${url.start}-${url.end}, not ${chunk.start}-${chunk.end}`);
     }
@@ -641,6 +668,26 @@ export class Upload {
     } catch (error) {
       if (isFragoClientError(error) && error.status === 403) parts.forget(part);
       throw error;
+    }
+  }
+
+  /**
+   * The URL for a try of `chunk`, and its bytes and MD5 with part checksums. A part
+   * without a URL waits for the parts taken with it to be hashed and, once the first URLs
+   * are signed, for the next `parallel` parts queued as well; then all of them go in one
+   * request with the parts hashed ahead. The parts in flight keep sending meanwhile, and a
+   * batch holds that many parts even where hashing is slower than sending. The first
+   * request waits for no more than the parts it starts with: every PUT waits for it.
+   */
+  private async partUrl(parts: PartUrls, part: number, chunk: MutableChunk, signal: AbortSignal) {
+    const ahead = this.ahead;
+    if (ahead === null) return { url: await parts.get(part, null, signal), digested: null };
+    try {
+      const digested = await ahead.take(chunk, signal);
+      if (!parts.has(part, digested.md5)) await ahead.settled(parts.started ? this.parallel : 0, signal);
+      return { url: await parts.get(part, digested.md5, signal), digested };
+    } finally {
+      ahead.release(chunk);
     }
   }
 }

@@ -7,6 +7,9 @@ import { checksumAlgorithm, localStorageStore, resolveEndpoint, retryDelay, type
 import { FileStore, fileSource } from '@frago/client/node';
 import { errorFromAnswer } from '../src/http.js';
 import { digestPart, PART_BUFFER_LIMIT } from '../src/part-digest.js';
+import { PartUrls, type PartToSign } from '../src/part-urls.js';
+import { PartsAhead } from '../src/parts-ahead.js';
+import type { SignedPartAnswer } from '../src/wire.js';
 import { planChunks } from '../src/plan.js';
 
 describe('how answers become errors', () => {
@@ -161,5 +164,108 @@ describe('stores', () => {
 
     await truncate(path, 500);
     await expect(digestPart(source, 5, 1004, signal)).rejects.toMatchObject({ code: 'READ_FAILED' });
+  });
+});
+
+describe('part URLs bound to MD5s', () => {
+  const PART = 1000;
+  const answer = (part: number): SignedPartAnswer => ({
+    part,
+    start: (part - 1) * PART,
+    end: part * PART - 1,
+    url: `http://store/part/${part}`,
+    method: 'PUT',
+    headers: {},
+    expires_at: new Date(Date.now() + 600_000).toISOString(),
+  });
+
+  it('are signed many to a request: the parts asked for meanwhile and the upcoming ones without a URL, up to a batch', async () => {
+    const requests: PartToSign[][] = [];
+    let upcoming: PartToSign[] = [];
+    const urls = new PartUrls(
+      async (parts) => {
+        requests.push([...parts]);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return parts.map((part) => answer(typeof part === 'number' ? part : part.part));
+      },
+      4,
+      new AbortController().signal,
+      () => upcoming,
+    );
+    const signal = new AbortController().signal;
+    upcoming = [{ part: 2, md5: 'md5-2' }, { part: 3, md5: 'md5-3' }];
+    const first = urls.get(1, 'md5-1', signal);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    // Asked for while the first request is on its way: they go together in the next.
+    const [fourth, fifth] = [urls.get(4, 'md5-4', signal), urls.get(5, 'md5-5', signal)];
+    upcoming = [{ part: 6, md5: 'md5-6' }, { part: 7, md5: 'md5-7' }, { part: 8, md5: 'md5-8' }];
+    expect((await first).part).toBe(1);
+    expect([(await fourth).part, (await fifth).part]).toEqual([4, 5]);
+    expect(requests).toEqual([
+      [{ part: 1, md5: 'md5-1' }, { part: 2, md5: 'md5-2' }, { part: 3, md5: 'md5-3' }],
+      [{ part: 4, md5: 'md5-4' }, { part: 5, md5: 'md5-5' }, { part: 6, md5: 'md5-6' }, { part: 7, md5: 'md5-7' }],
+    ]);
+    // Parts signed ahead with the MD5 they were hashed with need no request of their own.
+    expect(urls.has(2, 'md5-2')).toBe(true);
+    expect((await urls.get(6, 'md5-6', signal)).part).toBe(6);
+    expect(requests).toHaveLength(2);
+    // Hashed again to another MD5 (its bytes changed), a part is signed again, with the upcoming part still lacking a URL.
+    expect(urls.has(2, 'md5-2b')).toBe(false);
+    await urls.get(2, 'md5-2b', signal);
+    expect(requests[2]).toEqual([{ part: 2, md5: 'md5-2b' }, { part: 8, md5: 'md5-8' }]);
+  });
+});
+
+describe('parts hashed ahead', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'frago-ahead-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('base64');
+  const until = async (check: () => boolean) => {
+    for (let i = 0; i < 500 && !check(); i += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(check()).toBe(true);
+  };
+
+  it('are hashed in queue order up to the window, only a few of them kept in memory, the others read again when sent', async () => {
+    const PART = 1000;
+    const bytes = randomBytes(10 * PART);
+    const path = join(dir, 'ahead.bin');
+    await writeFile(path, bytes);
+    const queue = Array.from({ length: 10 }, (_, n) => ({ start: n * PART, end: (n + 1) * PART - 1 }));
+    const stop = new AbortController();
+    const signal = new AbortController().signal;
+    const ahead = new PartsAhead(await fileSource(path), () => queue, (part) => part.start / PART + 1, 6, 2, async () => undefined, stop.signal);
+    const hashed = () => [...ahead.hashed()];
+    const expected = (part: number) => ({ part, md5: md5(bytes.subarray((part - 1) * PART, part * PART)) });
+
+    await until(() => hashed().length === 6);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(hashed()).toEqual([1, 2, 3, 4, 5, 6].map(expected));
+
+    // The first two hashed hold their bytes; the rest are read from the file again.
+    const first = await ahead.take(queue.shift()!, signal);
+    expect(first.body).toBeInstanceOf(Uint8Array);
+    expect(first.md5).toBe(expected(1).md5);
+    ahead.release(queue[0]!);
+    const second = queue.shift()!;
+    expect((await ahead.take(second, signal)).body).toBeInstanceOf(Uint8Array);
+    const third = await ahead.take(queue.shift()!, signal);
+    expect(third.body).not.toBeInstanceOf(Uint8Array);
+    expect(third.md5).toBe(expected(3).md5);
+
+    // Taking parts made room: the window moves on, and a freed memory slot goes to the next part hashed.
+    await until(() => hashed().some((entry) => typeof entry !== 'number' && entry.part === 8));
+    ahead.release(second);
+    await ahead.settled(0, signal);
+
+    // A part taken again after its release (the next try) is read and hashed afresh.
+    await writeFile(path, Buffer.alloc(10 * PART, 7));
+    const again = await ahead.take(second, signal);
+    expect(again.body).toBeInstanceOf(Uint8Array);
+    expect(again.md5).toBe(md5(Buffer.alloc(PART, 7)));
+    stop.abort();
   });
 });
