@@ -88,7 +88,7 @@ describe('@frago/client in direct mode on S3', () => {
     const { path, bytes } = await sourceFile('big.bin', 100 * MiB);
     const since = requests.length;
     const proxied = proxy.log.length;
-    const upload = client({ parallel: 4, checksum: 'sha256' }).upload(await fileSource(path));
+    const upload = client({ parallel: 4, checksum: 'sha256', partChecksums: true }).upload(await fileSource(path));
     let sending = 0;
     let mostSending = 0;
     upload.on('chunk', (chunk) => {
@@ -130,7 +130,7 @@ describe('@frago/client in direct mode on S3', () => {
     });
     try {
       // No whole-file checksum: the parts' MD5s alone guard the bytes, and the server reads nothing back.
-      const upload = client({ parallel: 2, checksum: false }).upload(await fileSource(path));
+      const upload = client({ parallel: 2, checksum: false, partChecksums: true }).upload(await fileSource(path));
       const retries: Array<{ status?: number; serverCode?: string; range: unknown }> = [];
       upload.on('retry', ({ error, range }) => retries.push({ status: error.status, serverCode: error.serverCode, range }));
       const result = await upload.done;
@@ -158,7 +158,7 @@ describe('@frago/client in direct mode on S3', () => {
     proxy.throttle(4 * MiB);
     const fresh = randomBytes(PART);
     try {
-      const upload = client({ parallel: 1, checksum: false }).upload(await fileSource(path));
+      const upload = client({ parallel: 1, checksum: false, partChecksums: true }).upload(await fileSource(path));
       upload.on('chunk', (chunk) => {
         if (chunk.state !== 'done' || chunk.start !== 0) return;
         // Part 4 was hashed, its bytes not kept: it is read from the file again when sent.
@@ -192,11 +192,11 @@ describe('@frago/client in direct mode on S3', () => {
     }
   });
 
-  it('sends the parts without their MD5s when told to, their URLs signed in one batch', async () => {
+  it('sends the parts without their MD5s by default, their URLs signed in one batch', async () => {
     const { path, bytes } = await sourceFile('unbound.bin', 3 * PART + 5);
     const since = requests.length;
     const proxied = proxy.log.length;
-    const upload = client({ parallel: 2, partChecksums: false }).upload(await fileSource(path));
+    const upload = client({ parallel: 2 }).upload(await fileSource(path));
     const sessions: boolean[] = [];
     upload.on('session', (session) => sessions.push(session.partChecksums));
     const result = await upload.done;
@@ -260,7 +260,7 @@ describe('@frago/client in direct mode on S3', () => {
   it('the CLI sends straight to the bucket, and after a kill mid-upload resumes from the status', async () => {
     const { path, bytes } = await sourceFile('cli.bin', 12 * PART + 11);
     const state = join(folder, 'state.json');
-    const args = ['upload', path, '--url', `${origin}/upload`, '-H', `${TEST_USER_HEADER}: ada`, '--state', state, '--parallel', '1'];
+    const args = ['upload', path, '--url', `${origin}/upload`, '-H', `${TEST_USER_HEADER}: ada`, '--state', state, '--parallel', '1', '--part-checksums'];
     const run = (during?: (child: ReturnType<typeof spawn>, output: () => string) => void) => {
       const child = spawn(process.execPath, [join(ROOT, 'packages/client/dist/cli/main.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';

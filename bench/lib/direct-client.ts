@@ -6,9 +6,9 @@ import type { UploadTiming } from './client.js';
 export interface DirectOptions {
   readonly parallel: number;
   /**
-   * True (the client's default, `partChecksums`): parts are hashed ahead of their turn and
-   * their URLs, bound to their MD5s (`Content-MD5`, which the store checks), are asked for
-   * a batch at a time. False: unbound URLs, asked for a batch at a time ahead of the parts.
+   * `partChecksums`: true, parts are hashed ahead of their turn and their URLs, bound to
+   * their MD5s (`Content-MD5`, which the store checks), are asked for a batch at a time;
+   * false (the client's default), unbound URLs, a batch at a time ahead of the parts.
    */
   readonly partChecksums: boolean;
 }

@@ -45,10 +45,10 @@ async function verifyObject(client: S3Client, bucket: string, suffix: string, fi
   if (hash.digest('hex') !== file.md5) throw new Error(`${key} differs from the source`);
 }
 
-/** The two ways @frago/client asks for URLs: bound to each part's MD5 (its default), or unbound, in batches. */
+/** The two ways @frago/client asks for URLs: unbound, in batches ahead of the parts (its default), or bound to each part's MD5. */
 const VARIANTS = [
-  { label: 'part MD5s (@frago/client default)', options: { parallel: PARALLEL, partChecksums: true } },
-  { label: 'no part MD5s (partChecksums: false)', options: { parallel: PARALLEL, partChecksums: false } },
+  { label: '@frago/client defaults', options: { parallel: PARALLEL, partChecksums: false } },
+  { label: 'part MD5s (partChecksums: true)', options: { parallel: PARALLEL, partChecksums: true } },
 ] as const satisfies ReadonlyArray<{ label: string; options: DirectOptions }>;
 
 interface DirectRun {

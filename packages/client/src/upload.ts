@@ -463,7 +463,7 @@ export class Upload {
   }
 
   private wantsPartChecksums(): boolean {
-    return this.options.partChecksums ?? this.client.options.partChecksums ?? true;
+    return this.options.partChecksums ?? this.client.options.partChecksums ?? false;
   }
 
   /**

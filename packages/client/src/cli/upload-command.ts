@@ -29,10 +29,10 @@ Options:
                          says otherwise)
       --no-direct        send every chunk through the server, even when it offers
                          direct uploads (parts sent straight to its S3 bucket)
-      --no-part-checksums
-                         in a direct upload, send the parts without their MD5s
-                         (by default each part's URL is bound to its MD5, and the
-                         bucket refuses bytes that changed on the way)
+      --part-checksums   in a direct upload, bind each part's URL to the part's
+                         MD5, so the bucket refuses bytes that changed on the way
+                         (costs one MD5 over the file; with --checksum none the
+                         server then reads nothing back)
       --state FILE       where unfinished uploads are remembered
                          (default: $FRAGO_STATE_FILE or ~/.local/state/frago/uploads.json)
       --fresh            start each file over: abort its remembered unfinished upload
@@ -52,7 +52,7 @@ const OPTIONS = {
   state: { type: 'string' },
   fresh: { type: 'boolean' },
   'no-direct': { type: 'boolean' },
-  'no-part-checksums': { type: 'boolean' },
+  'part-checksums': { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
 } as const;
 
@@ -185,7 +185,7 @@ export async function uploadCommand(args: string[]): Promise<number> {
     parallel: count(values.parallel, '--parallel'),
     checksum: checksumOption(values.checksum),
     direct: !values['no-direct'],
-    partChecksums: !values['no-part-checksums'],
+    partChecksums: values['part-checksums'] ?? false,
     store: new FileStore(values.state ?? defaultStateFile()),
   });
   const json = values.json ?? false;
