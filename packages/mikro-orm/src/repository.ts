@@ -455,7 +455,6 @@ export class MikroOrmRepository implements UploadRepository {
     return yield* rows(`select ${UPLOAD_COLUMNS} from ${this.uploadsTable} where id = ?`, [uploadId]);
   }
 
-  /** Stores a claim after taking a shared lock on its upload's row, for InnoDB (see storeClaim). */
   /**
    * The upload held first: its row's lock makes every claim, store and transition of the
    * upload wait, so the claim found next stays as found until the commit. A claim gone
@@ -502,6 +501,7 @@ export class MikroOrmRepository implements UploadRepository {
        values (${properties.map(() => '?').join(', ')})`;
   }
 
+  /** Stores a claim after taking a shared lock on its upload's row, for InnoDB (see storeClaim). */
   private *storeLocked(uploadId: string, claimId: string, values: readonly [string | null, string | null]): Script<boolean> {
     const [upload] = yield* rows(
       `select status from ${this.uploadsTable} where id = ? and status = 'in_progress'${rowLock(this.dialect, 'share')}`,
