@@ -3,7 +3,7 @@ import type { Hashers, HashJob } from './hashers.js';
 import { hashStored } from './hash-stored.js';
 import type { HashProgress, UploadRecord } from './model.js';
 import { declaredSize } from './model.js';
-import type { Storage } from './ports.js';
+import type { JoinCopied, Storage } from './ports.js';
 
 /**
  * The whole-file checksum of an upload being joined from parts, computed while the
@@ -43,7 +43,7 @@ export class JoinChecksum {
   }
 
   /** Takes bytes the storage copied to `offset` of the joined upload. */
-  readonly copied = async (offset: number, bytes: Uint8Array): Promise<void> => {
+  readonly copied: JoinCopied = async (offset, bytes) => {
     if (this.stopped || offset !== this.offset) {
       this.stopped = true;
       return;

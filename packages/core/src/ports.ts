@@ -216,6 +216,12 @@ export interface AssembleTarget {
   readonly directory?: string | undefined;
 }
 
+/**
+ * What a storage's {@link Storage.join} hands each piece it copies through the process
+ * to, with the piece's offset in the joined upload; a promise means: wait for it.
+ */
+export type JoinCopied = (offset: number, bytes: Uint8Array) => void | Promise<void>;
+
 /** A whole upload whose bytes {@link Storage.join} puts at `offset` of another upload. */
 export interface JoinedPart {
   readonly key: string;
@@ -364,7 +370,7 @@ export interface Storage {
    * in order, waiting for it when it returns a promise: the core hashes them on the way
    * instead of reading the joined file back.
    */
-  join?(key: string, parts: readonly JoinedPart[], copied?: (offset: number, bytes: Uint8Array) => void | Promise<void>): Promise<WrittenChunk[]>;
+  join?(key: string, parts: readonly JoinedPart[], copied?: JoinCopied): Promise<WrittenChunk[]>;
 
   /**
    * Turns the upload's bytes into the final file and returns its location. Must be

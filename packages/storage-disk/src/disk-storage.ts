@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { access, link, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
-import type { AssembleTarget, ByteRange, ChunkPlacement, JoinedPart, Storage, StorageCapabilities, WrittenChunk } from '@frago/core';
+import type { AssembleTarget, ByteRange, ChunkPlacement, JoinCopied, JoinedPart, Storage, StorageCapabilities, WrittenChunk } from '@frago/core';
 import { FragoError, tap } from '@frago/core';
 import { assemblePart } from './assemble.js';
 import { errnoCode, missingUpload, storageFailure } from './fs-errors.js';
@@ -170,7 +170,7 @@ export class DiskStorage implements Storage {
    * @throws {FragoError} `STORAGE_FAILED` for parts that do not start at 0 and follow each
    * other, an unknown upload, or a file system failure.
    */
-  async join(key: string, parts: readonly JoinedPart[], copied?: (offset: number, bytes: Uint8Array) => void | Promise<void>): Promise<WrittenChunk[]> {
+  async join(key: string, parts: readonly JoinedPart[], copied?: JoinCopied): Promise<WrittenChunk[]> {
     const [first, ...rest] = parts;
     if (first === undefined) return [];
     const total = parts.reduce((offset, part) => {
@@ -237,7 +237,7 @@ export class DiskStorage implements Storage {
   }
 
   /** A whole part's bytes, each piece handed to `copied` with its offset in the joined upload first. */
-  private partBytes(part: JoinedPart, copied: ((offset: number, bytes: Uint8Array) => void | Promise<void>) | undefined): AsyncIterable<Uint8Array> {
+  private partBytes(part: JoinedPart, copied: JoinCopied | undefined): AsyncIterable<Uint8Array> {
     const bytes = this.read(part.key, { start: 0, end: part.size - 1 });
     if (copied === undefined) return bytes;
     let offset = part.offset;
