@@ -1,6 +1,6 @@
 import { hashPieces, hexToBase64 } from './checksum.js';
 import { FragoClientError } from './errors.js';
-import { readBlob, type ChunkBody, type UploadSource } from './source.js';
+import { bodyPieces, type ChunkBody, type UploadSource } from './source.js';
 
 /**
  * Parts up to this size are read once into memory, hashed there and sent from there:
@@ -18,12 +18,6 @@ export interface DigestedPart {
   readonly md5: string;
 }
 
-function piecesOf(body: ChunkBody): AsyncIterable<Uint8Array> {
-  if (body instanceof Uint8Array) return (async function* () { yield body; })();
-  if (typeof Blob !== 'undefined' && body instanceof Blob) return readBlob(body);
-  return body as AsyncIterable<Uint8Array>;
-}
-
 /**
  * Reads the bytes `[start, end]` of `source` for one try of a part and computes their
  * MD5 (see {@link PART_BUFFER_LIMIT} for what is kept in memory). With `keep` false the
@@ -36,7 +30,7 @@ function piecesOf(body: ChunkBody): AsyncIterable<Uint8Array> {
 export async function digestPart(source: UploadSource, start: number, end: number, signal: AbortSignal, keep = true): Promise<DigestedPart> {
   const size = end - start + 1;
   if (!keep || size > PART_BUFFER_LIMIT) {
-    const hex = await hashPieces(piecesOf(source.slice(start, end)), 'md5', undefined, signal);
+    const hex = await hashPieces(bodyPieces(source.slice(start, end)), 'md5', undefined, signal);
     // Bytes that changed on disk between the two reads no longer match: the store refuses them.
     return { body: source.slice(start, end), md5: hexToBase64(hex) };
   }
@@ -44,7 +38,7 @@ export async function digestPart(source: UploadSource, start: number, end: numbe
   let filled = 0;
   const short = () => new FragoClientError('READ_FAILED', `The file changed: bytes ${start}-${end} could not be read as one part`);
   async function* copied(): AsyncIterable<Uint8Array> {
-    for await (const piece of piecesOf(source.slice(start, end))) {
+    for await (const piece of bodyPieces(source.slice(start, end))) {
       if (filled + piece.byteLength > size) throw short();
       bytes.set(piece, filled);
       filled += piece.byteLength;

@@ -31,6 +31,14 @@ export async function* readBlob(blob: Blob, pieceSize = READ_PIECE): AsyncIterab
   }
 }
 
+/** The bytes of a request body, in order, whatever kind of body it is. */
+export function bodyPieces(body: ChunkBody): AsyncIterable<Uint8Array> {
+  if (body instanceof Uint8Array) return (async function* () { yield body; })();
+  if (typeof Blob !== 'undefined' && body instanceof Blob) return readBlob(body);
+  // Where there is no Blob, a body that is no Uint8Array is a stream.
+  return body as AsyncIterable<Uint8Array>;
+}
+
 /**
  * A source over a `File` or `Blob`. A `File` brings its name and modification time;
  * a bare Blob needs a `name`. Chunks are Blob slices, which browsers stream from disk.
