@@ -51,7 +51,107 @@ async function sendPart(user: string, id: string, file: Buffer, n: number): Prom
   return put.headers.get('etag')!;
 }
 
+/** What `GET /s3/params` answers: where and how Uppy posts a small file. */
+interface FormParams {
+  readonly method: string;
+  readonly url: string;
+  readonly fields: { readonly key: string };
+  readonly headers: Record<string, string>;
+}
+
+/** Asks `GET /s3/params` for `file` as Uppy does (its meta as `metadata[...]`), with `size` in the meta. */
+async function formParams(user: string, filename: string, size: number): Promise<FormParams> {
+  const query = new URLSearchParams({ filename, type: 'text/plain', 'metadata[name]': filename, 'metadata[size]': String(size) });
+  const answer = await call('GET', `/params?${query}`, user);
+  expect(answer.status).toBe(200);
+  return answer.json as FormParams;
+}
+
+/** Posts `file` to a form URL as a browser form does: the fields first, the file last. */
+async function postForm(params: FormParams, user: string, file: Uint8Array, field = 'file'): Promise<Response> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(params.fields)) form.set(name, value);
+  form.set(field, new Blob([file]), 'blob');
+  return fetch(params.url, { method: params.method, headers: { [TEST_USER_HEADER]: user }, body: form });
+}
+
 describe('Companion-style S3 endpoints for @uppy/aws-s3', () => {
+  it('a small file: /params starts an upload, the form posted to its URL stores the file and completes it', async () => {
+    const file = randomBytes(300 * 1024 + 7);
+    const params = await formParams('ada', 'notes.txt', file.length);
+    const id = params.fields.key;
+    expect(params).toEqual({ method: 'POST', url: `${origin}/s3/form/${id}`, fields: { key: id }, headers: {} });
+    expect((await stack.repository.get(id))?.status).toBe('in_progress');
+
+    const posted = await postForm(params, 'ada', file);
+    expect(posted.status).toBe(204);
+    const upload = await stack.repository.get(id);
+    expect(upload).toMatchObject({ status: 'complete', filename: 'notes.txt', totalSize: file.length, metadata: { name: 'notes.txt', type: 'text/plain' } });
+    expect(completed).toContain(id);
+    const object = await bucket.client.send(new GetObjectCommand({ Bucket: bucket.name, Key: upload!.location! }));
+    expect(Buffer.from(await object.Body!.transformToByteArray()).equals(file)).toBe(true);
+  });
+
+  it('an empty file goes as a form too, and is complete', async () => {
+    const params = await formParams('ada', 'empty.txt', 0);
+    expect((await postForm(params, 'ada', new Uint8Array(0))).status).toBe(204);
+    const upload = await stack.repository.get(params.fields.key);
+    expect(upload).toMatchObject({ status: 'complete', totalSize: 0 });
+    const object = await bucket.client.send(new GetObjectCommand({ Bucket: bucket.name, Key: upload!.location! }));
+    expect((await object.Body!.transformToByteArray()).byteLength).toBe(0);
+  });
+
+  it('refuses hostile forms with 4xx, stores nothing, and the right form still completes the upload', async () => {
+    const file = randomBytes(64 * 1024);
+    const params = await formParams('ada', 'form.bin', file.length);
+    const id = params.fields.key;
+    const rows = await stack.snapshot();
+    const keys = await bucket.keys();
+    const elsewhere = (path: string): FormParams => ({ ...params, url: `${origin}/s3${path}` });
+    const cases: Array<[string, () => Promise<Response>, number]> = [
+      ['another identity', () => postForm(params, 'mallory', file), 404],
+      ['one byte short', () => postForm(params, 'ada', file.subarray(1)), 400],
+      ['one byte over', () => postForm(params, 'ada', Buffer.concat([file, Buffer.from('x')])), 400],
+      ['no file field', () => postForm(params, 'ada', file, 'upload'), 400],
+      ['a raw body', () => fetch(params.url, { method: 'POST', headers: { [TEST_USER_HEADER]: 'ada', 'content-type': 'application/octet-stream' }, body: file }), 415],
+      ['a JSON body', () => fetch(params.url, { method: 'POST', headers: { [TEST_USER_HEADER]: 'ada', 'content-type': 'application/json' }, body: '{}' }), 415],
+      ['a broken boundary', () => fetch(params.url, { method: 'POST', headers: { [TEST_USER_HEADER]: 'ada', 'content-type': 'multipart/form-data; boundary=x' }, body: '--y\r\n' }), 400],
+      ['GET on the form', () => fetch(params.url, { headers: { [TEST_USER_HEADER]: 'ada' } }), 405],
+      ['an unknown upload', () => postForm(elsewhere('/form/nosuchupload'), 'ada', file), 404],
+      ['a malformed id', () => postForm(elsewhere('/form/no*such'), 'ada', file), 400],
+      ['below the form', () => postForm(elsewhere(`/form/${id}/deeper`), 'ada', file), 404],
+    ];
+    for (const [what, send, status] of cases) {
+      const answer = await send();
+      const body = (await answer.json()) as { status: boolean; error: string; message: string };
+      expect([what, answer.status, body.status]).toEqual([what, status, false]);
+      expect(body.message).not.toMatch(/\/tmp|node_modules|at \w+ \(/);
+    }
+    expect(await stack.snapshot()).toEqual(rows);
+    expect(await bucket.keys()).toEqual(keys);
+
+    expect((await postForm(params, 'ada', file)).status).toBe(204);
+    expect((await stack.repository.get(id))?.status).toBe('complete');
+    const again = await postForm(params, 'ada', file);
+    expect([again.status, ((await again.json()) as { error: string }).error]).toEqual([409, 'UPLOAD_COMPLETED']);
+  });
+
+  it('refuses /params for files it cannot take, and starts nothing', async () => {
+    const rows = await stack.snapshot();
+    const cases: Array<[string, number]> = [
+      ['filename=a.bin&type=text/plain', 400],
+      ['filename=a.bin&metadata[size]=-1', 400],
+      ['filename=a.bin&metadata[size]=12abc', 400],
+      ['metadata[size]=5', 400],
+      [`filename=big.bin&metadata[size]=${32 * MiB + 1}`, 413],
+    ];
+    for (const [query, status] of cases) {
+      const answer = await call('GET', `/params?${query}`, 'ada');
+      expect([query.slice(0, 60), answer.status, answer.json?.status]).toEqual([query.slice(0, 60), status, false]);
+    }
+    expect(await stack.snapshot()).toEqual(rows);
+  });
+
   it('create, sign, list, complete: the file is in the bucket, the upload complete', async () => {
     const file = randomBytes(2 * PART + 99);
     const id = await create('ada', file.length);

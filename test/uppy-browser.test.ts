@@ -41,6 +41,8 @@ interface PartPut {
 
 /** Every part PUT that reached the bucket's path, in order. */
 const partPuts: PartPut[] = [];
+/** The uploads whose forms the page posted to frago (`POST /s3/form/:id`), in order. */
+const formPosts: string[] = [];
 /** Parts whose PUTs reach the bucket with a broken signature (the bucket refuses them, 403) while listed here. */
 const refused = new Set<number>();
 /** The pace of part PUTs to the bucket, in bytes per second; unlimited while null. */
@@ -82,6 +84,10 @@ beforeAll(async () => {
     res.on('finish', () => (put.status = res.statusCode));
     if (refused.has(part)) req.url = req.url.replace(/X-Amz-Signature=[0-9a-f]+/, `X-Amz-Signature=${'0'.repeat(64)}`);
     forwardToS3(bucket.endpoint, req, res, pace === null ? req : slowly(req, pace));
+  });
+  app.post('/s3/form/:id', (req, _res, next) => {
+    formPosts.push(req.params.id);
+    next();
   });
   const signedIn = (cookie: string | undefined) => /(?:^|;\s*)user=(\w+)/.exec(cookie ?? '')?.[1];
   app.use(fragoExpress(frago, { identify: (req) => identityOf('user', signedIn(req.headers.cookie) ?? null) }));
@@ -150,20 +156,28 @@ function putsOf(part: number, from: number): PartPut[] {
 }
 
 describe('Uppy 6 (@uppy/aws-s3) in Chromium against frago', () => {
-  it('uploads a multipart file and a small one, both byte for byte in the bucket', async () => {
-    const files = { 'large.bin': randomBytes(2 * PART + 12_345), 'small.txt': randomBytes(100 * 1024) };
+  it('uploads a multipart file, a small one and an empty one as forms, each byte for byte in the bucket', async () => {
+    const files = { 'large.bin': randomBytes(2 * PART + 12_345), 'small.txt': randomBytes(100 * 1024), 'empty.txt': Buffer.alloc(0) };
     const { page, errors } = await uploadInPage('ada', files, '');
     const outcome = await outcomeOf(page);
     await page.close();
 
     expect(errors).toEqual([]);
     expect(outcome.failed).toEqual([]);
-    expect(outcome.successful.map((file) => file.name).sort()).toEqual(['large.bin', 'small.txt']);
+    expect(outcome.successful.map((file) => file.name).sort()).toEqual(['empty.txt', 'large.bin', 'small.txt']);
     const uploads = await stack.repository.list('user:ada', { limit: 10 });
     expect(uploads.map((upload) => [upload.filename, upload.status]).sort()).toEqual([
+      ['empty.txt', 'complete'],
       ['large.bin', 'complete'],
       ['small.txt', 'complete'],
     ]);
+    // Only the large file went straight to the bucket; the small ones were posted to frago as forms.
+    expect(uploads.map((upload) => [upload.filename, upload.direct === true]).sort()).toEqual([
+      ['empty.txt', false],
+      ['large.bin', true],
+      ['small.txt', false],
+    ]);
+    expect(formPosts).toEqual(expect.arrayContaining([(await uploadOf('ada', 'small.txt')).id, (await uploadOf('ada', 'empty.txt')).id]));
     for (const upload of uploads) expect((await storedObject(upload)).equals(files[upload.filename as keyof typeof files])).toBe(true);
     expect(completed.sort()).toEqual(uploads.map((upload) => upload.id).sort());
     expect(await bucket.multipartUploads()).toEqual([]);

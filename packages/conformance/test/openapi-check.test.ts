@@ -207,6 +207,28 @@ describe('the OpenAPI document of the frago API', () => {
     for (const answer of answers) expect(() => checker.check(answer), `${answer.method} ${answer.url}`).not.toThrow();
   });
 
+  it('describes what the form endpoints for small files answer', async () => {
+    const params = await ask('GET', '/s3/params?filename=s.txt&type=text%2Fplain&metadata%5Bsize%5D=3', { headers: { host: 'uploads.example' } });
+    const id = (JSON.parse(params.text) as { fields: { key: string } }).fields.key;
+    const form = (file: string) => ({
+      body: `--b\r\nContent-Disposition: form-data; name="key"\r\n\r\n${id}\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="s.txt"\r\n\r\n${file}\r\n--b--\r\n`,
+      headers: { 'content-type': 'multipart/form-data; boundary=b' },
+    });
+    const answers = [
+      params,
+      await ask('GET', '/s3/params?filename=s.txt', { headers: { host: 'uploads.example' } }),
+      await ask('POST', `/s3/form/${id}`, form('abcd')),
+      await ask('POST', `/s3/form/${id}`, { body: 'abc', headers: { 'content-type': 'text/plain' } }),
+      await ask('GET', `/s3/form/${id}`),
+      await ask('POST', `/s3/form/${id}`, form('abc')),
+      await ask('POST', `/s3/form/${id}`, form('abc')),
+      await ask('POST', '/s3/form/nosuchupload', form('abc')),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([200, 400, 400, 415, 405, 204, 409, 404]);
+    expect(JSON.parse(params.text)).toEqual({ method: 'POST', url: `http://uploads.example/s3/form/${id}`, fields: { key: id }, headers: {} });
+    for (const answer of answers) expect(() => checker.check(answer), `${answer.method} ${answer.url}`).not.toThrow();
+  });
+
   it('lets answers outside the API pass: they are not frago\'s', () => {
     expect(() => checker.check({ method: 'GET', url: 'http://host/metrics', status: 200, header: () => 'text/plain', text: 'x 1' })).not.toThrow();
   });

@@ -3,6 +3,7 @@ import Uppy, { type UploadResult } from '@uppy/core';
 
 // A page that uploads the files chosen in #files with Uppy's S3 plugin against frago's
 // Companion-style endpoints on the page's own origin, and keeps what Uppy reported.
+// Files over one part go as multipart uploads, smaller ones as forms (`/s3/params`).
 // With `pauseAt` (bytes), it pauses the first file to get that far, as a person would
 // with the Dashboard's pause button; `uppyResume()` resumes it, `uppyRetry()` retries
 // what failed.
@@ -35,7 +36,7 @@ const state = document.querySelector<HTMLElement>('#state')!;
 
 const uppy = new Uppy({ autoProceed: false }).use(AwsS3, {
   companionEndpoint: location.origin,
-  shouldUseMultipart: true,
+  shouldUseMultipart: (file) => (file.size ?? 0) > PART_SIZE,
   getChunkSize: () => PART_SIZE,
 });
 // Uppy sends no size of its own: frago reads it from the file's meta.

@@ -6,12 +6,20 @@ import { errorResponse, json } from '../frago/responses.js';
 import type { FragoOperation } from '../../request-facts.js';
 import type { Locate } from '../route-table.js';
 import { normalizeBase, serveProtocol } from '../serve.js';
-import { abortMultipart, completeMultipart, createMultipart, listParts, postPolicy, signPart, type CompanionContext } from './multipart.js';
+import { formParams, receiveForm } from './form.js';
+import { abortMultipart, completeMultipart, createMultipart, listParts, signPart, type CompanionContext } from './multipart.js';
 
 /** Options of the Companion-style S3 endpoints. */
 export interface CompanionOptions {
   /** Where they are mounted. Default `/s3` (Uppy's `companionEndpoint` is then the origin). */
   readonly basePath?: string;
+  /**
+   * The origin (`https://uploads.example.com`) of the form URL that `GET /s3/params`
+   * hands out for small files. Default: the request's `Host`, with `https` when
+   * `X-Forwarded-Proto` says so and `http` otherwise; set it behind a proxy that
+   * rewrites either.
+   */
+  readonly publicOrigin?: string;
 }
 
 const COMPANION_CORS_WIRE: CorsWire = { methods: ['GET', 'POST', 'DELETE'], requestHeaders: ['content-type'], exposedHeaders: [] };
@@ -26,7 +34,8 @@ interface Endpoint {
   readonly handler: Handler;
 }
 
-const POLICY: Endpoint = { pattern: '/params', operation: 'create', handler: postPolicy };
+const PARAMS: Endpoint = { pattern: '/params', operation: 'create', handler: formParams };
+const FORM: Endpoint = { pattern: '/form/:id', operation: 'chunk', handler: receiveForm };
 const CREATE: Endpoint = { pattern: '/multipart', operation: 'create', handler: createMultipart };
 const ON_UPLOAD: Readonly<Record<string, Endpoint>> = {
   GET: { pattern: '/multipart/:id', operation: 'status', handler: listParts },
@@ -38,7 +47,11 @@ const SIGN: Endpoint = { pattern: '/multipart/:id/:part', operation: 'parts', ha
 /** The endpoint for `method` on `rest` (below the base), with the upload id and part segment it names. */
 function route(method: string, rest: string): { endpoint: Endpoint; id: string; part: string } {
   const [collection, id = '', part = '', ...deeper] = rest.split('/');
-  if (collection === 'params' && id === '') return { endpoint: only(method, 'GET', POLICY), id, part };
+  if (collection === 'params' && id === '') return { endpoint: only(method, 'GET', PARAMS), id, part };
+  if (collection === 'form' && id !== '' && part === '' && deeper.length === 0) {
+    if (!ID.test(id)) throw new FragoError('INVALID_UPLOAD_ID', 'The upload id is malformed');
+    return { endpoint: only(method, 'POST', FORM), id, part };
+  }
   if (collection !== 'multipart' || deeper.length > 0) throw new FragoError('ROUTE_NOT_FOUND', 'No such route');
   if (id === '') return { endpoint: only(method, 'POST', CREATE), id, part };
   if (!ID.test(id)) throw new FragoError('INVALID_UPLOAD_ID', 'The upload id is malformed');
@@ -70,9 +83,11 @@ function only(method: string, allowed: string, endpoint: Endpoint): Endpoint {
  * Builds the Companion-style S3 endpoints that `@uppy/aws-s3` (its `companionEndpoint`
  * mode) calls, over an {@link UploadService} whose storage takes direct uploads:
  * `POST /s3/multipart`, `GET /s3/multipart/:id/:part?key=`, `GET /s3/multipart/:id?key=`,
- * `POST /s3/multipart/:id/complete?key=`, `DELETE /s3/multipart/:id?key=`, and
- * `GET /s3/params`, which is refused (no POST policies). Each upload is an ordinary
- * direct upload of the service: its owner, limits, expiry and events. Never throws.
+ * `POST /s3/multipart/:id/complete?key=`, `DELETE /s3/multipart/:id?key=`; and for
+ * small files `GET /s3/params`, which starts an upload and hands out a form URL of
+ * frago's own, `POST /s3/form/:id`, that stores the file and completes the upload.
+ * Each upload is an ordinary upload of the service: its owner, limits, expiry and
+ * events. Never throws.
  */
 export function createCompanionHandler(service: UploadService, options: CompanionOptions & { readonly cors?: CorsOptions } = {}): FragoHandler {
   const base = normalizeBase(options.basePath ?? '/s3');
@@ -83,7 +98,7 @@ export function createCompanionHandler(service: UploadService, options: Companio
     preflight: (headers) => json(200, {}, headers),
     route: ({ request, identity, rest, search }) => {
       const { endpoint, id, part } = route(request.method.toUpperCase(), rest);
-      return endpoint.handler({ service, request, identity, id, part, search });
+      return endpoint.handler({ service, request, identity, id, part, search, base, publicOrigin: options.publicOrigin });
     },
     error: errorResponse,
     created: (response) => {

@@ -17,6 +17,10 @@ export interface CompanionContext {
   /** The part number segment of `/multipart/:id/:part`, or `complete`; empty otherwise. */
   readonly part: string;
   readonly search: string;
+  /** Where the endpoints are mounted (`/s3`). */
+  readonly base: string;
+  /** The origin of the form URLs `GET /s3/params` hands out; from the request when undefined. */
+  readonly publicOrigin: string | undefined;
 }
 
 /**
@@ -70,11 +74,6 @@ export async function completeMultipart({ service, request, identity, id, search
 export async function abortMultipart({ service, identity, id, search }: CompanionContext): Promise<FragoResponse> {
   await service.abort(identity, checkedKey(search, id));
   return json(200, {});
-}
-
-/** `GET /s3/params`: refused; this server hands out no POST policies (see the docs). */
-export function postPolicy(): Promise<FragoResponse> {
-  throw new FragoError('INVALID_REQUEST', 'This server hands out no POST policies: send every file as a multipart upload (shouldUseMultipart: true)');
 }
 
 /** The parts recorded for a direct upload (after asking the bucket), as S3 lists them. */

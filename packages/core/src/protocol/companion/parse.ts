@@ -31,7 +31,7 @@ export function checkedKey(search: string, id: string): string {
  *
  * @throws {FragoError} `INVALID_FILENAME`, `INVALID_SIZE`, `INVALID_REQUEST`.
  */
-export function parseCreate(fields: Record<string, unknown>): StartUpload {
+export function parseCreate(fields: Record<string, unknown>): StartUpload & { readonly totalSize: number } {
   const filename = validateFilename(fields.filename);
   const { size, ...rest } = metadataObject(fields.metadata);
   const totalSize = typeof size === 'string' && /^[0-9]{1,16}$/.test(size) ? Number(size) : size;
