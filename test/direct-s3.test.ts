@@ -257,6 +257,49 @@ describe('direct uploads to S3', () => {
     expect((await api('GET', `/${upload.id}/`, 'ada')).json.direct.missing_parts).toEqual([1]);
   });
 
+  it('reads nothing back to finalize a direct upload given no checksum: complete, with no checksum reported', async () => {
+    class CountingS3Storage extends S3Storage {
+      reads = 0;
+      override read(key: string, range: { start: number; end: number }): AsyncIterable<Uint8Array> {
+        this.reads += 1;
+        return super.read(key, range);
+      }
+    }
+    const storage = new CountingS3Storage({ ...bucket.options, partSize: PART });
+    const counted = createFrago({ repository: stack.repository, storage });
+    const countedServer = await serveWithExpress(counted);
+    try {
+      const call = async (path: string, body: unknown) => {
+        const response = await fetch(`${countedServer.origin}/upload${path}`, {
+          method: 'POST',
+          headers: { [TEST_USER_HEADER]: 'ada', 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        return { status: response.status, json: (await response.json()) as Record<string, any> };
+      };
+      const send = async (file: Buffer) => {
+        const id = (await call('/', { filename: 'quiet.bin', total_size: file.length, direct: true })).json.upload_id as string;
+        const parts = (await call(`/${id}/parts`, { parts: [1, 2] })).json.parts as SignedPartView[];
+        for (const part of parts) expect((await putPart(part, file.subarray(part.start, part.end + 1))).status).toBe(200);
+        return id;
+      };
+      const file = randomBytes(PART + 4321);
+      const quiet = await send(file);
+      const finalized = await call(`/${quiet}/`, {});
+      expect([finalized.status, finalized.json.checksum]).toEqual([201, null]);
+      expect(storage.reads).toBe(0);
+      expect((await objectBytes((await stack.repository.get(quiet))!.location!)).equals(file)).toBe(true);
+
+      // Given a checksum, the same upload is read back once and checked.
+      const checked = await send(file);
+      const verified = await call(`/${checked}/`, { checksum: sha256(file), checksum_algo: 'sha256' });
+      expect([verified.status, verified.json.checksum]).toEqual([201, sha256(file)]);
+      expect(storage.reads).toBeGreaterThan(0);
+    } finally {
+      await countedServer.close();
+    }
+  });
+
   it('offers no direct upload on a storage without it, and says so', async () => {
     const disk = createFrago({ repository: stack.repository, storage: stack.storage });
     const diskServer = await serveWithExpress(disk);

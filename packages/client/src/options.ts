@@ -14,7 +14,8 @@ export interface ClientOptions {
   /**
    * The whole-file checksum to compute while reading and send at finalize. Default:
    * the server's algorithm (md5 unless it says otherwise). `false` sends none (the
-   * server still computes and reports its own).
+   * server still computes and reports its own, but for a direct upload, whose bytes it
+   * would have to read back from the store).
    */
   readonly checksum?: ChecksumAlgorithm | false;
   /** Retries per request after the first try, for network errors, timeouts, 5xx and 429. Default 8. */
