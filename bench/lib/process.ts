@@ -13,7 +13,11 @@ export interface ServerProcess {
   readonly child: ChildProcess;
   /** Peak and current resident memory, in bytes (VmHWM, VmRSS). */
   memory(): Promise<{ peak: number; current: number }>;
-  /** User + system CPU seconds used so far. */
+  /**
+   * User + system CPU seconds used so far, every thread's: as the server counts them
+   * (`process.cpuUsage()`, in microseconds; the bench's servers answer over IPC), or
+   * from /proc/<pid>/stat (in hundredths of a second) when it does not answer.
+   */
   cpuSeconds(): Promise<number>;
   /**
    * The V8 heap in use after a full garbage collection, in bytes: what the process
@@ -28,7 +32,7 @@ export interface ServerProcess {
 export async function startServer(script: string, args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--expose-gc', ...SERVER_FLAGS, script, ...args], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   let output = '';
   const origin = await new Promise<string>((resolve, reject) => {
@@ -66,8 +70,7 @@ export async function startServer(script: string, args: string[], env: Record<st
       return answer;
     },
     async cpuSeconds() {
-      const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
-      return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+      return (await askedCpuSeconds(child)) ?? (await statCpuSeconds(pid));
     },
     async stop() {
       if (child.exitCode !== null) return;
@@ -75,4 +78,29 @@ export async function startServer(script: string, args: string[], env: Record<st
       await once(child, 'exit');
     },
   };
+}
+
+/** The CPU seconds the server says it used, or null when it does not answer within a second. */
+async function askedCpuSeconds(child: ChildProcess): Promise<number | null> {
+  if (!child.connected) return null;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => done(null), 1000);
+    const listen = (message: unknown) => {
+      const seconds = (message as { cpuSeconds?: unknown } | null)?.cpuSeconds;
+      if (typeof seconds === 'number') done(seconds);
+    };
+    const done = (seconds: number | null) => {
+      clearTimeout(timer);
+      child.off('message', listen);
+      resolve(seconds);
+    };
+    child.on('message', listen);
+    child.send('cpu?');
+  });
+}
+
+/** User + system CPU seconds of `pid`, from /proc in clock ticks. */
+async function statCpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { answerCpuQuestions } from './cpu-answer.js';
 
 const dataDir = process.argv[2] ?? '.';
 const sizes = new Map<string, number>();
@@ -52,4 +53,5 @@ const server = createServer((req, res) => {
 server.listen(0, '127.0.0.1', () => {
   console.log(`bare listening on http://127.0.0.1:${(server.address() as AddressInfo).port}`);
 });
+answerCpuQuestions();
 process.once('SIGTERM', () => server.close(() => process.exit(0)));

@@ -12,6 +12,7 @@ import { fragoEntities, fragoMigrations, MikroOrmRepository, tuneSqlite, type Sq
 import { DiskStorage } from '@frago/storage-disk';
 import { BENCH_SERVERS } from '../adapter-servers.js';
 import type { BenchDriver } from '../lib/databases.js';
+import { answerCpuQuestions } from './cpu-answer.js';
 
 const [adapter = 'express', driver = 'sqlite', dataDir = '.', target = ''] = process.argv.slice(2);
 
@@ -88,4 +89,5 @@ process.on('SIGUSR2', () => {
   globalThis.gc?.();
   console.log(`heap after gc ${process.memoryUsage().heapUsed}`);
 });
+answerCpuQuestions();
 process.once('SIGTERM', () => server.close(() => void orm.close().then(() => process.exit(0))));

@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FileStore } from '@tus/file-store';
 import { Server } from '@tus/server';
+import { answerCpuQuestions } from './cpu-answer.js';
 
 const dataDir = process.argv[2] ?? '.';
 const tus = new Server({ path: '/files', datastore: new FileStore({ directory: dataDir }) });
@@ -12,4 +13,5 @@ const server = createServer((req, res) => void tus.handle(req, res));
 server.listen(0, '127.0.0.1', () => {
   console.log(`tus listening on http://127.0.0.1:${(server.address() as AddressInfo).port}`);
 });
+answerCpuQuestions();
 process.once('SIGTERM', () => server.close(() => process.exit(0)));
