@@ -95,8 +95,10 @@ interface Session extends UploadSession {
 type MutableChunk = { -readonly [K in keyof ChunkProgress]: ChunkProgress[K] };
 
 const FINALIZE_ROUNDS = 3;
-/** Part URLs asked for in one request of a direct upload, at least (more with more parts in parallel). */
+/** Part URLs bound to their MD5s asked for in one request of a direct upload, at least (more with more parts in parallel): the parts hashed ahead. */
 const URL_BATCH = 32;
+/** Unbound part URLs asked for in one request: the most the server signs at once. */
+const UNBOUND_URL_BATCH = 100;
 
 /**
  * One file being uploaded; made by {@link FragoClient.upload}. It starts at once and
@@ -490,10 +492,11 @@ export class Upload {
   /**
    * Part URLs asked for in one request. A signing request costs the server about what 20
    * URLs in it do: ask for many at once. URLs that expire unused (a slow link) are signed
-   * again when their part comes up.
+   * again when their part comes up. Bound URLs wait for their parts' MD5s, so their
+   * batch is the window of parts hashed ahead.
    */
   private urlBatch(): number {
-    return Math.max(this.parallel * 2, URL_BATCH);
+    return this.partChecksums ? Math.max(this.parallel * 2, URL_BATCH) : UNBOUND_URL_BATCH;
   }
 
   private partOf(start: number): number {
