@@ -20,7 +20,7 @@ export function goal(entry: Goal): void {
   goals.push(entry);
 }
 
-const shown = (value: number, unit = '') => (Number.isFinite(value) ? `${value.toFixed(value >= 10 ? 1 : 2)}${unit}` : 'not measured');
+const shown = (value: number, unit = '') => (Number.isFinite(value) ? `${value.toFixed(value >= 10 ? 1 : value < 0.1 ? 3 : 2)}${unit}` : 'not measured');
 
 /** The table of every recorded target: measured, wanted, met. */
 export function printGoals(): void {
