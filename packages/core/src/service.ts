@@ -583,8 +583,13 @@ export class UploadService {
     for (;;) {
       const due = await this.repo(() => repository.findExpired(this.options.now(), batchSize));
       for (const upload of due) {
-        if (upload.status === 'in_progress' && (await this.expire(upload)) === null) continue;
-        await this.store(() => storage.delete(upload.storageKey));
+        if (upload.status === 'in_progress') {
+          // Expiring it deletes its bytes.
+          if ((await this.expire(upload)) === null) continue;
+        } else {
+          // Its bytes went when it was aborted or expired; deleted again in case that process died first.
+          await this.store(() => storage.delete(upload.storageKey));
+        }
         await this.repo(() => repository.delete(upload.id));
         removed += 1;
       }

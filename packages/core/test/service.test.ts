@@ -375,3 +375,31 @@ describe('storages with parts', () => {
     ]);
   });
 });
+
+describe('the sweeper', () => {
+  it('deletes the bytes of an upload it expires once, and an aborted tombstone\'s again, in case the abort died first', async () => {
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const { frago, storage, repository, start, put, call } = setup({ now: () => new Date(clock) });
+    const deletes: string[] = [];
+    const remove = storage.delete.bind(storage);
+    storage.delete = async (key: string) => {
+      deletes.push(key);
+      await remove(key);
+    };
+    const data = new Uint8Array(randomBytes(100));
+    const expiring = await start(data.length);
+    await put(expiring, data, 0, 49);
+    const aborted = await start(data.length);
+    expect((await call('DELETE', `/${aborted}/`)).status).toBe(200);
+    const keyOf = async (id: string) => (await repository.get(id))!.storageKey;
+    const keys = { expiring: await keyOf(expiring), aborted: await keyOf(aborted) };
+    expect(deletes).toEqual([keys.aborted]);
+
+    clock += 365 * 24 * 60 * 60 * 1000;
+    expect(await frago.sweepExpired()).toBe(2);
+    expect(deletes.filter((key) => key === keys.expiring)).toHaveLength(1);
+    expect(deletes.filter((key) => key === keys.aborted)).toHaveLength(2);
+    expect(await repository.get(expiring)).toBeNull();
+    expect(await repository.get(aborted)).toBeNull();
+  });
+});
