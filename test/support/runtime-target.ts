@@ -18,11 +18,11 @@ async function runtimeTarget(runtime: Runtime, script: string, backing: Backing,
   const dataDir = await mkdtemp(join(tmpdir(), `frago-${runtime.name}-`));
   const database = backing === 'postgres' ? await createTestDatabase() : undefined;
   const sql = database ? new pg.Client({ connectionString: database.clientUrl }) : undefined;
-  const { limits, expirationMs, bodyIdleTimeoutMs, cors } = options;
+  const { limits, expirationMs, bodyIdleTimeoutMs, cors, companion } = options;
   const config: RemoteServerConfig = {
     dataDir,
     ...(database ? { databaseUrl: database.clientUrl } : {}),
-    options: { limits, expirationMs, bodyIdleTimeoutMs, cors },
+    options: { limits, expirationMs, bodyIdleTimeoutMs, cors, companion },
     now: (options.now?.() ?? new Date()).getTime(),
   };
   const server = await startServerProcess(join(ROOT, 'test/support/runtimes', script), { FRAGO_CONFORMANCE: JSON.stringify(config) }, {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { ClientRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Frago, type FragoEvents, type FragoOptions, type ProtocolOptions, type UploadRepository } from '@frago/core';
+import { type Frago, type FragoEvents, type FragoOptions, type FragoProtocols, type ProtocolOptions, type UploadRepository } from '@frago/core';
 import { describeCorsIdentity } from './cors-identity.js';
 import type { HttpSuiteContext } from './http-context.js';
 import { describeHostileInput } from './hostile-input.js';
@@ -52,7 +52,9 @@ export interface HttpTarget {
 }
 
 /** Options the suite sets; a setup passes them on to `createFrago` with its repository and storage. */
-export type HttpSuiteOptions = Pick<FragoOptions, 'limits' | 'expirationMs' | 'now' | 'bodyIdleTimeoutMs'> & Pick<ProtocolOptions, 'cors'>;
+export type HttpSuiteOptions = Pick<FragoOptions, 'limits' | 'expirationMs' | 'now' | 'bodyIdleTimeoutMs'> &
+  Pick<ProtocolOptions, 'cors'> &
+  Pick<FragoProtocols, 'companion'>;
 
 type EventLog = Array<{ type: keyof FragoEvents; payload: unknown }>;
 
@@ -102,7 +104,7 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
 
     beforeAll(async () => {
       const cors = { origin: [TEST_ORIGIN], allowHeaders: [TEST_USER_HEADER] };
-      target = await setup({ limits, bodyIdleTimeoutMs, expirationMs: 60 * 60 * 1000, now: () => new Date(clock), cors });
+      target = await setup({ limits, bodyIdleTimeoutMs, expirationMs: 60 * 60 * 1000, now: () => new Date(clock), cors, companion: true });
       target.frago.events.on('*', (type, payload) => events.push({ type, payload }));
     });
     afterAll(async () => {
@@ -247,6 +249,34 @@ export function describeHttpConformance(name: string, setup: (options: HttpSuite
         expect(done.status).toBe(201);
         const location = (eventsFor(id, 'upload:completed')[0]?.payload as { location: string }).location;
         expect(Buffer.from(await target.readAssembled(location)).equals(Buffer.from(bytes))).toBe(true);
+      });
+
+      it('takes a small file as @uppy/aws-s3 sends it: GET /s3/params, then the form posted where it says', async () => {
+        const bytes = new Uint8Array(randomBytes(200_003));
+        const query = new URLSearchParams({ filename: 'note.txt', type: 'text/plain', 'metadata[size]': String(bytes.length), 'metadata[name]': 'note.txt' });
+        const params = await send(`${target.origin}/s3/params?${query}`, { headers: as('ada') });
+        expect(params.status).toBe(200);
+        const { method, url, fields } = (await params.json()) as { method: string; url: string; fields: Record<string, string> };
+        const id = fields.key ?? '';
+        expect([method, new URL(url).pathname]).toEqual(['POST', `/s3/form/${id}`]);
+        // The form as a browser encodes it, sent whole with its headers (an answer before the body is read closes the connection).
+        const posted = async (file: Uint8Array, user: string) => {
+          const form = new FormData();
+          for (const [name, value] of Object.entries(fields)) form.set(name, value);
+          form.set('file', new Blob([file]), 'note.txt');
+          const encoded = new Response(form);
+          const body = new Uint8Array(await encoded.arrayBuffer());
+          return send(`${target.origin}/s3/form/${id}`, { method: 'POST', body, headers: { 'content-type': encoded.headers.get('content-type') ?? '', ...as(user) } });
+        };
+        // Another identity is refused before the body is read: a small body, which the socket takes whole.
+        expect((await posted(bytes.subarray(0, 1000), 'mallory')).status).toBe(404);
+        expect((await posted(bytes.subarray(1), 'ada')).status).toBe(400);
+        expect((await call('GET', `/${id}/`, { user: 'ada' })).body).toMatchObject({ status: 'in_progress', received: [] });
+
+        expect((await posted(bytes, 'ada')).status).toBe(204);
+        const view = await call('GET', `/${id}/`, { user: 'ada' });
+        expect(view.body).toMatchObject({ status: 'complete', filename: 'note.txt', total_size: bytes.length, checksum: md5(bytes) });
+        expect(Buffer.from(await target.readAssembled(locationOf(id))).equals(Buffer.from(bytes))).toBe(true);
       });
 
       it('refuses a multipart body without a file field and records nothing', async () => {

@@ -1,4 +1,4 @@
-import { createFrago, fragoFetch, type FragoEvents, type FragoOptions, type ProtocolOptions, type UploadRepository } from '@frago/core';
+import { createFrago, fragoFetch, type FragoEvents, type FragoOptions, type FragoProtocols, type ProtocolOptions, type UploadRepository } from '@frago/core';
 import { DiskStorage } from '@frago/storage-disk';
 import { testRequestIdentity } from './test-identity.js';
 
@@ -11,7 +11,7 @@ export interface RemoteServerConfig {
   readonly dataDir: string;
   /** A PostgreSQL database for the upload records; in memory without one. The server opens it. */
   readonly databaseUrl?: string;
-  readonly options: Pick<FragoOptions, 'limits' | 'expirationMs' | 'bodyIdleTimeoutMs'> & Pick<ProtocolOptions, 'cors'>;
+  readonly options: Pick<FragoOptions, 'limits' | 'expirationMs' | 'bodyIdleTimeoutMs'> & Pick<ProtocolOptions, 'cors'> & Pick<FragoProtocols, 'companion'>;
   /** The suite's clock when it started the server, in epoch milliseconds. */
   readonly now: number;
 }

@@ -38,8 +38,9 @@ export interface FragoProtocols {
   readonly tus?: boolean | TusOptions;
   /**
    * Serves the Companion-style S3 endpoints `@uppy/aws-s3` calls (`true` at `/s3`, or
-   * with {@link CompanionOptions}) over direct uploads. Needs a storage that takes
-   * direct uploads (`@frago/storage-s3`). Off by default.
+   * with {@link CompanionOptions}): multipart uploads go direct, which needs a storage
+   * that takes direct uploads (`@frago/storage-s3`); small files are posted to frago as
+   * forms, on any storage. Off by default.
    */
   readonly companion?: boolean | CompanionOptions;
 }
