@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { TEST_USER_HEADER, type TestBucket } from '@frago/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,67 +60,85 @@ interface FormParams {
   readonly headers: Record<string, string>;
 }
 
-/** Asks `GET /s3/params` for `file` as Uppy does (its meta as `metadata[...]`), with `size` in the meta. */
-async function formParams(user: string, filename: string, size: number): Promise<FormParams> {
-  const query = new URLSearchParams({ filename, type: 'text/plain', 'metadata[name]': filename, 'metadata[size]': String(size) });
+/** Asks `GET /s3/params` for `filename` as Uppy does (its meta as `metadata[...]`), with `metadata[size]` when `size` is given. */
+async function formParams(user: string, filename: string, size?: number): Promise<FormParams> {
+  const query = new URLSearchParams({ filename, type: 'text/plain', 'metadata[name]': filename, ...(size === undefined ? {} : { 'metadata[size]': String(size) }) });
   const answer = await call('GET', `/params?${query}`, user);
   expect(answer.status).toBe(200);
+  expect(answer.json).toEqual({ method: 'POST', url: `${origin}/s3/form?${query}`, fields: { key: filename }, headers: {} });
   return answer.json as FormParams;
 }
 
-/** Posts `file` to a form URL as a browser form does: the fields first, the file last. */
+/**
+ * Posts `file` where `params` say, as a browser form: the fields first, the file last,
+ * sent whole with its headers (an answer before the body is read closes the connection).
+ */
 async function postForm(params: FormParams, user: string, file: Uint8Array, field = 'file'): Promise<Response> {
   const form = new FormData();
   for (const [name, value] of Object.entries(params.fields)) form.set(name, value);
   form.set(field, new Blob([file]), 'blob');
-  return fetch(params.url, { method: params.method, headers: { [TEST_USER_HEADER]: user }, body: form });
+  const encoded = new Response(form);
+  const body = new Uint8Array(await encoded.arrayBuffer());
+  return fetch(params.url, { method: params.method, headers: { [TEST_USER_HEADER]: user, 'content-type': encoded.headers.get('content-type')! }, body });
+}
+
+/** The upload `user` has of `filename`, as frago records it; undefined when there is none. */
+async function uploadNamed(user: string, filename: string) {
+  return (await stack.repository.list(`user:${user}`, { limit: 100 })).find((upload) => upload.filename === filename);
 }
 
 describe('Companion-style S3 endpoints for @uppy/aws-s3', () => {
-  it('a small file: /params starts an upload, the form posted to its URL stores the file and completes it', async () => {
+  it('a small file: /params starts nothing, the form posted to its URL starts the upload, stores the file and completes it', async () => {
     const file = randomBytes(300 * 1024 + 7);
     const params = await formParams('ada', 'notes.txt', file.length);
-    const id = params.fields.key;
-    expect(params).toEqual({ method: 'POST', url: `${origin}/s3/form/${id}`, fields: { key: id }, headers: {} });
-    expect((await stack.repository.get(id))?.status).toBe('in_progress');
+    expect(await uploadNamed('ada', 'notes.txt')).toBeUndefined();
 
     const posted = await postForm(params, 'ada', file);
     expect(posted.status).toBe(204);
-    const upload = await stack.repository.get(id);
-    expect(upload).toMatchObject({ status: 'complete', filename: 'notes.txt', totalSize: file.length, metadata: { name: 'notes.txt', type: 'text/plain' } });
-    expect(completed).toContain(id);
+    const upload = await uploadNamed('ada', 'notes.txt');
+    expect(upload).toMatchObject({ status: 'complete', totalSize: file.length, metadata: { name: 'notes.txt', type: 'text/plain' } });
+    expect(completed).toContain(upload!.id);
+    const object = await bucket.client.send(new GetObjectCommand({ Bucket: bucket.name, Key: upload!.location! }));
+    expect(Buffer.from(await object.Body!.transformToByteArray()).equals(file)).toBe(true);
+  });
+
+  it('learns the size from the form when the page gives none, as Uppy sends by default', async () => {
+    const file = randomBytes(123_457);
+    const posted = await postForm(await formParams('ada', 'unsized.bin'), 'ada', file);
+    expect(posted.status).toBe(204);
+    const upload = await uploadNamed('ada', 'unsized.bin');
+    expect(upload).toMatchObject({ status: 'complete', totalSize: file.length });
     const object = await bucket.client.send(new GetObjectCommand({ Bucket: bucket.name, Key: upload!.location! }));
     expect(Buffer.from(await object.Body!.transformToByteArray()).equals(file)).toBe(true);
   });
 
   it('an empty file goes as a form too, and is complete', async () => {
-    const params = await formParams('ada', 'empty.txt', 0);
-    expect((await postForm(params, 'ada', new Uint8Array(0))).status).toBe(204);
-    const upload = await stack.repository.get(params.fields.key);
+    expect((await postForm(await formParams('ada', 'empty.txt'), 'ada', new Uint8Array(0))).status).toBe(204);
+    const upload = await uploadNamed('ada', 'empty.txt');
     expect(upload).toMatchObject({ status: 'complete', totalSize: 0 });
     const object = await bucket.client.send(new GetObjectCommand({ Bucket: bucket.name, Key: upload!.location! }));
     expect((await object.Body!.transformToByteArray()).byteLength).toBe(0);
   });
 
-  it('refuses hostile forms with 4xx, stores nothing, and the right form still completes the upload', async () => {
+  it('refuses hostile forms with 4xx, starts and stores nothing, and the right form still completes', async () => {
     const file = randomBytes(64 * 1024);
     const params = await formParams('ada', 'form.bin', file.length);
-    const id = params.fields.key;
     const rows = await stack.snapshot();
     const keys = await bucket.keys();
-    const elsewhere = (path: string): FormParams => ({ ...params, url: `${origin}/s3${path}` });
+    const at = (query: string): FormParams => ({ ...params, url: `${origin}/s3/form?${query}` });
+    const post = (headers: Record<string, string>, body: string | Uint8Array) => fetch(params.url, { method: 'POST', headers: { [TEST_USER_HEADER]: 'ada', ...headers }, body });
     const cases: Array<[string, () => Promise<Response>, number]> = [
-      ['another identity', () => postForm(params, 'mallory', file), 404],
-      ['one byte short', () => postForm(params, 'ada', file.subarray(1)), 400],
-      ['one byte over', () => postForm(params, 'ada', Buffer.concat([file, Buffer.from('x')])), 400],
+      ['one byte short of metadata[size]', () => postForm(params, 'ada', file.subarray(1)), 400],
+      ['one byte over metadata[size]', () => postForm(params, 'ada', Buffer.concat([file, Buffer.from('x')])), 400],
       ['no file field', () => postForm(params, 'ada', file, 'upload'), 400],
-      ['a raw body', () => fetch(params.url, { method: 'POST', headers: { [TEST_USER_HEADER]: 'ada', 'content-type': 'application/octet-stream' }, body: file }), 415],
-      ['a JSON body', () => fetch(params.url, { method: 'POST', headers: { [TEST_USER_HEADER]: 'ada', 'content-type': 'application/json' }, body: '{}' }), 415],
-      ['a broken boundary', () => fetch(params.url, { method: 'POST', headers: { [TEST_USER_HEADER]: 'ada', 'content-type': 'multipart/form-data; boundary=x' }, body: '--y\r\n' }), 400],
+      ['a raw body', () => post({ 'content-type': 'application/octet-stream' }, file), 415],
+      ['a JSON body', () => post({ 'content-type': 'application/json' }, '{}'), 415],
+      ['a broken boundary', () => post({ 'content-type': 'multipart/form-data; boundary=x' }, '--y\r\n'), 400],
+      ['no filename', () => postForm(at('metadata%5Bsize%5D=65536'), 'ada', file), 400],
+      ['a size that is not one', () => postForm(at('filename=a.bin&metadata%5Bsize%5D=-1'), 'ada', file), 400],
+      ['a metadata[size] over maxUploadSize, and not the file\'s', () => postForm(at(`filename=a.bin&metadata%5Bsize%5D=${32 * MiB + 1}`), 'ada', file), 400],
       ['GET on the form', () => fetch(params.url, { headers: { [TEST_USER_HEADER]: 'ada' } }), 405],
-      ['an unknown upload', () => postForm(elsewhere('/form/nosuchupload'), 'ada', file), 404],
-      ['a malformed id', () => postForm(elsewhere('/form/no*such'), 'ada', file), 400],
-      ['below the form', () => postForm(elsewhere(`/form/${id}/deeper`), 'ada', file), 404],
+      ['below the form', () => postForm({ ...params, url: `${origin}/s3/form/deeper?filename=a.bin` }, 'ada', file), 404],
     ];
     for (const [what, send, status] of cases) {
       const answer = await send();
@@ -131,23 +150,42 @@ describe('Companion-style S3 endpoints for @uppy/aws-s3', () => {
     expect(await bucket.keys()).toEqual(keys);
 
     expect((await postForm(params, 'ada', file)).status).toBe(204);
-    expect((await stack.repository.get(id))?.status).toBe('complete');
-    const again = await postForm(params, 'ada', file);
-    expect([again.status, ((await again.json()) as { error: string }).error]).toEqual([409, 'UPLOAD_COMPLETED']);
+    expect((await uploadNamed('ada', 'form.bin'))?.status).toBe('complete');
+  });
+
+  it('refuses a form whose length says the file is over the limit, before reading its bytes', async () => {
+    const params = await formParams('ada', 'huge.bin');
+    const boundary = 'frago-test-boundary';
+    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="key"\r\n\r\nhuge.bin\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="huge.bin"\r\n\r\n`);
+    const declared = head.length + 32 * MiB + 1 + `\r\n--${boundary}--\r\n`.length;
+    const rows = await stack.snapshot();
+    // Only the start of the body is sent: the answer must come from what the form's length says.
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const url = new URL(params.url);
+      const req = request(url, { method: 'POST', headers: { [TEST_USER_HEADER]: 'ada', 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(declared) } }, (res) => {
+        let body = '';
+        res.on('data', (piece: Buffer) => (body += piece.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.write(Buffer.concat([head, randomBytes(1024)]));
+    });
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body)).toMatchObject({ status: false, error: 'UPLOAD_TOO_LARGE' });
+    expect(await stack.snapshot()).toEqual(rows);
   });
 
   it('refuses /params for files it cannot take, and starts nothing', async () => {
     const rows = await stack.snapshot();
     const cases: Array<[string, number]> = [
-      ['filename=a.bin&type=text/plain', 400],
+      ['type=text/plain', 400],
       ['filename=a.bin&metadata[size]=-1', 400],
       ['filename=a.bin&metadata[size]=12abc', 400],
-      ['metadata[size]=5', 400],
       [`filename=big.bin&metadata[size]=${32 * MiB + 1}`, 413],
     ];
     for (const [query, status] of cases) {
       const answer = await call('GET', `/params?${query}`, 'ada');
-      expect([query.slice(0, 60), answer.status, answer.json?.status]).toEqual([query.slice(0, 60), status, false]);
+      expect([query, answer.status, answer.json?.status]).toEqual([query, status, false]);
     }
     expect(await stack.snapshot()).toEqual(rows);
   });
@@ -218,7 +256,7 @@ describe('Companion-style S3 endpoints for @uppy/aws-s3', () => {
       ['POST', '/multipart', 'ada', { filename: 'str.bin', metadata: { size: '12abc' } }, 400],
       ['POST', '/multipart', 'ada', { filename: '', metadata: { size: 1 } }, 400],
       ['POST', '/multipart', 'ada', { filename: 'a.bin', type: 7, metadata: { size: 1 } }, 400],
-      ['GET', '/params?filename=a.bin&type=text/plain', 'ada', undefined, 400],
+      ['GET', '/params?type=text/plain', 'ada', undefined, 400],
       ['PUT', `/multipart/${id}?key=${id}`, 'ada', undefined, 405],
       ['GET', `/multipart/${id}/1/extra?key=${id}`, 'ada', undefined, 404],
       ['GET', '/elsewhere', 'ada', undefined, 404],

@@ -56,7 +56,7 @@ describe('the default server (Express + SQLite + disk), as a user runs it', () =
       '/files/',
       '/files/{id}',
       '/s3/params',
-      '/s3/form/{id}',
+      '/s3/form',
       '/s3/multipart',
       '/s3/multipart/{id}',
       '/s3/multipart/{id}/complete',

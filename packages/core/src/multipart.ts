@@ -90,6 +90,14 @@ function partName(block: Uint8Array): string {
 
 type State = 'preamble' | 'delimiter' | 'headers' | 'part' | 'epilogue';
 
+/** How {@link multipartFile} reads a body. */
+export interface MultipartFileOptions {
+  /** The name of the file field. Default `file`. */
+  readonly field?: string;
+  /** Told where in the body the file's bytes begin, before the first of them is passed on. */
+  readonly onFileStart?: (offset: number) => void;
+}
+
 /**
  * Streams the bytes of one file field of a `multipart/form-data` body (RFC 7578), the
  * form the original frago clients send, as they arrive: the file part is never
@@ -103,8 +111,9 @@ type State = 'preamble' | 'delimiter' | 'headers' | 'part' | 'epilogue';
 export async function* multipartFile(
   body: AsyncIterable<Uint8Array>,
   contentType: string,
-  field = 'file',
+  options: MultipartFileOptions = {},
 ): AsyncIterable<Uint8Array> {
+  const field = options.field ?? 'file';
   const delimiter = new TextEncoder().encode(`\r\n--${multipartBoundary(contentType)}`);
   // The body's first boundary has no CRLF before it; reading as if it had one makes every boundary alike.
   let buffer: Uint8Array = CRLF;
@@ -113,6 +122,8 @@ export async function* multipartFile(
   let fileSeen = false;
   let parts = 0;
   let dropped = 0;
+  /** Bytes of the body read so far; the buffer holds the last of them. */
+  let read = 0;
 
   const drop = (bytes: number): void => {
     dropped += bytes;
@@ -120,6 +131,7 @@ export async function* multipartFile(
   };
 
   for await (const piece of body) {
+    read += piece.length;
     buffer = concat(buffer, piece);
     for (;;) {
       if (state === 'preamble' || state === 'part') {
@@ -167,6 +179,7 @@ export async function* multipartFile(
         inFile = name === field && !fileSeen;
         fileSeen ||= inFile;
         buffer = buffer.subarray(end === 0 ? 2 : end + HEADER_END.length);
+        if (inFile) options.onFileStart?.(read - buffer.length);
         state = 'part';
       } else {
         drop(buffer.length);

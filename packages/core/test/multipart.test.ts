@@ -87,6 +87,21 @@ describe('multipart/form-data file streaming', () => {
     expect(await read(inPieces(form(file, { before: 'preamble\r\n', after: 'epilogue' }), [1000, 150_000]))).toEqual(file);
   });
 
+  it('tells where the file begins in the body, before passing on its first byte, however the body is cut', async () => {
+    for (const content of [tricky, new Uint8Array(0)]) {
+      const body = form(content, { before: 'preamble\r\n' });
+      const expected = body.length - content.length - `\r\n--${BOUNDARY}--\r\n`.length;
+      for (let cut = 0; cut <= body.length; cut += 7) {
+        const seen: Array<number | 'piece'> = [];
+        for await (const piece of multipartFile(inPieces(body, [cut]), TYPE, { onFileStart: (offset) => seen.push(offset) })) {
+          if (piece.length > 0) seen.push('piece');
+        }
+        expect(seen[0], `cut at ${cut}`).toBe(expected);
+        expect(seen.filter((entry) => entry !== 'piece'), `cut at ${cut}`).toEqual([expected]);
+      }
+    }
+  });
+
   it('passes the file on as it arrives, before the rest of the body was sent', async () => {
     const head = form(new Uint8Array(0)).subarray(0, -`\r\n--${BOUNDARY}--\r\n`.length);
     let release: () => void = () => undefined;

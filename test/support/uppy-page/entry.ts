@@ -34,13 +34,18 @@ const PART_SIZE = Number(search.get('partSize'));
 const PAUSE_AT = Number(search.get('pauseAt') ?? Number.POSITIVE_INFINITY);
 const state = document.querySelector<HTMLElement>('#state')!;
 
-const uppy = new Uppy({ autoProceed: false }).use(AwsS3, {
-  companionEndpoint: location.origin,
-  shouldUseMultipart: (file) => (file.size ?? 0) > PART_SIZE,
-  getChunkSize: () => PART_SIZE,
-});
-// Uppy sends no size of its own: frago reads it from the file's meta.
-uppy.on('file-added', (file) => uppy.setFileMeta(file.id, { size: file.size }));
+// With `plain`, the plugin as Uppy's documentation sets it up, nothing more: every file
+// up to 100 MB goes as a form, and nothing tells frago the size.
+const PLAIN = search.has('plain');
+
+const uppy = new Uppy({ autoProceed: false }).use(
+  AwsS3,
+  PLAIN
+    ? { companionEndpoint: location.origin }
+    : { companionEndpoint: location.origin, shouldUseMultipart: (file) => (file.size ?? 0) > PART_SIZE, getChunkSize: () => PART_SIZE },
+);
+// Uppy sends no size of its own: frago reads a multipart upload's from the file's meta.
+if (!PLAIN) uppy.on('file-added', (file) => uppy.setFileMeta(file.id, { size: file.size }));
 
 let pausedId: string | null = null;
 window.uppyPaused = null;

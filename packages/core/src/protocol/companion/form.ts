@@ -1,24 +1,20 @@
 import { emptyBody } from '../../body.js';
 import { FragoError } from '../../errors.js';
-import { multipartFile } from '../../multipart.js';
+import { multipartBoundary, multipartFile } from '../../multipart.js';
 import type { FragoRequest, FragoResponse } from '../../protocol.js';
 import { mediaType } from '../frago/media-type.js';
 import { json } from '../frago/responses.js';
 import type { CompanionContext } from './multipart.js';
-import { parseCreate } from './parse.js';
+import { parseStart } from './parse.js';
 
 // Small files: `@uppy/aws-s3` sends a file it does not split into parts as a browser
-// form (`multipart/form-data`, S3's POST Object), to the URL and with the fields that
-// `GET /s3/params` gives. frago gives its own URL, `POST <base>/form/:id`: the file goes
-// through the server into the storage as one chunk and the upload is finalized in the
-// same request, so frago knows at once that it is complete, whatever the storage.
+// form (`multipart/form-data`, S3's POST Object) to the URL and with the fields that
+// `GET /s3/params` gives. frago gives its own URL, `POST <base>/form?<the same query>`:
+// that request starts the upload, stores the file through the server and completes it,
+// so frago knows at once that it is complete, whatever the storage. Nothing is started
+// before the form arrives, and the page need not give the size: the form's length says it.
 
-/** The form fields `GET /s3/params` hands out: S3's `key`, here the upload id. */
-interface FormFields {
-  readonly key: string;
-}
-
-/** The upload a `GET /s3/params` query starts: `filename`, `type` and `metadata[name]` entries (`metadata[size]` is the size). */
+/** The upload a `GET /s3/params` query names: `filename`, `type` and `metadata[name]` entries (`metadata[size]`, when given, is the size). */
 function parseParams(search: string) {
   const query = new URLSearchParams(search);
   const metadata: Record<string, string> = {};
@@ -26,7 +22,7 @@ function parseParams(search: string) {
     const field = /^metadata\[(.+)\]$/.exec(name)?.[1];
     if (field !== undefined) metadata[field] = value;
   }
-  return parseCreate({ filename: query.get('filename') ?? undefined, type: query.get('type') ?? undefined, metadata });
+  return parseStart({ filename: query.get('filename') ?? undefined, type: query.get('type') ?? undefined, metadata });
 }
 
 /**
@@ -35,7 +31,7 @@ function parseParams(search: string) {
  *
  * @throws {FragoError} `INVALID_REQUEST` without `publicOrigin` or a usable `Host`.
  */
-export function formOrigin(request: FragoRequest, publicOrigin: string | undefined): string {
+function formOrigin(request: FragoRequest, publicOrigin: string | undefined): string {
   if (publicOrigin !== undefined) return publicOrigin.replace(/\/+$/, '');
   const host = request.headers.host ?? '';
   if (!/^[A-Za-z0-9.-]+(?::[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?$/.test(host)) {
@@ -45,49 +41,98 @@ export function formOrigin(request: FragoRequest, publicOrigin: string | undefin
   return `${proto === 'https' ? 'https' : 'http'}://${host}`;
 }
 
-/**
- * `GET /s3/params?filename=&type=&metadata[size]=`: starts an upload of the file and
- * answers where to post it, `{method: 'POST', url, fields: {key}, headers: {}}`.
- *
- * @throws {FragoError} `CHUNK_TOO_LARGE` for a file over the server's largest chunk (it
- * must go as a multipart upload), and what parsing and starting throw.
- */
-export async function formParams({ service, request, identity, search, base, publicOrigin }: CompanionContext): Promise<FragoResponse> {
-  const command = parseParams(search);
-  const origin = formOrigin(request, publicOrigin);
-  const { maxChunkSize } = service.limits;
-  if (command.totalSize > maxChunkSize) {
+/** Refuses a file over what one request may carry, before anything is read or started. @throws {FragoError} `UPLOAD_TOO_LARGE`, `CHUNK_TOO_LARGE`. */
+function checkSize(context: CompanionContext, size: number): void {
+  const { maxUploadSize, maxChunkSize } = context.service.limits;
+  if (size > maxUploadSize) {
+    throw new FragoError('UPLOAD_TOO_LARGE', `The file is over the limit of ${maxUploadSize} bytes`, { details: { maxUploadSize } });
+  }
+  if (size > maxChunkSize) {
     throw new FragoError('CHUNK_TOO_LARGE', `A file over ${maxChunkSize} bytes must be sent as a multipart upload`, { details: { maxChunkSize } });
   }
-  const upload = await service.create(identity, command);
-  const fields: FormFields = { key: upload.id };
-  return json(200, { method: 'POST', url: `${origin}${base}/form/${upload.id}`, fields, headers: {} });
 }
 
 /**
- * `POST <base>/form/:id` with a `multipart/form-data` body whose `file` part is the whole
- * file: stores it as one chunk and finalizes the upload; 204, as S3 answers a POST
- * Object. A file of another size than the upload's stores nothing and leaves the
- * upload in progress.
+ * `GET /s3/params?filename=&type=&metadata[name]=`: where to post the file as a form,
+ * `{method: 'POST', url, fields: {key}, headers: {}}` (`key` is the filename, which
+ * Uppy needs and frago does not read). Starts nothing.
+ *
+ * @throws {FragoError} `UPLOAD_TOO_LARGE`, `CHUNK_TOO_LARGE` for a `metadata[size]` over
+ * the limits (a file over the largest chunk must go as a multipart upload), and what
+ * parsing throws.
+ */
+export async function formParams(context: CompanionContext): Promise<FragoResponse> {
+  const { request, search, base, publicOrigin } = context;
+  const start = parseParams(search);
+  if (start.totalSize !== null) checkSize(context, start.totalSize);
+  const url = `${formOrigin(request, publicOrigin)}${base}/form?${search}`;
+  return json(200, { method: 'POST', url, fields: { key: start.filename }, headers: {} });
+}
+
+/**
+ * The file's size in a form whose file is its last part, as browsers build it: the
+ * body's `Content-Length` less the `fileStart` bytes before the file and the closing
+ * boundary after it; null without a `Content-Length`. A form built otherwise gets a
+ * size its file does not have, and is refused when its bytes disagree.
+ *
+ * @throws {FragoError} `INVALID_REQUEST` for a `Content-Length` shorter than the form.
+ */
+function formFileSize(request: FragoRequest, fileStart: number): number | null {
+  const declared = request.headers['content-length'];
+  if (declared === undefined || !/^[0-9]{1,16}$/.test(declared)) return null;
+  const closing = `\r\n--${multipartBoundary(request.headers['content-type'] ?? '')}--\r\n`.length;
+  const size = Number(declared) - fileStart - closing;
+  if (size < 0) throw new FragoError('INVALID_REQUEST', 'The Content-Length is shorter than the form');
+  return size;
+}
+
+/**
+ * The size of the file a form brings: what its length says, which `metadata[size]`,
+ * when given, must agree with; `metadata[size]` alone without a `Content-Length`.
+ *
+ * @throws {FragoError} `INVALID_SIZE` when they disagree, `INVALID_REQUEST` with neither.
+ */
+function sizeOf(request: FragoRequest, fileStart: number | null, given: number | null): number {
+  const measured = fileStart === null ? null : formFileSize(request, fileStart);
+  if (measured !== null && given !== null && measured !== given) {
+    throw new FragoError('INVALID_SIZE', `The file is ${measured} bytes, not the ${given} of metadata[size]`);
+  }
+  const size = measured ?? given;
+  if (size === null) throw new FragoError('INVALID_REQUEST', 'Send the form with a Content-Length, or give its size as metadata[size]');
+  return size;
+}
+
+/**
+ * `POST <base>/form?filename=&type=&metadata[name]=` with a `multipart/form-data` body
+ * whose last part, `file`, is the file: starts the upload, stores the file as one chunk
+ * and completes it; 204, as S3 answers a POST Object. Its size is what the form's
+ * length says (see {@link sizeOf}); a form whose file has another size is refused, an
+ * upload it started left in progress, to expire.
  *
  * @throws {FragoError} `UNSUPPORTED_MEDIA_TYPE` for another body, `MISSING_FILE_FIELD`,
- * and what `writeChunk` and `finalize` throw.
+ * `INVALID_SIZE` for a file that is not `metadata[size]` bytes, `BODY_LENGTH_MISMATCH`,
+ * and what starting, writing and finalizing throw.
  */
-export async function receiveForm({ service, request, identity, id }: CompanionContext): Promise<FragoResponse> {
+export async function receiveForm(context: CompanionContext): Promise<FragoResponse> {
+  const { service, request, identity, search } = context;
+  const start = parseParams(search);
   if (mediaType(request.headers) !== 'multipart/form-data') {
     throw new FragoError('UNSUPPORTED_MEDIA_TYPE', 'Post the file as multipart/form-data, in a field named file');
   }
-  const { upload: started } = await service.status(identity, id);
-  const total = started.totalSize;
-  if (total === null) throw new FragoError('INVALID_SIZE', 'This upload has no size; send it as a multipart upload');
-  const body = multipartFile(request.body ?? emptyBody(), request.headers['content-type'] ?? '');
-  if (total > 0) {
-    await service.writeChunk(identity, id, { range: { start: 0, end: total - 1, total }, body, signal: request.signal });
-  } else {
-    for await (const piece of body) {
-      if (piece.byteLength > 0) throw new FragoError('BODY_LENGTH_MISMATCH', 'The file is longer than the 0 bytes of the upload');
-    }
+  let fileStart: number | null = null;
+  const parts = multipartFile(request.body ?? emptyBody(), request.headers['content-type'] ?? '', {
+    onFileStart: (offset) => (fileStart = offset),
+  })[Symbol.asyncIterator]();
+  // Read up to the file's first bytes (to the end, for an empty file): where they begin tells its size.
+  const first = await parts.next();
+  const size = sizeOf(request, fileStart, start.totalSize);
+  if (first.done === true && size !== 0) throw new FragoError('BODY_LENGTH_MISMATCH', `The file is empty, not ${size} bytes`);
+  checkSize(context, size);
+  async function* file(): AsyncIterable<Uint8Array> {
+    if (first.done === true) return;
+    yield first.value;
+    for (let next = await parts.next(); next.done !== true; next = await parts.next()) yield next.value;
   }
-  await service.finalize(identity, id, {});
+  await service.createComplete(identity, { ...start, totalSize: size }, { body: file(), signal: request.signal });
   return { status: 204, headers: { 'cache-control': 'no-store' }, body: undefined };
 }

@@ -34,8 +34,8 @@ interface Endpoint {
   readonly handler: Handler;
 }
 
-const PARAMS: Endpoint = { pattern: '/params', operation: 'create', handler: formParams };
-const FORM: Endpoint = { pattern: '/form/:id', operation: 'chunk', handler: receiveForm };
+const PARAMS: Endpoint = { pattern: '/params', operation: 'other', handler: formParams };
+const FORM: Endpoint = { pattern: '/form', operation: 'create', handler: receiveForm };
 const CREATE: Endpoint = { pattern: '/multipart', operation: 'create', handler: createMultipart };
 const ON_UPLOAD: Readonly<Record<string, Endpoint>> = {
   GET: { pattern: '/multipart/:id', operation: 'status', handler: listParts },
@@ -48,10 +48,7 @@ const SIGN: Endpoint = { pattern: '/multipart/:id/:part', operation: 'parts', ha
 function route(method: string, rest: string): { endpoint: Endpoint; id: string; part: string } {
   const [collection, id = '', part = '', ...deeper] = rest.split('/');
   if (collection === 'params' && id === '') return { endpoint: only(method, 'GET', PARAMS), id, part };
-  if (collection === 'form' && id !== '' && part === '' && deeper.length === 0) {
-    if (!ID.test(id)) throw new FragoError('INVALID_UPLOAD_ID', 'The upload id is malformed');
-    return { endpoint: only(method, 'POST', FORM), id, part };
-  }
+  if (collection === 'form' && id === '') return { endpoint: only(method, 'POST', FORM), id, part };
   if (collection !== 'multipart' || deeper.length > 0) throw new FragoError('ROUTE_NOT_FOUND', 'No such route');
   if (id === '') return { endpoint: only(method, 'POST', CREATE), id, part };
   if (!ID.test(id)) throw new FragoError('INVALID_UPLOAD_ID', 'The upload id is malformed');
@@ -84,10 +81,10 @@ function only(method: string, allowed: string, endpoint: Endpoint): Endpoint {
  * mode) calls, over an {@link UploadService} whose storage takes direct uploads:
  * `POST /s3/multipart`, `GET /s3/multipart/:id/:part?key=`, `GET /s3/multipart/:id?key=`,
  * `POST /s3/multipart/:id/complete?key=`, `DELETE /s3/multipart/:id?key=`; and for
- * small files `GET /s3/params`, which starts an upload and hands out a form URL of
- * frago's own, `POST /s3/form/:id`, that stores the file and completes the upload.
- * Each upload is an ordinary upload of the service: its owner, limits, expiry and
- * events. Never throws.
+ * small files `GET /s3/params`, which hands out a form URL of frago's own,
+ * `POST /s3/form?…`, that starts an upload, stores the file and completes it. Each
+ * upload is an ordinary upload of the service: its owner, limits, expiry and events.
+ * Never throws.
  */
 export function createCompanionHandler(service: UploadService, options: CompanionOptions & { readonly cors?: CorsOptions } = {}): FragoHandler {
   const base = normalizeBase(options.basePath ?? '/s3');

@@ -32,14 +32,27 @@ export function checkedKey(search: string, id: string): string {
  * @throws {FragoError} `INVALID_FILENAME`, `INVALID_SIZE`, `INVALID_REQUEST`.
  */
 export function parseCreate(fields: Record<string, unknown>): StartUpload & { readonly totalSize: number } {
+  const { totalSize, ...start } = parseStart(fields);
+  if (totalSize === null) throw new FragoError('INVALID_SIZE', 'metadata.size must be the file size: a whole number of bytes');
+  return { ...start, totalSize };
+}
+
+/**
+ * The start of an upload from `{filename, type, metadata}`, its size null when
+ * `metadata.size` is absent; `type` is kept in the metadata.
+ *
+ * @throws {FragoError} `INVALID_FILENAME`, `INVALID_SIZE` (a `metadata.size` that is not
+ * a size), `INVALID_REQUEST`.
+ */
+export function parseStart(fields: Record<string, unknown>): StartUpload {
   const filename = validateFilename(fields.filename);
   const { size, ...rest } = metadataObject(fields.metadata);
   const totalSize = typeof size === 'string' && /^[0-9]{1,16}$/.test(size) ? Number(size) : size;
-  if (typeof totalSize !== 'number' || !Number.isSafeInteger(totalSize) || totalSize < 0) {
+  if (totalSize !== undefined && (typeof totalSize !== 'number' || !Number.isSafeInteger(totalSize) || totalSize < 0)) {
     throw new FragoError('INVALID_SIZE', 'metadata.size must be the file size: a whole number of bytes');
   }
   if (fields.type !== undefined && typeof fields.type !== 'string') throw new FragoError('INVALID_REQUEST', 'type must be a string');
-  return { filename, totalSize, metadata: { ...rest, ...(typeof fields.type === 'string' ? { type: fields.type } : {}) } };
+  return { filename, totalSize: totalSize ?? null, metadata: { ...rest, ...(typeof fields.type === 'string' ? { type: fields.type } : {}) } };
 }
 
 /** The parts of a complete request, `{parts: [{PartNumber, ETag}]}`, ETags bare and lowercase. @throws {FragoError} `INVALID_REQUEST`. */
