@@ -14,10 +14,11 @@ export interface CompanionOptions {
   /** Where they are mounted. Default `/s3` (Uppy's `companionEndpoint` is then the origin). */
   readonly basePath?: string;
   /**
-   * The origin (`https://uploads.example.com`) of the form URL that `GET /s3/params`
+   * The origin (`https://uploads.example.com`), followed by the path frago is mounted
+   * below if any (`https://example.com/api`), of the form URL that `GET /s3/params`
    * hands out for small files. Default: the request's `Host`, with `https` when
    * `X-Forwarded-Proto` says so and `http` otherwise; set it behind a proxy that
-   * rewrites either.
+   * rewrites either, or when frago is mounted below a path.
    */
   readonly publicOrigin?: string;
 }

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { createFrago, identityOf, MemoryRepository, MemoryStorage, type FragoRequest } from '@frago/core';
+
+// Where GET /s3/params tells Uppy to post a small file: an absolute URL, as Uppy needs.
+
+const ada = identityOf('user', 'ada');
+
+async function formUrl(companion: true | { publicOrigin: string }, headers: Record<string, string>): Promise<{ status: number; url?: string; error?: string }> {
+  const frago = createFrago({ repository: new MemoryRepository(), storage: new MemoryStorage(), companion });
+  const request: FragoRequest = { method: 'GET', path: '/s3/params?filename=a.txt', headers, body: null, identify: async () => ada };
+  const response = await frago.handle(request);
+  const body = response.body as { url?: string; error?: string };
+  return { status: response.status, ...(body.url === undefined ? {} : { url: body.url }), ...(body.error === undefined ? {} : { error: body.error }) };
+}
+
+describe('the form URL of GET /s3/params', () => {
+  it('is below publicOrigin when it is set, whatever the request says', async () => {
+    expect(await formUrl({ publicOrigin: 'https://example.com/api/' }, { host: 'internal:8080' })).toEqual({
+      status: 200,
+      url: 'https://example.com/api/s3/form?filename=a.txt',
+    });
+  });
+
+  it('is on the request\'s Host otherwise, https when X-Forwarded-Proto says so', async () => {
+    expect(await formUrl(true, { host: 'uploads.example:8443', 'x-forwarded-proto': 'https, http' })).toEqual({
+      status: 200,
+      url: 'https://uploads.example:8443/s3/form?filename=a.txt',
+    });
+    expect(await formUrl(true, { host: '[::1]:3000' })).toEqual({ status: 200, url: 'http://[::1]:3000/s3/form?filename=a.txt' });
+  });
+
+  it('is refused without a Host it can use, and frago never echoes one', async () => {
+    for (const host of [undefined, '', 'evil.example/path', 'a b', 'host:port']) {
+      expect(await formUrl(true, host === undefined ? {} : { host }), String(host)).toEqual({ status: 400, error: 'INVALID_REQUEST' });
+    }
+  });
+});
