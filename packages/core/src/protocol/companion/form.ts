@@ -4,7 +4,7 @@ import { multipartBoundary, multipartFile } from '../../multipart.js';
 import type { FragoRequest, FragoResponse } from '../../protocol.js';
 import { mediaType } from '../frago/media-type.js';
 import { json } from '../frago/responses.js';
-import type { CompanionContext } from './multipart.js';
+import type { CompanionContext } from './context.js';
 import { parseStart } from './parse.js';
 
 // Small files: `@uppy/aws-s3` sends a file it does not split into parts as a browser

@@ -7,7 +7,8 @@ import type { FragoOperation } from '../../request-facts.js';
 import type { Locate } from '../route-table.js';
 import { normalizeBase, serveProtocol } from '../serve.js';
 import { formParams, receiveForm } from './form.js';
-import { abortMultipart, completeMultipart, createMultipart, listParts, signPart, type CompanionContext } from './multipart.js';
+import type { CompanionContext } from './context.js';
+import { abortMultipart, completeMultipart, createMultipart, listParts, signPart } from './multipart.js';
 
 /** Options of the Companion-style S3 endpoints. */
 export interface CompanionOptions {
@@ -79,7 +80,8 @@ function only(method: string, allowed: string, endpoint: Endpoint): Endpoint {
 
 /**
  * Builds the Companion-style S3 endpoints that `@uppy/aws-s3` (its `companionEndpoint`
- * mode) calls, over an {@link UploadService} whose storage takes direct uploads:
+ * mode) calls, over an {@link UploadService}; for multipart uploads, whose parts go
+ * straight to the bucket, its storage must take direct uploads:
  * `POST /s3/multipart`, `GET /s3/multipart/:id/:part?key=`, `GET /s3/multipart/:id?key=`,
  * `POST /s3/multipart/:id/complete?key=`, `DELETE /s3/multipart/:id?key=`; and for
  * small files `GET /s3/params`, which hands out a form URL of frago's own,

@@ -1,27 +1,12 @@
 import { etagOfDigest } from '../../direct-parts.js';
 import { FragoError } from '../../errors.js';
 import type { Identity } from '../../identity.js';
-import type { FragoRequest, FragoResponse } from '../../protocol.js';
+import type { FragoResponse } from '../../protocol.js';
 import type { UploadService } from '../../service.js';
 import { readFields } from '../frago/json-body.js';
 import { json } from '../frago/responses.js';
+import type { CompanionContext } from './context.js';
 import { checkedKey, parseComplete, parseCreate, partNumber } from './parse.js';
-
-/** What every Companion-style handler is given. */
-export interface CompanionContext {
-  readonly service: UploadService;
-  readonly request: FragoRequest;
-  readonly identity: Identity;
-  /** The upload id of the path; empty on `/multipart`. */
-  readonly id: string;
-  /** The part number segment of `/multipart/:id/:part`, or `complete`; empty otherwise. */
-  readonly part: string;
-  readonly search: string;
-  /** Where the endpoints are mounted (`/s3`). */
-  readonly base: string;
-  /** The origin of the form URLs `GET /s3/params` hands out; from the request when undefined. */
-  readonly publicOrigin: string | undefined;
-}
 
 /**
  * `POST /s3/multipart`: starts a direct upload; `{key, uploadId}` (both the upload id).
