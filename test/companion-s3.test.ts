@@ -153,6 +153,24 @@ describe('Companion-style S3 endpoints for @uppy/aws-s3', () => {
     expect((await uploadNamed('ada', 'form.bin'))?.status).toBe('complete');
   });
 
+  it('aborts the upload a form started when its file is not what the form\'s length says, leaving nothing in the bucket', async () => {
+    const params = await formParams('ada', 'trailing.bin');
+    const form = new FormData();
+    form.set('key', params.fields.key);
+    form.set('file', new Blob([randomBytes(70_000)]), 'trailing.bin');
+    // A field after the file: its length makes the file look longer than it is.
+    form.set('note', 'after the file');
+    const encoded = new Response(form);
+    const body = new Uint8Array(await encoded.arrayBuffer());
+    const keys = await bucket.keys();
+    const multipart = await bucket.multipartUploads();
+    const answer = await fetch(params.url, { method: 'POST', headers: { [TEST_USER_HEADER]: 'ada', 'content-type': encoded.headers.get('content-type')! }, body });
+    expect([answer.status, ((await answer.json()) as { error: string }).error]).toEqual([400, 'BODY_LENGTH_MISMATCH']);
+    expect((await uploadNamed('ada', 'trailing.bin'))?.status).toBe('aborted');
+    expect(await bucket.keys()).toEqual(keys);
+    expect(await bucket.multipartUploads()).toEqual(multipart);
+  });
+
   it('refuses a form whose length says the file is over the limit, before reading its bytes', async () => {
     const params = await formParams('ada', 'huge.bin');
     const boundary = 'frago-test-boundary';

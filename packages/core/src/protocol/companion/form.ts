@@ -1,6 +1,7 @@
 import { emptyBody } from '../../body.js';
 import { FragoError } from '../../errors.js';
 import { multipartBoundary, multipartFile } from '../../multipart.js';
+import type { UploadRecord } from '../../model.js';
 import type { FragoRequest, FragoResponse } from '../../protocol.js';
 import { mediaType } from '../frago/media-type.js';
 import { json } from '../frago/responses.js';
@@ -17,11 +18,12 @@ import { parseStart } from './parse.js';
 /** The upload a `GET /s3/params` query names: `filename`, `type` and `metadata[name]` entries (`metadata[size]`, when given, is the size). */
 function parseParams(search: string) {
   const query = new URLSearchParams(search);
-  const metadata: Record<string, string> = {};
-  for (const [name, value] of query) {
-    const field = /^metadata\[(.+)\]$/.exec(name)?.[1];
-    if (field !== undefined) metadata[field] = value;
-  }
+  const metadata = Object.fromEntries(
+    [...query].flatMap(([name, value]) => {
+      const field = /^metadata\[(.+)\]$/.exec(name)?.[1];
+      return field === undefined ? [] : [[field, value] as const];
+    }),
+  );
   return parseStart({ filename: query.get('filename') ?? undefined, type: query.get('type') ?? undefined, metadata });
 }
 
@@ -106,8 +108,8 @@ function sizeOf(request: FragoRequest, fileStart: number | null, given: number |
  * `POST <base>/form?filename=&type=&metadata[name]=` with a `multipart/form-data` body
  * whose last part, `file`, is the file: starts the upload, stores the file as one chunk
  * and completes it; 204, as S3 answers a POST Object. Its size is what the form's
- * length says (see {@link sizeOf}); a form whose file has another size is refused, an
- * upload it started left in progress, to expire.
+ * length says (see {@link sizeOf}); a form whose file has another size is refused, and
+ * an upload it started aborted.
  *
  * @throws {FragoError} `UNSUPPORTED_MEDIA_TYPE` for another body, `MISSING_FILE_FIELD`,
  * `INVALID_SIZE` for a file that is not `metadata[size]` bytes, `BODY_LENGTH_MISMATCH`,
@@ -133,6 +135,13 @@ export async function receiveForm(context: CompanionContext): Promise<FragoRespo
     yield first.value;
     for (let next = await parts.next(); next.done !== true; next = await parts.next()) yield next.value;
   }
-  await service.createComplete(identity, { ...start, totalSize: size }, { body: file(), signal: request.signal });
+  let started = null as UploadRecord | null;
+  try {
+    await service.createComplete(identity, { ...start, totalSize: size }, { body: file(), signal: request.signal }, (upload) => (started = upload));
+  } catch (error) {
+    // A form cannot be resumed: the upload it started is aborted (its bytes deleted) rather than left to expire.
+    if (started !== null) await service.abort(identity, started.id).catch(() => undefined);
+    throw error;
+  }
   return { status: 204, headers: { 'cache-control': 'no-store' }, body: undefined };
 }
