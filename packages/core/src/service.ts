@@ -139,6 +139,11 @@ export class UploadService {
     return this.options.limits;
   }
 
+  /** How long a request body may send nothing before it is ended (`BODY_TIMEOUT`). */
+  get bodyIdleTimeoutMs(): number {
+    return this.options.bodyIdleTimeoutMs;
+  }
+
   /** The whole-file checksum algorithms this server accepts. */
   get checksumAlgorithms(): readonly ChecksumAlgorithm[] {
     return this.options.checksum.allowed;

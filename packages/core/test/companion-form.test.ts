@@ -35,3 +35,23 @@ describe('the form URL of GET /s3/params', () => {
     }
   });
 });
+
+describe('the form POST /s3/form', () => {
+  it('ends a body that stalls before its file begins with 408, and starts nothing', async () => {
+    const repository = new MemoryRepository();
+    const frago = createFrago({ repository, storage: new MemoryStorage(), companion: true, bodyIdleTimeoutMs: 100 });
+    async function* stalled(): AsyncIterable<Uint8Array> {
+      yield new TextEncoder().encode('--b\r\nContent-Disposition: form-data; name="key"\r\n\r\na.txt\r\n');
+      await new Promise(() => undefined);
+    }
+    const response = await frago.handle({
+      method: 'POST',
+      path: '/s3/form?filename=a.txt',
+      headers: { host: 'uploads.example', 'content-type': 'multipart/form-data; boundary=b', 'content-length': '1000' },
+      body: stalled(),
+      identify: async () => ada,
+    });
+    expect([response.status, (response.body as { error: string }).error]).toEqual([408, 'BODY_TIMEOUT']);
+    expect(await repository.list('user:ada', { limit: 10 })).toEqual([]);
+  });
+});

@@ -1,5 +1,6 @@
 import { emptyBody } from '../../body.js';
 import { FragoError } from '../../errors.js';
+import { idleTimeout } from '../../idle-timeout.js';
 import { multipartBoundary, multipartFile } from '../../multipart.js';
 import type { UploadRecord } from '../../model.js';
 import type { FragoRequest, FragoResponse } from '../../protocol.js';
@@ -113,7 +114,7 @@ function sizeOf(request: FragoRequest, fileStart: number | null, given: number |
  *
  * @throws {FragoError} `UNSUPPORTED_MEDIA_TYPE` for another body, `MISSING_FILE_FIELD`,
  * `INVALID_SIZE` for a file that is not `metadata[size]` bytes, `BODY_LENGTH_MISMATCH`,
- * and what starting, writing and finalizing throw.
+ * `BODY_TIMEOUT` for a body that stalls, and what starting, writing and finalizing throw.
  */
 export async function receiveForm(context: CompanionContext): Promise<FragoResponse> {
   const { service, request, identity, search } = context;
@@ -122,7 +123,9 @@ export async function receiveForm(context: CompanionContext): Promise<FragoRespo
     throw new FragoError('UNSUPPORTED_MEDIA_TYPE', 'Post the file as multipart/form-data, in a field named file');
   }
   let fileStart: number | null = null;
-  const parts = multipartFile(request.body ?? emptyBody(), request.headers['content-type'] ?? '', {
+  // The body may stall before its file begins, too: the idle timeout covers all of it.
+  const body = idleTimeout(request.body ?? emptyBody(), service.bodyIdleTimeoutMs);
+  const parts = multipartFile(body, request.headers['content-type'] ?? '', {
     onFileStart: (offset) => (fileStart = offset),
   })[Symbol.asyncIterator]();
   // Read up to the file's first bytes (to the end, for an empty file): where they begin tells its size.
