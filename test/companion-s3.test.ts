@@ -96,6 +96,7 @@ describe('Companion-style S3 endpoints for @uppy/aws-s3', () => {
     const posted = await postForm(params, 'ada', file);
     expect(posted.status).toBe(204);
     const upload = await uploadNamed('ada', 'notes.txt');
+    expect(posted.headers.get('frago-upload-id')).toBe(upload?.id);
     expect(upload).toMatchObject({ status: 'complete', totalSize: file.length, metadata: { name: 'notes.txt', type: 'text/plain' } });
     expect(completed).toContain(upload!.id);
     const object = await bucket.client.send(new GetObjectCommand({ Bucket: bucket.name, Key: upload!.location! }));

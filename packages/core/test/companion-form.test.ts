@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFrago, identityOf, MemoryRepository, MemoryStorage, type FragoRequest } from '@frago/core';
+import { createFrago, identityOf, MemoryRepository, MemoryStorage, type AnsweredRequest, type FragoRequest } from '@frago/core';
 
 // Where GET /s3/params tells Uppy to post a small file: an absolute URL, as Uppy needs.
 
@@ -53,5 +53,28 @@ describe('the form POST /s3/form', () => {
     });
     expect([response.status, (response.body as { error: string }).error]).toEqual([408, 'BODY_TIMEOUT']);
     expect(await repository.list('user:ada', { limit: 10 })).toEqual([]);
+  });
+});
+
+describe('a stored form, as logs and metrics see it', () => {
+  it('is a create of the upload it made, named by the answer\'s Frago-Upload-Id', async () => {
+    const answered: AnsweredRequest[] = [];
+    const repository = new MemoryRepository();
+    const frago = createFrago({ repository, storage: new MemoryStorage(), companion: true, instrumentation: { answered: (request) => answered.push(request) } });
+    const body = new TextEncoder().encode('--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhello\r\n--b--\r\n');
+    const response = await frago.handle({
+      method: 'POST',
+      path: '/s3/form?filename=a.txt',
+      headers: { 'content-type': 'multipart/form-data; boundary=b', 'content-length': String(body.length) },
+      body: (async function* () {
+        yield body;
+      })(),
+      identify: async () => ada,
+    });
+    const [upload] = await repository.list('user:ada', { limit: 10 });
+    expect([response.status, upload?.status, upload?.totalSize, response.headers['frago-upload-id']]).toEqual([204, 'complete', 5, upload?.id]);
+    expect(answered.map(({ protocol, route, operation, uploadId }) => ({ protocol, route, operation, uploadId }))).toEqual([
+      { protocol: 'companion', route: '/s3/form', operation: 'create', uploadId: upload?.id },
+    ]);
   });
 });

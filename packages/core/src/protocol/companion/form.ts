@@ -16,6 +16,9 @@ import { parseStart } from './parse.js';
 // so frago knows at once that it is complete, whatever the storage. Nothing is started
 // before the form arrives, and the page need not give the size: the form's length says it.
 
+/** The header of a stored form's answer that names the upload it made. */
+export const UPLOAD_ID_HEADER = 'frago-upload-id';
+
 /** The upload a `GET /s3/params` query names: `filename`, `type` and `metadata[name]` entries (`metadata[size]`, when given, is the size). */
 function parseParams(search: string) {
   const query = new URLSearchParams(search);
@@ -108,7 +111,8 @@ function sizeOf(request: FragoRequest, fileStart: number | null, given: number |
 /**
  * `POST <base>/form?filename=&type=&metadata[name]=` with a `multipart/form-data` body
  * whose last part, `file`, is the file: starts the upload, stores the file as one chunk
- * and completes it; 204, as S3 answers a POST Object. Its size is what the form's
+ * and completes it; 204, as S3 answers a POST Object, with the upload's id in
+ * `Frago-Upload-Id`. Its size is what the form's
  * length says (see {@link sizeOf}); a form whose file has another size is refused, and
  * an upload it started aborted.
  *
@@ -146,5 +150,5 @@ export async function receiveForm(context: CompanionContext): Promise<FragoRespo
     if (started !== null) await service.abort(identity, started.id).catch(() => undefined);
     throw error;
   }
-  return { status: 204, headers: { 'cache-control': 'no-store' }, body: undefined };
+  return { status: 204, headers: { 'cache-control': 'no-store', [UPLOAD_ID_HEADER]: started?.id ?? '' }, body: undefined };
 }

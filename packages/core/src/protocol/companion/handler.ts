@@ -6,7 +6,7 @@ import { errorResponse, json } from '../frago/responses.js';
 import type { FragoOperation } from '../../request-facts.js';
 import type { Locate } from '../route-table.js';
 import { normalizeBase, serveProtocol } from '../serve.js';
-import { formParams, receiveForm } from './form.js';
+import { formParams, receiveForm, UPLOAD_ID_HEADER } from './form.js';
 import type { CompanionContext } from './context.js';
 import { abortMultipart, completeMultipart, createMultipart, listParts, signPart } from './multipart.js';
 
@@ -24,7 +24,7 @@ export interface CompanionOptions {
   readonly publicOrigin?: string;
 }
 
-const COMPANION_CORS_WIRE: CorsWire = { methods: ['GET', 'POST', 'DELETE'], requestHeaders: ['content-type'], exposedHeaders: [] };
+const COMPANION_CORS_WIRE: CorsWire = { methods: ['GET', 'POST', 'DELETE'], requestHeaders: ['content-type'], exposedHeaders: [UPLOAD_ID_HEADER] };
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 type Handler = (context: CompanionContext) => Promise<FragoResponse>;
@@ -102,8 +102,8 @@ export function createCompanionHandler(service: UploadService, options: Companio
     },
     error: errorResponse,
     created: (response) => {
-      const id = (response.body as { uploadId?: unknown } | undefined)?.uploadId;
-      return typeof id === 'string' ? id : null;
+      const id = (response.body as { uploadId?: unknown } | undefined)?.uploadId ?? response.headers[UPLOAD_ID_HEADER];
+      return typeof id === 'string' && id !== '' ? id : null;
     },
   });
 }
