@@ -12,6 +12,8 @@ const MiB = 1024 * 1024;
 const PER_WAVE = 10;
 const KILLS_PER_WAVE = 6;
 const FINALIZE_KILLS_PER_WAVE = 3;
+/** Chunks each upload sends at once. */
+const PARALLEL = 2;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const between = (low: number, high: number) => low + Math.floor(Math.random() * (high - low));
 
@@ -22,7 +24,7 @@ const LEASES = { FRAGO_CLAIM_LEASE_MS: '1500', FRAGO_ASSEMBLY_LEASE_MS: '10000',
 interface CrashLoad {
   /** Waves of {@link PER_WAVE} uploads; `FRAGO_CRASH_WAVES` overrides it. */
   readonly waves: number;
-  /** File sizes, drawn between these (bytes). */
+  /** File sizes, drawn between these (bytes), and never below one chunk more than {@link PARALLEL}. */
   readonly sizes: readonly [number, number];
   /** The chunk size of each upload, in turn. */
   readonly chunkSizes: readonly number[];
@@ -78,11 +80,15 @@ function describeCrashes(name: string, open: (dataDir: string) => Promise<CrashT
         let firstChunks = 0;
         let done = 0;
         let finalizeKillsLeft = FINALIZE_KILLS_PER_WAVE;
-        const files = Array.from({ length: PER_WAVE }, (_, i) => ({
-          bytes: new Uint8Array(randomBytes(between(...load.sizes))),
-          filename: `wave${wave}-${i}.bin`,
-          chunkSize: load.chunkSizes[i % load.chunkSizes.length] ?? MiB,
-        }));
+        const files = Array.from({ length: PER_WAVE }, (_, i) => {
+          const chunkSize = load.chunkSizes[i % load.chunkSizes.length] ?? MiB;
+          // At least one chunk more than are sent at once, so that no upload can finish
+          // between the wave's last first chunk and the first kill.
+          const [low, high] = load.sizes;
+          const least = (PARALLEL + 1) * chunkSize + 1;
+          const size = between(Math.max(low, least), Math.max(high, least + chunkSize));
+          return { bytes: new Uint8Array(randomBytes(size)), filename: `wave${wave}-${i}.bin`, chunkSize };
+        });
         const killer = (async () => {
           // Once every upload of the wave has stored a chunk, kill at random moments
           // (a few times; a restart takes seconds) and let the rest finish.
@@ -99,7 +105,7 @@ function describeCrashes(name: string, open: (dataDir: string) => Promise<CrashT
             const outcome = await uploadResumably(api, bytes, {
               filename,
               chunkSize,
-              parallel: 2,
+              parallel: PARALLEL,
               deadlineMs: 240_000,
               onFirstChunk: (id) => {
                 active.set(id, 1);
