@@ -139,6 +139,18 @@ export class UploadService {
     return this.options.limits;
   }
 
+  /**
+   * Refuses a file of `totalSize` bytes that one request may not carry whole: over
+   * `limits.maxUploadSize`, or over `limits.maxChunkSize` (send it in chunks or parts).
+   *
+   * @throws {FragoError} `UPLOAD_TOO_LARGE`, `CHUNK_TOO_LARGE`.
+   */
+  checkOneRequest(totalSize: number): void {
+    const { limits } = this.options;
+    if (totalSize > limits.maxUploadSize) throw tooLarge(limits.maxUploadSize);
+    if (totalSize > limits.maxChunkSize) throw chunkTooLarge(limits.maxChunkSize);
+  }
+
   /** How long a request body may send nothing before it is ended (`BODY_TIMEOUT`). */
   get bodyIdleTimeoutMs(): number {
     return this.options.bodyIdleTimeoutMs;
@@ -184,8 +196,7 @@ export class UploadService {
     const range = { start: 0, end: command.totalSize - 1, total: command.totalSize };
     const { checksum, repository, storage, limits } = this.options;
     // Refused before anything is recorded, as `create` and then `writeChunk` would refuse the whole file.
-    if (command.totalSize > limits.maxUploadSize) throw tooLarge(limits.maxUploadSize);
-    if (command.totalSize > limits.maxChunkSize) throw chunkTooLarge(limits.maxChunkSize);
+    this.checkOneRequest(command.totalSize);
     const required = checksum.mode === 'required' && (command.checksum ?? null) === null;
     // Where the shortcut would change what the three calls do, they are made.
     if (command.totalSize === 0 || required || storage.direct !== undefined) {

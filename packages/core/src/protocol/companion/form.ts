@@ -6,6 +6,7 @@ import type { UploadRecord } from '../../model.js';
 import type { FragoRequest, FragoResponse } from '../../protocol.js';
 import { mediaType } from '../frago/media-type.js';
 import { json } from '../frago/responses.js';
+import { contentLength } from '../tus/headers.js';
 import type { CompanionContext } from './context.js';
 import { parseStart } from './parse.js';
 
@@ -47,17 +48,6 @@ function formOrigin(request: FragoRequest, publicOrigin: string | undefined): st
   return `${proto === 'https' ? 'https' : 'http'}://${host}`;
 }
 
-/** Refuses a file over what one request may carry, before anything is read or started. @throws {FragoError} `UPLOAD_TOO_LARGE`, `CHUNK_TOO_LARGE`. */
-function checkSize(context: CompanionContext, size: number): void {
-  const { maxUploadSize, maxChunkSize } = context.service.limits;
-  if (size > maxUploadSize) {
-    throw new FragoError('UPLOAD_TOO_LARGE', `The file is over the limit of ${maxUploadSize} bytes`, { details: { maxUploadSize } });
-  }
-  if (size > maxChunkSize) {
-    throw new FragoError('CHUNK_TOO_LARGE', `A file over ${maxChunkSize} bytes must be sent as a multipart upload`, { details: { maxChunkSize } });
-  }
-}
-
 /**
  * `GET /s3/params?filename=&type=&metadata[name]=`: where to post the file as a form,
  * `{method: 'POST', url, fields: {key}, headers: {}}` (`key` is the filename, which
@@ -67,10 +57,9 @@ function checkSize(context: CompanionContext, size: number): void {
  * the limits (a file over the largest chunk must go as a multipart upload), and what
  * parsing throws.
  */
-export async function formParams(context: CompanionContext): Promise<FragoResponse> {
-  const { request, search, base, publicOrigin } = context;
+export async function formParams({ service, request, search, base, publicOrigin }: CompanionContext): Promise<FragoResponse> {
   const start = parseParams(search);
-  if (start.totalSize !== null) checkSize(context, start.totalSize);
+  if (start.totalSize !== null) service.checkOneRequest(start.totalSize);
   const url = `${formOrigin(request, publicOrigin)}${base}/form?${search}`;
   return json(200, { method: 'POST', url, fields: { key: start.filename }, headers: {} });
 }
@@ -81,13 +70,13 @@ export async function formParams(context: CompanionContext): Promise<FragoRespon
  * boundary after it; null without a `Content-Length`. A form built otherwise gets a
  * size its file does not have, and is refused when its bytes disagree.
  *
- * @throws {FragoError} `INVALID_REQUEST` for a `Content-Length` shorter than the form.
+ * @throws {FragoError} `INVALID_REQUEST` for a malformed `Content-Length`, or one shorter than the form.
  */
 function formFileSize(request: FragoRequest, fileStart: number): number | null {
-  const declared = request.headers['content-length'];
-  if (declared === undefined || !/^[0-9]{1,16}$/.test(declared)) return null;
+  const declared = contentLength(request.headers);
+  if (declared === undefined) return null;
   const closing = `\r\n--${multipartBoundary(request.headers['content-type'] ?? '')}--\r\n`.length;
-  const size = Number(declared) - fileStart - closing;
+  const size = declared - fileStart - closing;
   if (size < 0) throw new FragoError('INVALID_REQUEST', 'The Content-Length is shorter than the form');
   return size;
 }
@@ -118,10 +107,10 @@ function sizeOf(request: FragoRequest, fileStart: number | null, given: number |
  *
  * @throws {FragoError} `UNSUPPORTED_MEDIA_TYPE` for another body, `MISSING_FILE_FIELD`,
  * `INVALID_SIZE` for a file that is not `metadata[size]` bytes, `BODY_LENGTH_MISMATCH`,
- * `BODY_TIMEOUT` for a body that stalls, and what starting, writing and finalizing throw.
+ * `BODY_TIMEOUT` for a body that stalls, and what a one-request upload throws (its
+ * limits: `UPLOAD_TOO_LARGE`, `CHUNK_TOO_LARGE`, before any byte is stored).
  */
-export async function receiveForm(context: CompanionContext): Promise<FragoResponse> {
-  const { service, request, identity, search } = context;
+export async function receiveForm({ service, request, identity, search }: CompanionContext): Promise<FragoResponse> {
   const start = parseParams(search);
   if (mediaType(request.headers) !== 'multipart/form-data') {
     throw new FragoError('UNSUPPORTED_MEDIA_TYPE', 'Post the file as multipart/form-data, in a field named file');
@@ -136,7 +125,6 @@ export async function receiveForm(context: CompanionContext): Promise<FragoRespo
   const first = await parts.next();
   const size = sizeOf(request, fileStart, start.totalSize);
   if (first.done === true && size !== 0) throw new FragoError('BODY_LENGTH_MISMATCH', `The file is empty, not ${size} bytes`);
-  checkSize(context, size);
   async function* file(): AsyncIterable<Uint8Array> {
     if (first.done === true) return;
     yield first.value;
